@@ -1,0 +1,46 @@
+"""What the model checks share: the worker client, the data the worker may see, budgets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from grader.sandbox.client import Client
+
+# The course's rule: one epoch of 50,000 pairs within 30 min on a CPU, 10 min on a GPU.
+EPOCH_BUDGET_SECONDS = {"cpu": 30 * 60, "cuda": 10 * 60}
+COURSE_EPOCH_PAIRS = 50_000
+
+
+def training_budget(device: str, pairs: int) -> float:
+    """Seconds allowed for one epoch over `pairs` pairs on `device`, scaled from the course rule."""
+    return EPOCH_BUDGET_SECONDS["cuda" if device == "cuda" else "cpu"] * pairs / COURSE_EPOCH_PAIRS
+
+
+@dataclass
+class ModelContext:
+    """Inputs of the model checks. `val_target` (clean) stays in the judge; only noisy images are sent."""
+
+    client: Client
+    exported: dict[str, dict]
+    train_input: torch.Tensor
+    train_target: torch.Tensor
+    val_input: torch.Tensor
+    val_target: torch.Tensor
+    device: str = "cpu"
+    train: bool = True  # run the timed training epoch
+    short_training: bool = False  # --fast: a model that improved but is below the noisy input only warns
+    budget_seconds: float | None = None
+    reference: dict = field(default_factory=dict)  # reference PSNRs and epoch seconds, when measured
+    predict_timeout: float = 300.0
+    psnr: dict = field(default_factory=dict)  # filled by the checks
+    timing: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.budget_seconds is None:
+            self.budget_seconds = training_budget(self.device, len(self.train_input))
+
+    @property
+    def submission_root(self) -> str:
+        return self.client.worker.submission_root

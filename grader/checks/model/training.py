@@ -1,0 +1,104 @@
+"""model.train_odd_n, model.train_time and model.trained_psnr.
+
+The timed epoch runs from a fresh Model() on the training pairs the judge
+chooses; the judge measures wall time itself (it never believes a time the
+worker reports) and stops the worker at the budget.
+"""
+
+from __future__ import annotations
+
+import time
+
+import torch
+
+from grader.checks.model.context import ModelContext
+from grader.checks.model.pretrained import psnr_check
+from grader.result import Check
+from grader.sandbox.client import StudentRaised
+from grader.sandbox.supervisor import WorkerFailure
+
+ODD_N = 37  # not a multiple of any usual batch size
+
+
+def odd_n_check(ctx: ModelContext) -> Check:
+    """Training on a number of pairs that is not a multiple of the batch size must not crash."""
+    check_id = "model.train_odd_n"
+    client = ctx.client
+    try:
+        handle = client.new("Model", context="Model.__init__")["handle"]
+        client.call(handle, "train", ctx.train_input[:ODD_N], ctx.train_target[:ODD_N], 1, context="Model.train",
+                    cast=False, timeout=max(60.0, ctx.budget_seconds * ODD_N / max(1, len(ctx.train_input)) * 20))
+        client.free(handle)
+    except WorkerFailure as exc:
+        return Check(check_id, "error", f"train on {ODD_N} pairs: {exc.message}", details={"worker": exc.to_dict()})
+    except StudentRaised as exc:
+        return Check(check_id, "fail", f"train on {ODD_N} pairs (not a multiple of the batch size) failed: {exc}")
+    return Check(check_id, "pass", f"train works on {ODD_N} pairs")
+
+
+def training_checks(ctx: ModelContext) -> list[Check]:
+    """The timed epoch, then the PSNR of the model it produced."""
+    pairs = len(ctx.train_input)
+    budget = ctx.budget_seconds
+    client = ctx.client
+    details = {"pairs": pairs, "budget_seconds": budget, "device": ctx.device,
+               "reference_seconds": ctx.reference.get("epoch_seconds")}
+    if not ctx.train:
+        return [Check("model.train_time", "skipped", "training not requested"),
+                Check("model.trained_psnr", "skipped", "training not requested")]
+    handle = None
+    untrained = None
+    try:
+        handle = client.new("Model", context="Model.__init__")["handle"]
+        try:  # the fresh model's PSNR, to tell "learned something" from "learned nothing"
+            from grader.checks.model.pretrained import predict_all, psnr_of
+
+            untrained = psnr_of(ctx, predict_all(ctx, handle, "predict before training"))["per_image"]
+        except (StudentRaised, ValueError):
+            untrained = None
+        started = time.monotonic()
+        client.call(handle, "train", ctx.train_input, ctx.train_target, 1, context="Model.train", cast=False,
+                    timeout=budget)
+        seconds = time.monotonic() - started
+    except WorkerFailure as exc:
+        if exc.reason == "timeout":
+            details["seconds"] = exc.detail.get("seconds")
+            check = Check("model.train_time", "fail", f"one epoch of {pairs} pairs did not finish within the "
+                          f"budget of {budget:.0f} s ({ctx.device}); stopped", details={**details, "worker": exc.to_dict()})
+        else:
+            check = Check("model.train_time", "error", f"training: {exc.message}", details={**details, "worker": exc.to_dict()})
+        return [check, Check("model.trained_psnr", "skipped", "training did not finish")]
+    except StudentRaised as exc:
+        return [Check("model.train_time", "fail", f"train() failed: {exc}", details=details),
+                Check("model.trained_psnr", "skipped", "training failed")]
+    details["seconds"] = seconds
+    ctx.timing["epoch_seconds"] = seconds
+    ctx.timing["epoch_pairs"] = pairs
+    ctx.timing["budget_seconds"] = budget
+    ref = ctx.reference.get("epoch_seconds")
+    text = f"one epoch of {pairs} pairs in {seconds:.1f} s (budget {budget:.0f} s on {ctx.device})"
+    if ref:
+        details["ratio_to_reference"] = seconds / ref
+        ctx.timing["ratio_to_reference"] = seconds / ref
+        text += f"; {seconds / ref:.2f}× the reference's {ref:.1f} s"
+    checks = [Check("model.train_time", "pass", text, details=details)]
+    check, value = psnr_check("model.trained_psnr", ctx, handle, label="predict after training", must_gain=0.0,
+                              unavailable="training did not finish")
+    if value is not None:
+        ctx.psnr["trained"] = value["per_image"]
+        ctx.psnr["trained_global"] = value["global"]
+    if untrained is not None:
+        check.details["untrained_psnr"] = untrained
+        ctx.psnr["untrained"] = untrained
+    if check.status == "fail" and "gain_db" in check.details:
+        improved = untrained is not None and check.details["psnr"] > untrained + 0.1
+        if ctx.short_training and improved:
+            check.status = "warn"
+            check.message += (f"; below the noisy input after this short training, but up "
+                              f"{check.details['psnr'] - untrained:+.2f} dB from the untrained model")
+        else:
+            check.message += " — after one epoch the model should at least beat its noisy input"
+            if untrained is not None:
+                check.message += f" (untrained model: {untrained:.2f} dB)"
+    checks.append(check)
+    return checks

@@ -1,0 +1,42 @@
+"""The `grade` command line: a thin click wrapper over the grader's Python API.
+
+`grade PATH...` grades submissions; named subcommands (`grade data`, ...) do the
+rest. Each subcommand lives in its own module of this package.
+"""
+
+import click
+
+from grader import __version__
+
+
+class DefaultToGrade(click.Group):
+    """A group whose first argument is a submission path unless it names a subcommand."""
+
+    default_command = "submission"
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=DefaultToGrade, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="grade")
+def main():
+    """Grade EE-559 mini-project 2 submissions.
+
+    \b
+      grade PATH [options]     grade one or more submissions
+      grade data               build or inspect the default data set
+    """
+
+
+def _register():
+    from grader.cli import checks_cmd, data_cmd, grade_cmd
+
+    main.add_command(grade_cmd.submission)
+    main.add_command(data_cmd.data)
+    main.add_command(checks_cmd.checks)
+
+
+_register()

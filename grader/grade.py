@@ -1,0 +1,203 @@
+"""Grading one submission end to end: the Python API behind `grade PATH`.
+
+The judge (this process) locates and inspects the submission, scans its
+source, then drives a sandboxed worker through the block and model checks,
+computes every expected value itself, and scores the result with the rubric.
+Clean validation images never leave this process.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+import grader
+from grader.checks.blocks import BlockContext, block_checks
+from grader.checks.model import ModelContext, model_checks
+from grader.data import DataError, N2NData, load_data
+from grader.data.cache import cache_root
+from grader.options import GradeOptions, resolve_device
+from grader.reference import _cpu_model, measure_reference
+from grader.result import Check, Result
+from grader.rules.checks import runtime_checks, static_checks
+from grader.sandbox.client import StudentRaised
+from grader.scoring import Rubric, RubricError, load_rubric, score
+from grader.session import SubmissionSession
+from grader.submission import Submission, SubmissionError, locate_submission, structure_checks, submission_hash
+
+Progress = Callable[[str], None]
+
+
+class GradeError(Exception):
+    """The grader could not run at all (bad path, bad options, unreadable data or rubric)."""
+
+
+def load_grading_data(options: GradeOptions, *, progress: bool = True) -> N2NData:
+    """The data set the options ask for, cut to the sizes they ask for."""
+    try:
+        data = load_data(options.data_dir, seed=options.seed, noise=options.noise, progress=progress)
+    except (DataError, ValueError, OSError) as exc:
+        raise GradeError(str(exc)) from None
+    n_train, n_val = options.sizes(len(data.train_input), len(data.val_input))
+    return data.subset(n_train, n_val)
+
+
+def grade_submission(path: str | Path, options: GradeOptions | None = None, *, data: N2NData | None = None,
+                     reference: dict | None = None, progress: Progress | None = None) -> Result:
+    """Grade the submission at `path` (folder or zip) and return its scored Result.
+
+    `data` and `reference` let a batch share one data set and one reference
+    measurement. Raises GradeError when grading cannot start.
+    """
+    options = options or GradeOptions()
+    say = progress or (lambda message: None)
+    started = time.monotonic()
+    try:
+        device = resolve_device(options.device)
+        rubric = load_rubric(options.rubric)
+    except (ValueError, RubricError) as exc:
+        raise GradeError(str(exc)) from None
+    if device == "cuda" and not torch.cuda.is_available():
+        raise GradeError("--device cuda: no CUDA device is visible to the grader")
+    path = Path(path)
+    if not path.exists():
+        raise GradeError(f"{path}: no such file or folder")
+    try:
+        sub = locate_submission(path)
+    except SubmissionError as exc:
+        return _unlocatable(path, exc, rubric)
+    with sub:
+        if data is None:
+            say("loading data")
+            data = load_grading_data(options)
+        settings = _sandbox_settings(options, device)
+        if reference is None and options.measure_reference:
+            say("measuring the reference implementation (cached per machine)")
+            reference = measure_reference(data, device=device, settings=settings, reference_dir=options.reference_dir,
+                                          train=options.train)
+        result = _grade_located(sub, options, rubric, data, device, settings, reference or {}, say)
+    result.timing["grading_seconds"] = round(time.monotonic() - started, 2)
+    return result
+
+
+def _sandbox_settings(options: GradeOptions, device: str):
+    from dataclasses import replace
+
+    hidden = [str(cache_root()), *options.extra_hidden]
+    if options.data_dir is not None:
+        hidden.append(str(Path(options.data_dir).resolve()))
+    return replace(options.sandbox, device=device, hide=[*options.sandbox.hide, *hidden])
+
+
+def _grade_located(sub: Submission, options: GradeOptions, rubric: Rubric, data: N2NData, device: str,
+                   settings, reference: dict, say: Progress) -> Result:
+    result = Result(submission=sub.team_name, source=str(sub.source), scipers=list(sub.scipers),
+                    notes=list(sub.notes))
+    say("checking the structure and scanning the source")
+    checks: list[Check] = structure_checks(sub)
+    checks += static_checks(sub.package_dir)
+    with SubmissionSession(sub.root, sub.package_dir, settings) as session:
+        say("starting the sandboxed worker and importing model.py")
+        imported = session.start()
+        checks.append(_import_check(session))
+        exported = session.exported if imported else {}
+        say("checking the blocks against torch.nn")
+        block_results = block_checks(BlockContext(session.client, exported, seed=options.seed))
+        model_ctx = ModelContext(session.client, exported, data.train_input, data.train_target, data.val_input,
+                                 data.val_target, device=device, train=options.train, reference=reference,
+                                 short_training=options.fast)
+        say(f"checking the Model (pretrained PSNR on {len(data.val_input)} images, one epoch on "
+            f"{len(data.train_input)} pairs)")
+        model_results = model_checks(model_ctx, pretrained_gain=rubric.psnr.get("pass_gain_db", 0.5))
+        if not imported:
+            for check in block_results + model_results:
+                if check.status in ("fail", "skipped") and not check.details.get("not_applicable"):
+                    check.status = "fail" if check.status == "fail" else check.status
+                    check.message = "not run: model.py did not import (see structure.import)"
+        checks += block_results + model_results
+        side_effects = (session.import_report or {}).get("side_effects", {})
+        trace = {"calls": session.client.traces, "import_side_effects": side_effects} if imported or \
+            session.client.traces else None
+        checks += runtime_checks(trace)
+        if (session.import_report or {}).get("torch_patched"):
+            checks.append(Check("rules.runtime_tampering", "fail", "importing model.py replaced torch functions: "
+                                + ", ".join(session.import_report["torch_patched"])))
+        result.protections = session.worker.protections()
+        result.environment["worker_starts"] = session.worker.starts
+        result.environment["worker_failures"] = session.worker.failures
+    result.checks = _merge_duplicates(checks)
+    result.psnr = {**model_ctx.psnr, "reference": reference.get("pretrained_psnr"),
+                   "reference_global": reference.get("pretrained_psnr_global"),
+                   "reference_trained": reference.get("trained_psnr")}
+    result.timing.update(model_ctx.timing)
+    result.timing["reference_epoch_seconds"] = reference.get("epoch_seconds")
+    result.environment.update(_environment(sub, options, rubric, data, device, settings, reference))
+    if options.fast:
+        result.notes.append(f"--fast: {len(data.train_input)} training and {len(data.val_input)} validation pairs; "
+                            "PSNR and time figures are not comparable with a full grade")
+    return score(result, rubric)
+
+
+def _import_check(session: SubmissionSession) -> Check:
+    if session.import_report is not None:
+        return Check("structure.import", "pass", f"Miniproject_2.model imports in "
+                     f"{session.import_report.get('seconds', 0):.2f} s",
+                     details={"seconds": session.import_report.get("seconds")})
+    exc = session.import_error
+    if isinstance(exc, StudentRaised):
+        where = f" ({exc.info['where'][-1]})" if exc.info.get("where") else ""
+        return Check("structure.import", "fail", f"importing Miniproject_2.model raised {exc.info.get('type')}: "
+                     f"{exc.info.get('message')}{where}", details={"exception": exc.info})
+    detail = exc.to_dict() if hasattr(exc, "to_dict") else {"message": str(exc)}
+    return Check("structure.import", "error", f"importing Miniproject_2.model: {getattr(exc, 'message', exc)}",
+                 details={"worker": detail})
+
+
+def _merge_duplicates(checks: list[Check]) -> list[Check]:
+    """Keep one check per id (a later failure wins over an earlier pass)."""
+    rank = {"pass": 0, "skipped": 1, "warn": 2, "fail": 3, "error": 4}
+    merged: dict[str, Check] = {}
+    for check in checks:
+        old = merged.get(check.id)
+        if old is None or rank[check.status] > rank[old.status]:
+            merged[check.id] = check
+    return list(merged.values())
+
+
+def _environment(sub: Submission, options: GradeOptions, rubric: Rubric, data: N2NData, device: str, settings,
+                 reference: dict) -> dict:
+    return {
+        "grader_version": grader.__version__,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "platform": platform.platform(),
+        "cpu": _cpu_model(),
+        "threads": settings.threads,
+        "device": device,
+        "data_id": data.data_id,
+        "data_source": data.info.get("source"),
+        "noise": data.info.get("noise"),
+        "seed": options.seed,
+        "n_train": len(data.train_input),
+        "n_val": len(data.val_input),
+        "fast": options.fast,
+        "submission_hash": submission_hash(sub.package_dir),
+        "rubric": rubric.source,
+        "rubric_digest": rubric.digest,
+        "reference_hash": reference.get("reference_hash"),
+        "reference_cached": reference.get("cached"),
+        "argv": sys.argv[1:],
+    }
+
+
+def _unlocatable(path: Path, exc: SubmissionError, rubric: Rubric) -> Result:
+    """A result for a path that holds no gradeable submission: everything lost, with the reason."""
+    result = Result(submission=path.stem if path.suffix else path.name, source=str(path))
+    result.checks = [Check("structure.layout", "fail", str(exc))]
+    result.notes.append("no Miniproject_2 package found: nothing else could be graded")
+    return score(result, rubric)

@@ -1,0 +1,48 @@
+"""Options of one grading run, shared by the Python API and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.sandbox.supervisor import SandboxSettings
+
+# --fast: a slice of the data and a short training, for CI and quick student checks
+FAST_TRAIN_PAIRS = 4000
+FAST_VAL_PAIRS = 200
+
+
+@dataclass
+class GradeOptions:
+    """How to grade: data, device, speed/precision trade-off, rubric, sandbox limits."""
+
+    data_dir: Path | None = None  # the course's train_data.pkl / val_data.pkl; None = embedded default
+    seed: int = 0
+    noise: str = "gaussian"
+    fast: bool = False
+    device: str = "auto"  # cpu | cuda | auto
+    rubric: Path | None = None
+    train: bool = True
+    n_train: int | None = None  # overrides the pairs used for the timed epoch
+    n_val: int | None = None
+    reference_dir: Path | None = None  # None: the repository's reference_impl when present
+    measure_reference: bool = True
+    sandbox: SandboxSettings = field(default_factory=SandboxSettings)
+    extra_hidden: list[str] = field(default_factory=list)  # folders the worker must not see (outputs, ...)
+
+    def sizes(self, total_train: int, total_val: int) -> tuple[int, int]:
+        """Training and validation pairs used, after --fast and explicit overrides."""
+        n_train = self.n_train or (min(FAST_TRAIN_PAIRS, total_train) if self.fast else total_train)
+        n_val = self.n_val or (min(FAST_VAL_PAIRS, total_val) if self.fast else total_val)
+        return min(n_train, total_train), min(n_val, total_val)
+
+
+def resolve_device(device: str) -> str:
+    """'auto' becomes 'cuda' when the judge sees a GPU, else 'cpu'."""
+    if device not in ("cpu", "cuda", "auto"):
+        raise ValueError(f"device must be cpu, cuda or auto, not {device!r}")
+    if device == "auto":
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device

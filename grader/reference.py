@@ -1,0 +1,95 @@
+"""The reference implementation as a yardstick: its pretrained PSNR and epoch time on this machine.
+
+Measured through the same sandbox and checks as any submission, and cached
+per machine (CPU model, threads, device, torch, data, pairs, reference hash),
+so a batch or a second run pays for it once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from pathlib import Path
+
+import grader
+from grader.checks.model import ModelContext
+from grader.checks.model import pretrained, training
+from grader.data.cache import cache_root
+from grader.sandbox.supervisor import SandboxSettings
+from grader.session import SubmissionSession
+from grader.submission import submission_hash
+
+
+def default_reference_dir() -> Path | None:
+    """The repository's reference_impl next to the installed grader package, if present."""
+    candidate = Path(grader.__file__).resolve().parents[1] / "reference_impl"
+    return candidate if (candidate / "Miniproject_2" / "model.py").is_file() else None
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _key(ref_hash: str, data, device: str, settings: SandboxSettings, train: bool) -> str:
+    import torch
+
+    return "|".join([grader.__version__, ref_hash[:16], data.data_id, str(len(data.train_input)),
+                     str(len(data.val_input)), device, str(settings.threads), torch.__version__, _cpu_model(),
+                     "train" if train else "no-train"])
+
+
+def measure_reference(data, *, device: str, settings: SandboxSettings, reference_dir: Path | None = None,
+                      train: bool = True, use_cache: bool = True) -> dict:
+    """{'pretrained_psnr', 'trained_psnr', 'epoch_seconds', ...} of the reference, or {} when unavailable."""
+    ref = reference_dir or default_reference_dir()
+    if ref is None:
+        return {}
+    package = ref / "Miniproject_2"
+    ref_hash = submission_hash(package)
+    key = _key(ref_hash, data, device, settings, train)
+    store = cache_root() / "reference-measurements.json"
+    cached = _read(store)
+    if use_cache and key in cached:
+        return {**cached[key], "cached": True}
+    with SubmissionSession(ref, package, settings) as session:
+        if not session.start():
+            return {"error": f"the reference implementation did not import: {session.import_error}"}
+        ctx = ModelContext(session.client, session.exported, data.train_input, data.train_target, data.val_input,
+                           data.val_target, device=device, train=train)
+        load, handle = pretrained.load_check(ctx)
+        check, value = pretrained.psnr_check("model.pretrained_psnr", ctx, handle, label="reference predict",
+                                             must_gain=0.0, unavailable=load.message)
+        result = {"pretrained_psnr": value["per_image"] if value else None,
+                  "pretrained_psnr_global": value["global"] if value else None}
+        if train:
+            training.training_checks(ctx)
+            result.update({"epoch_seconds": ctx.timing.get("epoch_seconds"),
+                           "trained_psnr": ctx.psnr.get("trained"), "trained_psnr_global": ctx.psnr.get("trained_global")})
+    result.update({"reference_hash": ref_hash, "pairs": len(data.train_input), "device": device,
+                   "threads": settings.threads, "cpu": _cpu_model()})
+    if use_cache and result.get("pretrained_psnr") is not None:
+        cached[key] = result
+        _write(store, cached)
+    return {**result, "cached": False}
+
+
+def _read(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _write(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    os.replace(tmp, path)

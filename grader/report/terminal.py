@@ -1,0 +1,82 @@
+"""The terminal view: checks grouped by family, with points, and the totals."""
+
+from __future__ import annotations
+
+import textwrap
+
+from tabulate import tabulate
+
+from grader.result import Result
+
+SYMBOL = {"pass": "ok", "fail": "FAIL", "warn": "warn", "error": "ERROR", "skipped": "-"}
+FAMILY_TITLES = {"structure": "Structure", "rules": "Rules", "blocks": "Blocks", "model": "Model"}
+
+
+def _points(score: float, max_score: float) -> str:
+    if not max_score:
+        return ""
+    return f"{score:g}/{max_score:g}"
+
+
+def render(result: Result, *, width: int = 100, verbose: bool = False) -> str:
+    """The human-readable report of one result."""
+    lines = [f"{result.submission}  ({result.source})"]
+    if result.scipers:
+        lines[0] += f"  SCIPER {', '.join(result.scipers)}"
+    families: dict[str, list] = {}
+    for check in result.checks:
+        families.setdefault(check.family, []).append(check)
+    msg_width = max(30, width - 62)
+    for family, checks in families.items():
+        rows = []
+        for c in checks:
+            if not verbose and c.details.get("not_applicable"):
+                continue
+            flag = SYMBOL[c.status] + ("*" if c.required else "")
+            message = textwrap.shorten(c.message, msg_width * 2, placeholder=" …")
+            rows.append([flag, c.id, _points(c.score, c.max_score), "\n".join(textwrap.wrap(message, msg_width))])
+        got = sum(c.score for c in checks)
+        total = sum(c.max_score for c in checks)
+        lines.append("")
+        lines.append(f"{FAMILY_TITLES.get(family, family)}: {got:g}/{total:g}")
+        lines.append(tabulate(rows, headers=["", "check", "points", "details"], tablefmt="simple"))
+    lines.append("")
+    psnr = result.psnr
+    if psnr.get("noisy_input") is not None:
+        parts = [f"noisy input {psnr['noisy_input']:.2f}"]
+        for key, label in (("pretrained", "pretrained"), ("trained", "after training"), ("reference", "reference")):
+            if psnr.get(key) is not None:
+                parts.append(f"{label} {psnr[key]:.2f}")
+        lines.append("PSNR (dB, mean per image): " + ", ".join(parts))
+    timing = result.timing
+    if timing.get("epoch_seconds") is not None:
+        text = (f"Training: {timing['epoch_pairs']} pairs in {timing['epoch_seconds']:.1f} s "
+                f"(budget {timing['budget_seconds']:.0f} s)")
+        if timing.get("ratio_to_reference"):
+            text += f", {timing['ratio_to_reference']:.2f}× the reference"
+        lines.append(text)
+    for note in result.notes:
+        lines.append(f"Note: {note}")
+    isolation = _isolation_summary(result.protections)
+    if isolation:
+        lines.append(isolation)
+    lines.append(f"Score: {result.score:g} / {result.max_score:g}"
+                 + ("" if result.passed_required else
+                    f"   ({len(result.failed_required)} required check(s) failed: "
+                    + ", ".join(c.id for c in result.failed_required[:6]) + ")"))
+    lines.append("(* required check)")
+    return "\n".join(lines)
+
+
+def _isolation_summary(p: dict) -> str:
+    if not p:
+        return ""
+    held = []
+    missing = []
+    for key, label in (("namespaces", "namespaces"), ("network_isolated", "no network"),
+                       ("filesystem_isolated", "private filesystem view"), ("unprivileged_uid", "unprivileged uid")):
+        (held if p.get(key) else missing).append(label)
+    text = "Sandbox: " + ", ".join(held or ["process group and limits only"])
+    if missing:
+        text += "; not in force: " + ", ".join(missing)
+    return text

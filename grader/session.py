@@ -1,0 +1,63 @@
+"""One submission's sandboxed worker with its submission imported (judge side).
+
+Wraps Worker + Client: starts the worker on a private copy of the
+submission, imports `Miniproject_2.model` on every (re)start, and keeps the
+first import's report and the runtime trace for the rules checks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader.sandbox.client import Client, StudentRaised
+from grader.sandbox.supervisor import SandboxSettings, Worker, WorkerFailure
+from grader.submission import make_private_copy
+
+IMPORT_TIMEOUT = 120.0
+
+
+class SubmissionSession:
+    """A worker that has imported the submission; `exported` lists its names."""
+
+    def __init__(self, root: Path, package_dir: Path, settings: SandboxSettings, *, timeout: float = 60.0):
+        self.package_dir = package_dir
+        self.worker = Worker(root, settings, copy_fn=self._copy)
+        self.client = Client(self.worker, timeout=timeout)
+        self.import_report: dict | None = None  # the first successful import
+        self.import_error: Exception | None = None
+        self.worker.on_start.append(self._import)
+
+    def _copy(self, source: Path, dest: Path) -> None:
+        make_private_copy(source, dest, package_dir=self.package_dir)
+
+    def _import(self, worker: Worker) -> None:
+        try:
+            report = self.client.send("import", root=worker.submission_root, timeout=IMPORT_TIMEOUT,
+                                      context="import")
+        except StudentRaised as exc:
+            if self.import_report is None:
+                self.import_error = exc
+            return
+        if self.import_report is None:
+            self.import_report = report
+
+    def start(self) -> bool:
+        """Start the worker and import the submission; False when the import failed."""
+        try:
+            self.worker.start()
+        except WorkerFailure as exc:
+            self.import_error = exc
+        return self.import_report is not None
+
+    @property
+    def exported(self) -> dict:
+        return (self.import_report or {}).get("names", {})
+
+    def close(self) -> None:
+        self.worker.close()
+
+    def __enter__(self) -> "SubmissionSession":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

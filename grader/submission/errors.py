@@ -1,0 +1,8 @@
+"""The one error type of submission handling: a message a student or instructor can act on."""
+
+
+class SubmissionError(Exception):
+    """A submission that cannot be found, unpacked or copied safely.
+
+    The message names the offending path or zip entry and says what was expected.
+    """

@@ -1,0 +1,180 @@
+"""Finding the `Miniproject_2` package in whatever the user points at: a folder or a zip."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.submission.errors import SubmissionError
+from grader.submission.limits import MAX_FILES, MAX_TOTAL_BYTES
+from grader.submission.naming import PACKAGE_NAME, is_near_miss, is_package_name, scipers_in
+from grader.submission.unzip import safe_extract
+
+SEARCH_DEPTH = 2
+"""How many folder levels below the given folder we look for `Miniproject_2`."""
+
+_LIST_AT_MOST = 20
+
+
+@dataclass
+class Submission:
+    """A located submission.
+
+    `source` is what the user gave; `root` the folder holding the package (inside
+    `temp_dir` for a zip); `package_dir` the `Miniproject_2` folder (or its
+    near-miss spelling, see `notes`); `team_name` the root folder's name, or the
+    zip's stem when the zip holds `Miniproject_2` at its top. Use it as a context
+    manager, or call `cleanup()`, to remove a zip's temporary extraction.
+    """
+
+    source: Path
+    root: Path
+    package_dir: Path
+    team_name: str
+    scipers: list[str] = field(default_factory=list)
+    from_zip: bool = False
+    temp_dir: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        # Removes the extraction even if the caller forgets cleanup(), at the latest at exit.
+        self._finalizer = (
+            weakref.finalize(self, shutil.rmtree, str(self.temp_dir), True) if self.temp_dir else None
+        )
+
+    def cleanup(self) -> None:
+        """Delete the temporary extraction of a zip (nothing for a folder). Safe to call twice."""
+        if self._finalizer is not None:
+            self._finalizer()
+
+    def __enter__(self) -> "Submission":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.cleanup()
+
+
+def locate_submission(path: Path | str, *, work_dir: Path | str | None = None,
+                      max_total_bytes: int = MAX_TOTAL_BYTES, max_files: int = MAX_FILES) -> Submission:
+    """Find the submission's `Miniproject_2` folder in `path`.
+
+    `path` may be a `Proj_*` folder, a folder holding `Miniproject_2` up to
+    SEARCH_DEPTH levels down, the `Miniproject_2` folder itself, or a `.zip` (with
+    `Proj_*/Miniproject_2/...` or `Miniproject_2/...` inside), unpacked with
+    `safe_extract` into a temporary folder under `work_dir` (default: the system's).
+    Near-miss spellings (`miniproject_2`, `MiniProject2`) are accepted with a note.
+    Raises SubmissionError when the path is missing, is neither a folder nor a
+    `.zip`, holds no or several candidate packages, or the zip is unsafe or corrupt.
+    """
+    source = Path(path).expanduser()
+    if not source.exists():
+        what = "a broken symbolic link" if source.is_symlink() else "no such file or folder"
+        raise SubmissionError(f"{source}: {what}; give a submission folder or a .zip")
+    if source.is_dir():
+        return _from_folder(source, source.resolve())
+    if source.is_file() and source.suffix.lower() == ".zip":
+        return _from_zip(source, work_dir, max_total_bytes, max_files)
+    kind = "a file" if source.is_file() else "not a regular file"
+    raise SubmissionError(
+        f"{source}: {kind}, neither a folder nor a .zip; give the Proj_... folder, "
+        f"its {PACKAGE_NAME} folder, or the submitted .zip")
+
+
+def _from_folder(source: Path, folder: Path) -> Submission:
+    notes: list[str] = []
+    if is_package_name(folder.name) or is_near_miss(folder.name):
+        package_dir = folder
+        if is_near_miss(folder.name):
+            notes.append(_near_miss_note(folder.name))
+    else:
+        package_dir, note = _find_package(folder, str(folder))
+        notes += note
+    root = package_dir.parent
+    return Submission(source=source, root=root, package_dir=package_dir, team_name=root.name,
+                      scipers=scipers_in(root.name), notes=notes)
+
+
+def _from_zip(zip_path: Path, work_dir, max_total_bytes: int, max_files: int) -> Submission:
+    temp = Path(tempfile.mkdtemp(prefix="n2n-submission-", dir=work_dir)).resolve()
+    try:
+        report = safe_extract(zip_path, temp, max_total_bytes=max_total_bytes, max_files=max_files)
+        package_dir, notes = _find_package(temp, f"{zip_path} (unpacked)")
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    notes = report.notes + notes
+    if report.skipped:
+        notes.append(f"left out {len(report.skipped)} macOS archive entries (__MACOSX/, .DS_Store, ._*)")
+    root = package_dir.parent
+    if root == temp:
+        team = zip_path.stem
+    else:
+        team = root.name
+        if zip_path.stem != team:
+            notes.append(f"the zip is named {zip_path.name} but its folder is {team}; the folder name is used")
+    return Submission(source=zip_path, root=root, package_dir=package_dir, team_name=team,
+                      scipers=scipers_in(team), from_zip=True, temp_dir=temp, notes=notes)
+
+
+def _near_miss_note(name: str) -> str:
+    return (f"package folder is named {name!r}, not {PACKAGE_NAME!r}; accepted, "
+            f"but the course required exactly {PACKAGE_NAME}")
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    """Real (not linked) subfolders worth searching, sorted; hidden and junk folders are left out."""
+    try:
+        with os.scandir(folder) as it:
+            found = [Path(e.path) for e in it
+                     if e.is_dir(follow_symlinks=False)
+                     and not e.name.startswith(".") and e.name not in ("__MACOSX", "__pycache__")]
+    except OSError:
+        return []
+    return sorted(found)
+
+
+def _find_package(top: Path, shown: str) -> tuple[Path, list[str]]:
+    """The one package folder below `top`, breadth first; exact names win over near misses per level."""
+    level = [top]
+    for _depth in range(SEARCH_DEPTH):
+        children = [c for parent in level for c in _subfolders(parent)]
+        exact = [c for c in children if is_package_name(c.name)]
+        near = [c for c in children if is_near_miss(c.name)]
+        for group, notes in ((exact, []), (near, None)):
+            if len(group) == 1:
+                return group[0], notes if notes is not None else [_near_miss_note(group[0].name)]
+            if len(group) > 1:
+                listed = ", ".join(c.relative_to(top).as_posix() for c in group)
+                raise SubmissionError(
+                    f"{shown}: several candidate {PACKAGE_NAME} folders: {listed}; "
+                    "give the one to grade (grade accepts several paths, one per submission)")
+        level = children
+    raise SubmissionError(_not_found_message(top, shown))
+
+
+def _not_found_message(top: Path, shown: str) -> str:
+    try:
+        entries = sorted(e for e in top.iterdir() if e.name not in ("__MACOSX", ".DS_Store"))
+    except OSError as exc:
+        return f"{shown}: cannot list ({exc.strerror or exc})"
+    names = [e.name + ("/" if e.is_dir() and not e.is_symlink() else "") for e in entries]
+    if not names:
+        seen = "it is empty"
+    else:
+        more = f", ... and {len(names) - _LIST_AT_MOST} more" if len(names) > _LIST_AT_MOST else ""
+        seen = "top-level entries: " + ", ".join(names[:_LIST_AT_MOST]) + more
+    hints = []
+    if (top / "model.py").is_file():
+        hints.append(f"model.py sits at the top: put the files in a folder named {PACKAGE_NAME}")
+    zips = [n for n in names if n.lower().endswith(".zip")]
+    if zips:
+        hints.append(f"it holds {', '.join(zips)}: unpack it or grade that zip")
+    if any(n.rstrip("/").lower().startswith("miniproject_1") for n in names):
+        hints.append("Miniproject_1 is not graded here")
+    hint = ("; " + "; ".join(hints)) if hints else ""
+    return (f"{shown}: no {PACKAGE_NAME} folder found (searched {SEARCH_DEPTH} levels down); "
+            f"{seen}{hint}")
