@@ -18,6 +18,7 @@ import torch
 
 import grader
 from grader.checks.blocks import BlockContext, block_checks
+from grader.checks.catalog import CATALOG, grader_error_checks
 from grader.checks.model import ModelContext, model_checks
 from grader.data import DataError, N2NData, load_data
 from grader.data.cache import cache_root
@@ -31,6 +32,7 @@ from grader.session import SubmissionSession
 from grader.submission import Submission, SubmissionError, locate_submission, structure_checks, submission_hash
 
 Progress = Callable[[str], None]
+PredictionHook = Callable[[str, "torch.Tensor", "torch.Tensor", "torch.Tensor"], None]
 
 
 class GradeError(Exception):
@@ -48,11 +50,15 @@ def load_grading_data(options: GradeOptions, *, progress: bool = True) -> N2NDat
 
 
 def grade_submission(path: str | Path, options: GradeOptions | None = None, *, data: N2NData | None = None,
-                     reference: dict | None = None, progress: Progress | None = None) -> Result:
+                     reference: dict | None = None, progress: Progress | None = None,
+                     on_predictions: PredictionHook | None = None) -> Result:
     """Grade the submission at `path` (folder or zip) and return its scored Result.
 
     `data` and `reference` let a batch share one data set and one reference
-    measurement. Raises GradeError when grading cannot start.
+    measurement. `on_predictions(label, noisy, output, clean)` is called in
+    this process with the validation images and a model's predictions (for
+    reports with pictures); clean images never go to the worker. Raises
+    GradeError when grading cannot start.
     """
     options = options or GradeOptions()
     say = progress or (lambda message: None)
@@ -75,17 +81,24 @@ def grade_submission(path: str | Path, options: GradeOptions | None = None, *, d
         if data is None:
             say("loading data")
             data = load_grading_data(options)
-        settings = _sandbox_settings(options, device)
+        settings = sandbox_settings(options, device)
         if reference is None and options.measure_reference:
             say("measuring the reference implementation (cached per machine)")
-            reference = measure_reference(data, device=device, settings=settings, reference_dir=options.reference_dir,
-                                          train=options.train)
-        result = _grade_located(sub, options, rubric, data, device, settings, reference or {}, say)
+            reference = measure_reference_for(options, data)
+        result = _grade_located(sub, options, rubric, data, device, settings, reference or {}, say, on_predictions)
     result.timing["grading_seconds"] = round(time.monotonic() - started, 2)
     return result
 
 
-def _sandbox_settings(options: GradeOptions, device: str):
+def measure_reference_for(options: GradeOptions, data: N2NData) -> dict:
+    """The reference implementation's PSNR and epoch time under these options (cached per machine)."""
+    device = resolve_device(options.device)
+    return measure_reference(data, device=device, settings=sandbox_settings(options, device),
+                             reference_dir=options.reference_dir, train=options.train)
+
+
+def sandbox_settings(options: GradeOptions, device: str):
+    """The worker's limits and protections for these options (hiding data, cache and outputs)."""
     from dataclasses import replace
 
     hidden = [str(cache_root()), *options.extra_hidden]
@@ -95,7 +108,7 @@ def _sandbox_settings(options: GradeOptions, device: str):
 
 
 def _grade_located(sub: Submission, options: GradeOptions, rubric: Rubric, data: N2NData, device: str,
-                   settings, reference: dict, say: Progress) -> Result:
+                   settings, reference: dict, say: Progress, on_predictions: PredictionHook | None) -> Result:
     result = Result(submission=sub.team_name, source=str(sub.source), scipers=list(sub.scipers),
                     notes=list(sub.notes))
     say("checking the structure and scanning the source")
@@ -110,10 +123,14 @@ def _grade_located(sub: Submission, options: GradeOptions, rubric: Rubric, data:
         block_results = block_checks(BlockContext(session.client, exported, seed=options.seed))
         model_ctx = ModelContext(session.client, exported, data.train_input, data.train_target, data.val_input,
                                  data.val_target, device=device, train=options.train, reference=reference,
-                                 short_training=options.fast)
+                                 short_training=options.fast, on_predictions=on_predictions,
+                                 budget_floor=options.budget_floor)
         say(f"checking the Model (pretrained PSNR on {len(data.val_input)} images, one epoch on "
             f"{len(data.train_input)} pairs)")
-        model_results = model_checks(model_ctx, pretrained_gain=rubric.psnr.get("pass_gain_db", 0.5))
+        try:
+            model_results = model_checks(model_ctx, pretrained_gain=rubric.psnr.get("pass_gain_db", 0.5))
+        except Exception as exc:  # a grader bug costs the model checks, not the whole grading
+            model_results = grader_error_checks(["model."], exc)
         if not imported:
             for check in block_results + model_results:
                 if check.status in ("fail", "skipped") and not check.details.get("not_applicable"):
@@ -123,10 +140,12 @@ def _grade_located(sub: Submission, options: GradeOptions, rubric: Rubric, data:
         side_effects = (session.import_report or {}).get("side_effects", {})
         trace = {"calls": session.client.traces, "import_side_effects": side_effects} if imported or \
             session.client.traces else None
-        checks += runtime_checks(trace)
+        runtime = runtime_checks(trace)
         if (session.import_report or {}).get("torch_patched"):
-            checks.append(Check("rules.runtime_tampering", "fail", "importing model.py replaced torch functions: "
-                                + ", ".join(session.import_report["torch_patched"])))
+            runtime.append(Check("rules.runtime_tampering", "fail", "importing model.py replaced torch functions: "
+                                 + ", ".join(session.import_report["torch_patched"])))
+        _distrust_tampered_trace(runtime)
+        checks += runtime
         result.protections = session.worker.protections()
         result.environment["worker_starts"] = session.worker.starts
         result.environment["worker_failures"] = session.worker.failures
@@ -141,6 +160,18 @@ def _grade_located(sub: Submission, options: GradeOptions, rubric: Rubric, data:
         result.notes.append(f"--fast: {len(data.train_input)} training and {len(data.val_input)} validation pairs; "
                             "PSNR and time figures are not comparable with a full grade")
     return score(result, rubric)
+
+
+def _distrust_tampered_trace(runtime: list[Check]) -> None:
+    """A trace the code tampered with cannot vouch for it: its clean runtime verdicts become failures."""
+    tampered = any(c.id == "rules.runtime_tampering" and c.status == "fail" for c in runtime)
+    if not tampered:
+        return
+    for check in runtime:
+        if check.id in ("rules.runtime_forbidden", "rules.autograd") and check.status == "pass":
+            check.status = "fail"
+            check.message = ("the code tampered with the grader's runtime trace (see rules.runtime_tampering), "
+                             "so the absence of forbidden calls cannot be established")
 
 
 def _import_check(session: SubmissionSession) -> Check:
@@ -186,6 +217,7 @@ def _environment(sub: Submission, options: GradeOptions, rubric: Rubric, data: N
         "n_train": len(data.train_input),
         "n_val": len(data.val_input),
         "fast": options.fast,
+        "train": options.train,
         "submission_hash": submission_hash(sub.package_dir),
         "rubric": rubric.source,
         "rubric_digest": rubric.digest,
@@ -199,5 +231,10 @@ def _unlocatable(path: Path, exc: SubmissionError, rubric: Rubric) -> Result:
     """A result for a path that holds no gradeable submission: everything lost, with the reason."""
     result = Result(submission=path.stem if path.suffix else path.name, source=str(path))
     result.checks = [Check("structure.layout", "fail", str(exc))]
+    for check_id in CATALOG:  # every other check is lost, so the score is out of the usual total
+        if check_id == "structure.layout":
+            continue
+        details = {"not_applicable": True} if check_id.startswith("blocks.TransposeConv2d.") else {}
+        result.checks.append(Check(check_id, "skipped", "not graded: no submission found", details=details))
     result.notes.append("no Miniproject_2 package found: nothing else could be graded")
     return score(result, rubric)

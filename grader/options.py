@@ -27,6 +27,7 @@ class GradeOptions:
     n_val: int | None = None
     reference_dir: Path | None = None  # None: the repository's reference_impl when present
     measure_reference: bool = True
+    budget_floor: float = 30.0  # seconds: the shortest training budget, however few pairs are trained
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
     extra_hidden: list[str] = field(default_factory=list)  # folders the worker must not see (outputs, ...)
 

@@ -7,6 +7,8 @@ of the rubric in use.
 
 from __future__ import annotations
 
+from grader.result import Check
+
 _LAYER = {
     "name": "the class exists under the required name (a recognised slip is a warning)",
     "forward": "forward output vs torch (float64), basic configuration",
@@ -77,6 +79,14 @@ CATALOG: dict[str, str] = {
     "model.train_time": "one epoch from a fresh Model() within the course's budget (30 min CPU / 10 min GPU per 50k)",
     "model.trained_psnr": "PSNR after that epoch beats the noisy input",
 }
+
+
+def grader_error_checks(prefixes: list[str], exc: BaseException) -> list[Check]:
+    """`error` checks for every catalogued id under `prefixes`, when the grader itself failed there."""
+    message = (f"the grader failed while running this check ({type(exc).__name__}: {exc}); this is a bug in "
+               "the grader, not in the submission: please report it")
+    return [Check(i, "error", message, details={"grader_error": repr(exc)})
+            for i in CATALOG if any(i.startswith(p) for p in prefixes)]
 
 
 def describe(check_id: str) -> str:

@@ -26,17 +26,22 @@ def main():
     """Grade EE-559 mini-project 2 submissions.
 
     \b
-      grade PATH [options]     grade one or more submissions
-      grade data               build or inspect the default data set
+      grade PATH... [options]  grade submissions (folders or zips); --out DIR -j N for a class
+      grade summary DIR        the class table of a folder of results
+      grade ci [PATH]          the fast checks for a student's repository CI
+      grade checks             every check id with its points
+      grade data               build or inspect the embedded data set
     """
 
 
 def _register():
-    from grader.cli import checks_cmd, data_cmd, grade_cmd
+    from grader.cli import checks_cmd, ci_cmd, data_cmd, grade_cmd, summary_cmd
 
     main.add_command(grade_cmd.submission)
     main.add_command(data_cmd.data)
     main.add_command(checks_cmd.checks)
+    main.add_command(summary_cmd.summary)
+    main.add_command(ci_cmd.ci)
 
 
 _register()

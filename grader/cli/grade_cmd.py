@@ -1,7 +1,16 @@
-"""`grade PATH...`: grade submissions and print, save or emit their results."""
+"""`grade PATH...`: grade submissions and print, save or emit their results.
+
+Without --out each submission is graded in this process and its report
+printed. With --out DIR (or -j N) the batch runner grades them in N judge
+processes and writes DIR/<submission>/ with every view (see grader.batch).
+Exit codes: 0 every required check passed, 1 a required check failed,
+2 the grader could not run (or, in a batch, could not grade a submission),
+130 interrupted.
+"""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -13,29 +22,35 @@ from grader.report import terminal
 
 
 def grading_options(fn):
-    """The options shared by every command that grades."""
+    """The options shared by every command that grades (sizes also from N2N_GRADE_* variables)."""
     decorators = [
-        click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+        click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), envvar="N2N_GRADE_DATA",
                      help="Folder with the course's train_data.pkl and val_data.pkl (default: the embedded data)."),
         click.option("--fast", is_flag=True, help="A slice of the data and a short training (CI, quick checks)."),
         click.option("--seed", type=int, default=0, show_default=True, help="Seed of the data and of the checks."),
         click.option("--noise", default="gaussian", show_default=True, help="Noise of the embedded data set."),
-        click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True),
+        click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
+                     envvar="N2N_GRADE_DEVICE"),
         click.option("--rubric", type=click.Path(dir_okay=False, path_type=Path), help="A rubric TOML file."),
-        click.option("--no-train", is_flag=True, help="Skip the timed training epoch."),
-        click.option("--train-pairs", type=int, help="Pairs for the timed epoch (default: all, or 4000 with --fast)."),
-        click.option("--val-pairs", type=int, help="Validation pairs for the PSNR checks (default: all, or 200 with --fast)."),
-        click.option("--no-reference", is_flag=True, help="Do not measure the reference implementation."),
+        click.option("--no-train", is_flag=True, envvar="N2N_GRADE_NO_TRAIN", help="Skip the timed training epoch."),
+        click.option("--train-pairs", type=click.IntRange(min=1), envvar="N2N_GRADE_TRAIN_PAIRS",
+                     help="Pairs for the timed epoch (default: all, or 4000 with --fast)."),
+        click.option("--val-pairs", type=click.IntRange(min=1), envvar="N2N_GRADE_VAL_PAIRS",
+                     help="Validation images for the PSNR checks (default: all, or 200 with --fast)."),
+        click.option("--no-reference", is_flag=True, envvar="N2N_GRADE_NO_REFERENCE",
+                     help="Do not measure the reference implementation (no time ratio, no reference PSNR)."),
     ]
     for decorator in reversed(decorators):
         fn = decorator(fn)
     return fn
 
 
-def make_options(data_dir, fast, seed, noise, device, rubric, no_train, train_pairs, val_pairs=None,
+def make_options(data_dir, fast, seed, noise, device, rubric, no_train, train_pairs, *, val_pairs=None,
                  no_reference=False, out=None) -> GradeOptions:
+    """GradeOptions from the shared command-line options."""
     return GradeOptions(data_dir=data_dir, fast=fast, seed=seed, noise=noise, device=device, rubric=rubric,
-                        train=not no_train, n_train=train_pairs, n_val=val_pairs, measure_reference=not no_reference,
+                        train=not no_train, n_train=train_pairs, n_val=val_pairs,
+                        measure_reference=not no_reference,
                         extra_hidden=[str(Path(out).resolve())] if out else [])
 
 
@@ -43,13 +58,36 @@ def make_options(data_dir, fast, seed, noise, device, rubric, no_train, train_pa
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @grading_options
 @click.option("--json", "as_json", is_flag=True, help="Print the result JSON instead of the table.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write DIR/<submission>/result.json.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Write DIR/<submission>/ (result.json, results.json, junit.xml, report.md, report.html) "
+                   "and DIR/summary.*; skips submissions already graded with the same settings.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Submissions graded at the same time (needs --out).")
+@click.option("--force", is_flag=True, help="With --out: grade again even when a result is up to date.")
+@click.option("--timeout", type=click.FloatRange(min=1), help="With --out: stop a submission's grading after "
+                                                              "this many seconds (it gets an error result).")
+@click.option("--ci", "ci", is_flag=True, help="Student CI mode: fast checks, GitHub annotations, job summary, "
+                                               "JUnit (same as `grade ci PATH`).")
 @click.option("-v", "--verbose", is_flag=True, help="Also list checks that do not apply.")
 def submission(paths, data_dir, fast, seed, noise, device, rubric, no_train, train_pairs, val_pairs, no_reference,
-               as_json, out, verbose):
+               as_json, out, jobs, force, timeout, ci, verbose):
     """Grade the submission(s) at PATH: a Proj_* folder, a Miniproject_2 folder or a zip."""
-    options = make_options(data_dir, fast, seed, noise, device, rubric, no_train, train_pairs, val_pairs,
-                           no_reference, out)
+    if ci:
+        from grader.cli.ci_cmd import run_ci
+
+        if len(paths) != 1:
+            raise click.UsageError("--ci grades one submission (the repository): give one PATH")
+        options = make_options(data_dir, True, seed, noise, device, rubric, no_train, train_pairs,
+                               val_pairs=val_pairs, no_reference=no_reference, out=out or "grade-results")
+        sys.exit(run_ci(paths[0], options, out=out or Path("grade-results"), verbose=verbose))
+    options = make_options(data_dir, fast, seed, noise, device, rubric, no_train, train_pairs,
+                           val_pairs=val_pairs, no_reference=no_reference, out=out)
+    if out is not None or jobs > 1:
+        if out is None:
+            raise click.UsageError("-j/--jobs grades into a folder: give --out DIR")
+        sys.exit(_batch(paths, options, out, jobs, force, timeout, as_json, verbose))
+    if force or timeout:
+        raise click.UsageError("--force and --timeout apply to batches: give --out DIR")
     try:
         data = load_grading_data(options)
     except GradeError as exc:
@@ -62,15 +100,105 @@ def submission(paths, data_dir, fast, seed, noise, device, rubric, no_train, tra
         except GradeError as exc:
             click.echo(f"grade: {exc}", err=True)
             sys.exit(2)
-        if out:
-            folder = Path(out) / _safe_name(result.submission)
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / "result.json").write_text(result.to_json())
         click.echo(result.to_json() if as_json else terminal.render(result, verbose=verbose))
         if not result.passed_required:
             worst = max(worst, 1)
     sys.exit(worst)
 
 
-def _safe_name(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name) or "submission"
+def batch_paths(paths: list[Path], out: Path) -> list[Path]:
+    """The paths a batch grades: the --out folder is left out and, with several paths (a shell
+    glob), plain files other than zips and names starting with '_' or '.' (helper folders)."""
+    keep = []
+    for path in paths:
+        if path.resolve() == out.resolve():
+            click.echo(f"grade: leaving out {path}: it is the --out folder", err=True)
+        elif len(paths) > 1 and path.is_file() and path.suffix.lower() != ".zip":
+            click.echo(f"grade: leaving out {path}: neither a folder nor a .zip", err=True)
+        elif len(paths) > 1 and path.name.startswith(("_", ".")):
+            click.echo(f"grade: leaving out {path}: a name starting with '{path.name[0]}' (name it alone to grade it)",
+                       err=True)
+        else:
+            keep.append(path)
+    return keep
+
+
+def _batch(paths, options: GradeOptions, out: Path, jobs: int, force: bool, timeout, as_json: bool,
+           verbose: bool) -> int:
+    from grader.batch import contention_warning, run_batch
+    from grader.report.summary import SummaryError
+    from grader.report.summary_writer import write_class_files
+
+    paths = batch_paths(list(paths), out)
+    if not paths:
+        raise click.UsageError("no submission folder or .zip among the paths given")
+    warning = contention_warning(options, jobs)
+    if warning:
+        click.echo(f"grade: warning: {warning}", err=True)
+    progress = _Progress(len(paths))
+    try:
+        with progress:
+            report = run_batch(paths, out, options, jobs=jobs, force=force, timeout=timeout,
+                               on_outcome=progress.done, on_progress=progress.step)
+    except GradeError as exc:
+        click.echo(f"grade: {exc}", err=True)
+        return 2
+    results = [o.result for o in sorted(report.outcomes, key=lambda o: o.task.index)]
+    if as_json and results:
+        click.echo(json.dumps([r.to_dict() for r in results], indent=2) if len(paths) > 1 else results[0].to_json())
+    elif len(paths) == 1 and results:
+        click.echo(terminal.render(results[0], verbose=verbose))
+    try:
+        written = write_class_files(out)
+    except SummaryError as exc:
+        click.echo(f"grade: {exc}", err=True)
+        written = None
+    if written is not None and not as_json and len(paths) > 1:
+        click.echo(written.text)
+    states = [o.state for o in report.outcomes]
+    click.echo(f"{states.count('graded')} graded, {states.count('skipped')} up to date (skipped), "
+               f"{states.count('error')} not gradable, in {report.wall_seconds:.1f} s with -j {jobs}; "
+               f"results in {out}/ (class table: grade summary {out})", err=True)
+    if report.interrupted:
+        click.echo(f"grade: interrupted; {report.pending} submission(s) not graded. Finished results are kept: "
+                   "run the same command again to continue.", err=True)
+    return report.exit_code
+
+
+class _Progress:
+    """A progress bar on a terminal; one line per finished submission otherwise (CI logs)."""
+
+    def __init__(self, total: int):
+        self.total, self.count = total, 0
+        self.tty = sys.stderr.isatty()
+        self.bar = None
+
+    def __enter__(self):
+        if self.tty:
+            self.bar = click.progressbar(length=self.total, label="grading", file=sys.stderr, show_pos=True,
+                                         item_show_func=lambda item: item)
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+        return False
+
+    def step(self, task, message: str) -> None:
+        if self.bar is not None:  # update(0, ...) would not redraw: set the item and redraw
+            self.bar.current_item = f"{task.name}: {message}"[:60]
+            self.bar.render_progress()
+
+    def done(self, outcome) -> None:
+        self.count += 1
+        r = outcome.result
+        verdict = {"graded": "FAIL" if r.failed_required else "ok", "skipped": "up to date",
+                   "error": "NOT GRADED"}[outcome.state]
+        text = f"{outcome.task.name}: {r.score:g}/{r.max_score:g} {verdict}"
+        if outcome.state == "error":
+            text += f" ({outcome.message[:120]})"
+        if self.bar is not None:
+            self.bar.update(1, text[:60])
+        else:
+            click.echo(f"[{self.count}/{self.total}] {text} ({outcome.seconds:.0f} s)", err=True)

@@ -312,7 +312,16 @@ class _FileScanner(ast.NodeVisitor):
             self._add(node, _sys_modules_verdict())
             self.visit(node.slice)
             return
+        self._grader_by_name(node, node.slice)
         self.generic_visit(node)
+
+    def _grader_by_name(self, node: ast.AST, value: ast.AST | None) -> None:
+        """A grader module named in a string (sys.modules.get("grader"), import_module("grader.x"))."""
+        name = _literal_str(value)
+        if name and name.split(".", 1)[0] in policy.GRADER_MODULE_NAMES:
+            self._add(node, Verdict(TAMPERING, f"'{name}'", FAIL,
+                                    f"looks up the grader's module {name!r} by name: submissions must not "
+                                    "reach into the grader; remove it"))
 
     # -- definitions
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
@@ -354,6 +363,8 @@ class _FileScanner(ast.NodeVisitor):
             if self._builtin(func, accessor) and args:
                 self._accessor_call(node, accessor, args)
         dotted = self._dotted(func)
+        for arg in [*args, *kwargs.values()]:
+            self._grader_by_name(node, arg)
         if dotted in ("importlib.import_module", "importlib.__import__"):
             self._import_dynamic(node, args[0] if args else kwargs.get("name"), dotted)
         elif dotted == "torch.set_grad_enabled":

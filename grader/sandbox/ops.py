@@ -6,6 +6,13 @@ and writes their parameters (`params`, `set`), and asks for descriptions
 student code goes through `WorkerState.run`, which traces torch calls, keeps
 autograd off and turns exceptions into data. The worker decides nothing: it
 returns raw values and the judge grades them.
+
+Student code shares this process, so everything here assumes that its
+objects may be hostile: exceptions whose `__str__` raises, lists whose
+`__len__` lies, tensor subclasses whose methods hang. The functions that
+keep the trace honest (grad mode, the tracer's enter/exit) are captured at
+import, before any student code runs, so rebinding them later has no effect
+on the grader (it is still reported as tampering).
 """
 
 from __future__ import annotations
@@ -13,13 +20,65 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import threading
 import time
 import traceback
 
 import torch
+from torch.overrides import TorchFunctionMode
 
-from grader.sandbox import adapters
+from grader.sandbox import adapters, protocol
 from grader.sandbox.tracer import Tracer, mode_active
+
+# Captured before student code runs (see the module docstring).
+_is_grad_enabled = torch._C.is_grad_enabled
+_set_grad_enabled = torch._C._set_grad_enabled
+_mode_enter = TorchFunctionMode.__enter__
+_mode_exit = TorchFunctionMode.__exit__
+_TensorBase = torch._C.TensorBase
+_no_subclass_dispatch = torch._C.DisableTorchFunctionSubclass
+_type_name_of = type.__dict__["__name__"].__get__
+
+
+# Threads that libraries start on their own (tqdm's monitor, DataLoader's pin-memory thread): not reported.
+_LIBRARY_THREADS = ("tqdm", "torch")
+
+
+def set_grad_mode(enabled: bool) -> None:
+    """Switch autograd on or off with the function captured at import (immune to monkeypatching)."""
+    _set_grad_enabled(bool(enabled))
+
+
+def type_name(obj) -> str:
+    """The class name of `obj`, without running any metaclass code."""
+    try:
+        return str(_type_name_of(type(obj)))
+    except BaseException:
+        return "?"
+
+
+def safe_str(obj, limit: int = 2000) -> str:
+    """str(obj), or a placeholder when its __str__ raises or returns a non-string."""
+    try:
+        text = str(obj)
+        if type(text) is not str:
+            raise TypeError
+    except BaseException:
+        try:
+            text = repr(obj)
+            if type(text) is not str:
+                raise TypeError
+        except BaseException:
+            text = f"<unprintable {type_name(obj)}>"
+    return text[:limit]
+
+
+def safe_error(exc: BaseException, root: str | None = None) -> dict:
+    """describe_exception that never raises, whatever `exc` does."""
+    try:
+        return describe_exception(exc, root)
+    except BaseException:
+        return {"type": type_name(exc), "message": f"<{type_name(exc)} that could not be described>", "where": []}
 
 
 class StudentError(Exception):
@@ -42,8 +101,12 @@ class _Objects(dict):
 class WorkerState:
     """Everything the worker keeps between requests."""
 
-    def __init__(self, box: str):
+    def __init__(self, box: str, *, reply_limit: int | None = None, private_proc: bool = False):
         self.box = box
+        self.reply_limit = reply_limit  # bytes of arrays one reply may carry
+        self.private_proc = bool(private_proc)  # /proc lists only this worker's processes
+        self.seen_threads: set[int] = set()
+        self.seen_processes: set[int] = set()
         self.tracer = Tracer()
         self.module = None
         self.objects: dict[str, object] = _Objects()
@@ -59,18 +122,19 @@ class WorkerState:
         Python does, so that switching it off at import can be reported.
         """
         self.tracer.context = context
-        torch.set_grad_enabled(grad_mode)
-        self.tracer.__enter__()
+        _set_grad_enabled(grad_mode)
+        _mode_enter(self.tracer)
         failure = None
         try:
             result = fn(*args, **kwargs)
         except BaseException as exc:  # SystemExit and KeyboardInterrupt too: it is their code
-            failure = describe_exception(exc, self.submission_root)
+            failure = safe_error(exc, self.submission_root)
         finally:
             intact = mode_active(self.tracer)
             try:
-                self.tracer.__exit__(None, None, None)
-            except Exception:
+                if intact:
+                    _mode_exit(self.tracer, None, None, None)
+            except BaseException:
                 pass
             self.tracer.context = context
             if not intact:
@@ -83,17 +147,50 @@ class WorkerState:
         return result
 
     def _after_call(self, context: str) -> None:
-        if torch.is_grad_enabled():
+        if _is_grad_enabled():
             self.tracer.context = context
             self.tracer.record("autograd", "grad mode enabled", "fail",
                                "autograd was switched back on (torch.set_grad_enabled(True) or enable_grad)")
-            torch.set_grad_enabled(False)
+            _set_grad_enabled(False)
+
+    def check_background(self, context: str) -> None:
+        """Report threads and processes that student code left running after a request.
+
+        Work done there escapes the timing and the request's timeout (e.g. a
+        train() that returns at once and keeps training in a thread).
+        """
+        try:
+            main = threading.main_thread()
+            threads = {t.ident: t for t in threading.enumerate() if t is not main and t.ident is not None
+                       and not type(t).__module__.startswith(_LIBRARY_THREADS)}
+        except BaseException:
+            threads = {}
+        new_threads = set(threads) - self.seen_threads
+        self.seen_threads |= new_threads
+        new_procs = set()
+        if self.private_proc:  # this PID namespace holds the init, this server and what student code started
+            skip = self.seen_processes | {1, os.getpid()}
+            new_procs = {int(n) for n in os.listdir("/proc") if n.isdigit() and int(n) not in skip and _alive(int(n))}
+            self.seen_processes |= new_procs
+        self.tracer.context = context
+        if new_threads:
+            self.tracer.record("tampering", "background thread", "warn",
+                               f"{len(new_threads)} thread(s) kept running after the call returned; work done "
+                               "there is neither timed nor bounded by the grader")
+        if new_procs:
+            self.tracer.record("tampering", "background process", "warn",
+                               f"{len(new_procs)} process(es) kept running after the call returned; work done "
+                               "there is neither timed nor bounded by the grader")
 
     def new_handle(self, obj) -> str:
         self.counter += 1
         handle = f"h{self.counter}"
         self.objects[handle] = obj
         return handle
+
+    def export(self, value):
+        """A student return value as plain data, with tensors made sendable (see _export)."""
+        return _export(value, self.reply_limit)
 
     def resolve(self, value):
         """Replace {"__handle__": h} and {"__block__": spec} markers in request arguments."""
@@ -117,17 +214,27 @@ def describe_exception(exc: BaseException, root: str | None) -> dict:
     for f in shown[-6:]:
         name = os.path.relpath(f.filename, root) if root and f.filename.startswith(root) else os.path.basename(f.filename)
         where.append(f"{name}:{f.lineno} in {f.name}: {(f.line or '').strip()[:160]}")
-    message = str(exc)
+    message = safe_str(exc)
     if isinstance(exc, SystemExit):
-        message = f"SystemExit({exc.code!r}) raised by student code"
-    return {"type": type(exc).__name__, "message": message[:2000], "where": where}
+        message = f"SystemExit({safe_str(getattr(exc, 'code', None), 200)}) raised by student code"
+    return {"type": type_name(exc), "message": message, "where": where}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return False
+    return data[data.rfind(b")") + 2:][:1] not in (b"Z", b"X")
 
 
 # -- integrity of what the trace relies on --------------------------------------
 _WATCHED = ("torch.empty", "torch.cat", "torch.arange", "torch.load", "torch.set_grad_enabled",
             "torch.nn.functional.fold", "torch.nn.functional.unfold", "torch.Tensor.matmul",
             "torch.Tensor.__matmul__", "torch.Tensor.backward", "torch.overrides.TorchFunctionMode.__enter__",
-            "grader.sandbox.tracer.Tracer.__torch_function__", "grader.rules.policy.classify_runtime_call")
+            "grader.sandbox.tracer.Tracer.__torch_function__", "grader.rules.policy.classify_runtime_call",
+            "grader.sandbox.tracer.classify_runtime_call")
 
 
 def _lookup(dotted: str):
@@ -173,19 +280,40 @@ def _prepare(value, like, cast: bool):
     return value
 
 
-def _export(value):
-    """A student return value as something the protocol can carry."""
+def _export(value, limit: int | None = None, depth: int = 0):
+    """A student return value as something the protocol can carry.
+
+    Reads tensors and containers through their base classes, so overridden
+    methods of a subclass do not run; a tensor that cannot be sent (meta
+    device, larger than `limit` bytes, ...) is the student's error.
+    """
     if isinstance(value, torch.Tensor):
-        return {"kind": "tensor", "tensor": value.detach(), "dtype": str(value.dtype).replace("torch.", ""),
-                "device": value.device.type, "requires_grad": bool(value.requires_grad),
-                "grad_fn": value.grad_fn is not None}
+        with _no_subclass_dispatch():
+            dtype, device = _TensorBase.dtype.__get__(value), _TensorBase.device.__get__(value)
+            requires_grad = bool(_TensorBase.requires_grad.__get__(value))
+            grad_fn = _TensorBase.grad_fn.__get__(value) is not None
+        try:
+            plain = protocol.plain_tensor(value, limit)
+        except protocol.UnsendableValue as exc:
+            raise StudentError({"type": "UnsendableValue", "where": [],
+                                "message": f"returned {exc}, which cannot be sent to the grader"}) from None
+        return {"kind": "tensor", "tensor": plain, "dtype": str(dtype).replace("torch.", ""),
+                "device": device.type, "requires_grad": requires_grad, "grad_fn": grad_fn}
     if isinstance(value, (tuple, list)):
-        return {"kind": type(value).__name__, "items": [_export(v) for v in value[:8]], "length": len(value)}
+        base = tuple if isinstance(value, tuple) else list
+        length = base.__len__(value)
+        items = base.__getitem__(value, slice(0, 8)) if depth < 4 else ()
+        out = {"kind": base.__name__, "items": [_export(v, limit, depth + 1) for v in items], "length": length}
+        if type(value) is not base:
+            out["type"] = type_name(value)
+        return out
     if isinstance(value, bool) or value is None:
-        return {"kind": "scalar", "value": value}
-    if isinstance(value, (int, float)):
-        return {"kind": "scalar", "value": float(value)}
-    return {"kind": "object", "type": type(value).__name__}
+        return {"kind": "scalar", "value": None if value is None else bool(int.__int__(value))}
+    if isinstance(value, int):
+        return {"kind": "scalar", "value": float(int.__int__(value))}
+    if isinstance(value, float):
+        return {"kind": "scalar", "value": float.__float__(value)}
+    return {"kind": "object", "type": type_name(value)}
 
 
 # -- handlers -----------------------------------------------------------------
@@ -207,22 +335,27 @@ def op_import(state: WorkerState, req: dict) -> dict:
     try:
         state.module = state.run("import", importlib.import_module, f"{package}.model", grad_mode=True)
     finally:
-        grad_after = torch.is_grad_enabled()
-        torch.set_grad_enabled(False)
+        grad_after = _is_grad_enabled()
+        _set_grad_enabled(False)
     seconds = time.perf_counter() - started
     side = {"default_dtype": str(torch.get_default_dtype()),
             "default_dtype_changed": torch.get_default_dtype() != dtype_before,
             "grad_enabled_before": True, "grad_enabled": grad_after}
     tampered = [name for name, fn in saved.items() if getattr(torch, name) is not fn]
     names = {}
-    for name, value in vars(state.module).items():
-        if name.startswith("__"):
+    for name, value in list(vars(state.module).items()):
+        if not isinstance(name, str) or name.startswith("__"):
             continue
-        if isinstance(value, type):
-            names[name] = {"kind": "class", "methods": sorted(m for m in dir(value) if not m.startswith("__"))[:80],
-                           "bases": [b.__module__ + "." + b.__qualname__ for b in value.__mro__[1:4]]}
-        elif callable(value):
-            names[name] = {"kind": "function"}
+        try:
+            if isinstance(value, type):
+                names[name] = {"kind": "class",
+                               "methods": sorted(m for m in dir(value) if isinstance(m, str) and not m.startswith("__"))[:80],
+                               "bases": [f"{b.__module__}.{b.__qualname__}" for b in value.__mro__[1:4]]}
+            elif callable(value):
+                names[name] = {"kind": "function"}
+        except BaseException as exc:  # a metaclass that breaks dir() or the MRO: listed, not described
+            names[name] = {"kind": "class" if isinstance(value, type) else "object", "methods": [], "bases": [],
+                           "error": safe_str(exc, 200)}
     return {"names": names, "side_effects": side, "torch_patched": tampered, "seconds": seconds,
             "module_file": os.path.relpath(getattr(state.module, "__file__", "") or "", root)}
 
@@ -233,7 +366,7 @@ def op_new(state: WorkerState, req: dict) -> dict:
     kwargs = state.resolve(req.get("kwargs", {}))
     started = time.perf_counter()
     obj = state.run(req.get("context", f"{req['cls']}.__init__"), cls, *args, **kwargs)
-    return {"handle": state.new_handle(obj), "class": type(obj).__name__, "seconds": time.perf_counter() - started}
+    return {"handle": state.new_handle(obj), "class": type_name(obj), "seconds": time.perf_counter() - started}
 
 
 def op_call(state: WorkerState, req: dict) -> dict:
@@ -255,7 +388,7 @@ def op_call(state: WorkerState, req: dict) -> dict:
     finally:
         seconds = time.perf_counter() - started
         os.chdir(old_cwd)
-    reply = {"value": _export(value), "seconds": seconds}
+    reply = {"value": state.export(value), "seconds": seconds}
     if keep_inputs is not None:
         reply["args_after"] = [a.detach() if isinstance(a, torch.Tensor) else None for a in args]
         reply["args_changed"] = [bool(k is not None and (k.shape != a.shape or not torch.equal(k, a)))
@@ -274,7 +407,7 @@ def op_call_forms(state: WorkerState, req: dict) -> dict:
               {k: state.resolve(v) for k, v in f.get("kwargs", {}).items()}) for f in req["forms"]]
     form, value = adapters.call_with_fallbacks(
         method, forms, lambda fn, *a, **k: state.run(context, fn, *a, **k))
-    return {"form": form, "value": _export(value)}
+    return {"form": form, "value": state.export(value)}
 
 
 def op_new_forms(state: WorkerState, req: dict) -> dict:
@@ -461,21 +594,25 @@ def handle(state: WorkerState, request: dict) -> dict:
     op = request.get("op")
     handler = HANDLERS.get(op)
     if handler is None:
-        reply = {"ok": False, "error": {"type": "ProtocolError", "message": f"unknown op {op!r}", "where": []}}
+        reply = {"ok": False, "error": {"type": "ProtocolError", "message": f"unknown op {op!r}", "where": []},
+                 "student": False}
     else:
         try:
             reply = {"ok": True, "result": handler(state, request)}
         except StudentError as exc:
             reply = {"ok": False, "error": exc.info, "student": True}
         except GraderRequestError as exc:
-            reply = {"ok": False, "error": describe_exception(exc, state.submission_root), "student": False}
+            reply = {"ok": False, "error": safe_error(exc, state.submission_root), "student": False}
         except BaseException as exc:  # a missing method, or a student object that breaks our adapters
-            reply = {"ok": False, "error": describe_exception(exc, state.submission_root), "student": True}
+            reply = {"ok": False, "error": safe_error(exc, state.submission_root), "student": True}
+    context = request.get("context") or op or "?"
     for name in integrity_changes(state.integrity):
-        state.tracer.context = request.get("context", op or "?")
+        state.tracer.context = context
         state.tracer.record("tampering", f"{name} replaced", "fail",
                             f"{name} was replaced at run time (monkeypatching torch is not allowed)")
         state.integrity[name] = _lookup(name)  # report each replacement once
+    if op not in ("hello", "free", "fetch", "store", "probe", "signature", "describe_object"):
+        state.check_background(context)
     reply["trace"] = state.tracer.drain()
-    reply["grad_enabled"] = torch.is_grad_enabled()
+    reply["grad_enabled"] = _is_grad_enabled()
     return reply

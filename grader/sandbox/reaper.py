@@ -1,17 +1,23 @@
 """Finding and killing every process a worker left behind (judge side, Linux /proc).
 
 A worker runs in its own session; student code may fork, change its process
-group, call setsid or double-fork to escape. We find its processes by four
-marks: the worker's session id, descent from the worker, the worker's
-dedicated uid (when the judge runs as root), and orphans re-parented to the
-judge (which makes itself a child subreaper for that purpose).
+group, call setsid or double-fork to escape. Where the OS allows, the worker
+is the init of its own PID namespace, so killing it takes every process it
+started with it (the kernel does that). Without one, we find its processes by
+four marks: the worker's session id, descent from the worker, the worker's
+dedicated uid (when the judge runs as root; `kill_uid` then kills them all in
+one atomic kill(-1) as that uid, which a fork bomb cannot outrun), and orphans
+re-parented to the judge (only when it made itself a child subreaper, which
+the supervisor does only for workers without a PID namespace).
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
+import shutil
 import signal
+import subprocess
 import sys
 import time
 
@@ -81,7 +87,12 @@ def worker_processes(worker_pid: int, *, uid: int | None = None) -> set[int]:
 
 
 def adopted_orphans(known_children: set[int]) -> set[int]:
-    """Session leaders re-parented to us that we did not start (escaped student processes)."""
+    """Session leaders re-parented to us that we did not start (escaped student processes).
+
+    Only meaningful when this process is a child subreaper (see become_subreaper).
+    """
+    if not _subreaper_set:
+        return set()
     me = os.getpid()
     orphans = set()
     for pid in _all_pids():
@@ -89,6 +100,26 @@ def adopted_orphans(known_children: set[int]) -> set[int]:
         if st and st[0] == me and pid not in known_children and st[2] == pid:
             orphans.add(pid)
     return orphans
+
+
+def kill_uid(uid: int) -> bool:
+    """SIGKILL every process running as `uid` in one kill(-1) made as that uid (judge running as root).
+
+    kill(-1) walks the process list under the kernel's task-list lock, so no
+    process of that uid can fork its way out of it. Returns False when it
+    could not be done (not root, or no way to run the kill).
+    """
+    if os.geteuid() != 0 or uid == 0:
+        return False
+    kill = shutil.which("kill", path="/usr/bin:/bin")
+    cmd = [kill, "-s", "KILL", "--", "-1"] if kill else \
+        [sys.executable, "-S", "-I", "-c", "import os, signal; os.kill(-1, signal.SIGKILL)"]
+    try:
+        subprocess.run(cmd, user=uid, group=uid, extra_groups=[], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10, close_fds=True)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return True
 
 
 def kill_all(pids: set[int]) -> None:
@@ -121,12 +152,25 @@ def reap(pids: set[int], timeout: float = 2.0) -> None:
 def kill_worker_tree(worker_pid: int, *, uid: int | None, known_children: set[int]) -> set[int]:
     """Kill the worker and everything it started; return the pids that were killed."""
     killed: set[int] = set()
-    for _ in range(5):  # repeat: a process may fork while we scan
+    if uid is not None:
+        kill_uid(uid)
+    for attempt in range(5):  # repeat: a process may fork while we scan
         pids = worker_processes(worker_pid, uid=uid) | adopted_orphans(known_children)
+        pids = {pid for pid in pids if _state(pid) not in ("Z", "X", None)} | ({worker_pid} & pids)
         if not pids:
             break
         kill_all(pids)
         killed |= pids
-        time.sleep(0.02)
+        time.sleep(0.005 * (attempt + 1))
     reap(killed - {worker_pid})
     return killed
+
+
+def _state(pid: int) -> str | None:
+    """The one-letter state of a process (R, S, Z, ...), or None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None
+    return data[data.rfind(b")") + 2:].split()[0].decode()

@@ -4,9 +4,13 @@
 request and waits for its reply under a wall-clock timeout; if the worker
 hangs, dies, floods its output or breaks the protocol, the whole process tree
 is killed and `WorkerFailure` says why (timeout, exit code, signal, memory,
-output, the last lines of its stderr). The next request starts a fresh worker
-on a fresh private copy of the submission, and `on_start` callbacks (e.g. the
-submission import) run again.
+output, protocol, the last lines of its output). The next request starts a
+fresh worker on a fresh private copy of the submission, and `on_start`
+callbacks (e.g. the submission import) run again.
+
+Each request carries a random id that its reply must echo: a reply that is
+not for the request in flight (a stale one, or one forged by student code
+writing to the pipe) is a protocol error, never a result.
 """
 
 from __future__ import annotations
@@ -14,24 +18,38 @@ from __future__ import annotations
 import atexit
 import collections
 import os
+import re
+import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import queue
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from grader.sandbox import jail, protocol, reaper
+from grader.sandbox.channel import Channel, WorkerGone
 
 GiB = 2**30
 _live: set["Worker"] = set()
 _uid_lock = threading.Lock()
 _uid_counter = 0
+UID_RANGE = (61000, 65000)  # dedicated worker uids (judge running as root)
+BOX_PREFIX = "n2n-grade-box-"  # then the judge's pid: stale boxes of dead judges can be told apart
+
+# worker_main's own exit codes
+EXIT_REASONS = {65: ("protocol", "the worker could not read the grader's request"),
+                66: ("protocol", "the worker's request pipe was closed or replaced (by student code?)"),
+                71: ("protocol", "the worker's reply pipe was closed or replaced (by student code?)")}
+# stderr lines that mean the worker ran out of memory rather than crashed
+_MEMORY_MARKERS = ("MemoryError", "std::bad_alloc", "Cannot allocate memory", "can't allocate memory",
+                   "out of memory", "not enough memory")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass
@@ -46,12 +64,16 @@ class SandboxSettings:
     cpu_seconds: int | None = 6 * 3600  # lifetime CPU of one worker; requests have wall timeouts
     output_tail_bytes: int = 16 * 1024  # kept from stdout/stderr for messages
     output_limit_bytes: int = 64 * 2**20  # more than this is a flood: the worker is killed
-    reply_limit_bytes: int = 2 * GiB
+    reply_limit_bytes: int = 1 * GiB  # arrays in one reply; predictions for 1000 images are ~25 MB
     isolate_network: bool = True
     drop_privileges: bool = True
     hide: list[str] = field(default_factory=list)  # extra folders to hide (data, outputs, caches)
     device: str = "cpu"  # "cpu" hides GPUs from the worker; "cuda" shows them
     start_timeout: float = 120.0
+    scratch_bytes: int | None = 1 * GiB  # what the worker may write in its box, beyond the submission
+    temp_bytes: int = 64 * 2**20  # size of its private /tmp, /var/tmp and /dev/shm, each
+    namespaces: bool = True  # False: none at all (no network or filesystem isolation): for debugging
+    fresh_root: bool = True  # False: read-only host root with sensitive folders hidden (the fallback)
 
 
 class WorkerFailure(Exception):
@@ -94,21 +116,48 @@ class _OutputDrain(threading.Thread):
                 self.on_flood()
 
     def text(self, max_lines: int = 30) -> str:
+        """The last lines printed, with control characters (terminal escapes) made harmless."""
         data = b"".join(self.tail)[-self.tail_bytes:]
         lines = data.decode("utf-8", "replace").splitlines()
-        return "\n".join(lines[-max_lines:])
+        return "\n".join(_CONTROL.sub("\ufffd", line) for line in lines[-max_lines:])
+
+
+def _claim_uid() -> tuple[int, socket.socket | None]:
+    """A uid for one worker (judge running as root), held until released.
+
+    The claim is an abstract Unix socket named after the uid: unique across
+    every judge process on this machine, released by the kernel when the
+    judge exits, and it leaves no file behind. A uid that some live process
+    still runs as (a leftover of a killed judge) is skipped.
+    """
+    global _uid_counter
+    low, high = UID_RANGE
+    with _uid_lock:
+        for _ in range(high - low):
+            _uid_counter += 1
+            uid = low + (os.getpid() * 7 + _uid_counter) % (high - low)
+            claim = None
+            if hasattr(socket, "AF_UNIX") and sys.platform.startswith("linux"):
+                claim = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+                try:
+                    claim.bind(f"\0n2n-grade-uid-{uid}")
+                except OSError:
+                    claim.close()
+                    continue
+            if any(reaper._uid(pid) == uid for pid in reaper._all_pids()):
+                if claim is not None:
+                    claim.close()
+                continue
+            return uid, claim
+    raise RuntimeError("no free uid for a worker")
 
 
 def _pick_uid() -> int:
-    """A uid no live process uses, for one worker (judge running as root)."""
-    global _uid_counter
-    with _uid_lock:
-        for _ in range(4000):
-            _uid_counter += 1
-            uid = 61000 + (os.getpid() * 7 + _uid_counter) % 4000
-            if not any(reaper._uid(pid) == uid for pid in reaper._all_pids()):
-                return uid
-    raise RuntimeError("no free uid for a worker")
+    """A uid no live process uses (kept for callers of the old API; prefer Worker's own claim)."""
+    uid, claim = _claim_uid()
+    if claim is not None:
+        claim.close()
+    return uid
 
 
 class Worker:
@@ -116,6 +165,8 @@ class Worker:
 
     `source` is the folder holding the submission's `Miniproject_2` (it is
     copied afresh for every start). `copy_fn(source, dest)` makes that copy.
+    Start workers from a thread that outlives them (the main thread, say):
+    a worker dies with the thread that started it.
     """
 
     def __init__(self, source: Path | None, settings: SandboxSettings | None = None,
@@ -125,13 +176,16 @@ class Worker:
         self.copy_fn = copy_fn or _copy_tree
         self.on_start: list[Callable[["Worker"], None]] = []
         self.proc: subprocess.Popen | None = None
-        self.box: Path | None = None
+        self.box: Path | None = None  # the live worker's private folder
+        self._box_path: Path | None = None  # reused by every restart, so submission_root stays valid
         self.uid: int | None = None
         self.hello: dict = {}
         self.starts = 0
         self.failures: list[dict] = []
+        self.last_seconds: float | None = None  # judge-measured wall time of the last request
         self._drain: _OutputDrain | None = None
-        self._requests = self._replies = None
+        self._channel: Channel | None = None
+        self._uid_claim: socket.socket | None = None
         self._flood = threading.Event()
 
     # -- lifecycle ----------------------------------------------------------------
@@ -141,23 +195,52 @@ class Worker:
 
     @property
     def submission_root(self) -> str | None:
-        return str(self.box / "sub") if self.box else None
+        """Where the worker sees the submission's copy: the same path across restarts (None before the first)."""
+        box = self.box or self._box_path
+        return str(box / "sub") if box else None
 
     def start(self) -> dict:
         """Start a fresh worker (killing any previous one); returns its hello with the jail report."""
         self.close()
-        reaper.become_subreaper()
         self.starts += 1
         self._flood.clear()
+        try:
+            self._launch()
+        except BaseException:
+            self.close()
+            raise
         s = self.settings
-        self.box = Path(tempfile.mkdtemp(prefix="n2n-grade-box-"))
+        cuda = s.device == "cuda"
+        cfg = jail.JailConfig(
+            box=str(self.box), keep=jail.default_keep_paths(), hide=self._hidden_paths(), uid=self.uid,
+            isolate_network=s.isolate_network,
+            # CUDA reserves virtual address space far beyond the memory it uses: an RLIMIT_AS breaks it
+            address_space_bytes=None if cuda else s.address_space_bytes,
+            max_processes=s.max_processes, max_file_bytes=s.max_file_bytes, max_open_files=s.max_open_files,
+            cpu_seconds=s.cpu_seconds, scratch_bytes=s.scratch_bytes, temp_bytes=s.temp_bytes,
+            namespaces=s.namespaces, fresh_root=s.fresh_root, devices=gpu_devices() if cuda else [], show_sys=cuda)
+        self.hello = self._exchange({"jail": asdict(cfg), "threads": s.threads, "cwd": str(self.box / "work"),
+                                     "reply_limit": s.reply_limit_bytes}, s.start_timeout, what="start-up")["result"]
+        if cuda and s.address_space_bytes:
+            self.hello.setdefault("jail", {})["limit_address_space_detail"] = (
+                "not set on a GPU: CUDA reserves virtual address space far beyond the memory it uses")
+        if not self.hello.get("jail", {}).get("pid_namespace"):
+            reaper.become_subreaper()  # without a PID namespace, escaped orphans must come back to us
+        for callback in self.on_start:
+            callback(self)
+        return self.hello
+
+    def _launch(self) -> None:
+        s = self.settings
+        _remove_stale_boxes()
+        self.box = self._make_box()
         for sub in ("tmp", "home", "work"):
             (self.box / sub).mkdir()
         if self.source is not None:
             self.copy_fn(self.source, self.box / "sub")
         root = os.geteuid() == 0
-        self.uid = _pick_uid() if (root and s.drop_privileges and sys.platform.startswith("linux")) else None
-        if self.uid is not None:
+        if root and s.drop_privileges and sys.platform.startswith("linux"):
+            self.uid, self._uid_claim = _claim_uid()
             for dirpath, dirnames, filenames in os.walk(self.box):
                 for name in [*dirnames, *filenames]:
                     os.lchown(os.path.join(dirpath, name), self.uid, self.uid)
@@ -176,45 +259,54 @@ class Worker:
             "CUDA_VISIBLE_DEVICES": os.environ.get("CUDA_VISIBLE_DEVICES", "0") if s.device == "cuda" else "",
         }
         cmd = [sys.executable, "-I", "-m", "grader.sandbox.worker_main", "--rfd", str(req_r), "--wfd", str(rep_w)]
-        self.proc = subprocess.Popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            pass_fds=(req_r, rep_w), env=env, cwd=str(self.box / "work"), start_new_session=True)
-        os.close(req_r)
-        os.close(rep_w)
-        self._requests = os.fdopen(req_w, "wb", buffering=1 << 20)
-        self._replies = os.fdopen(rep_r, "rb", buffering=1 << 20)
+        try:
+            self.proc = subprocess.Popen(
+                cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                pass_fds=(req_r, rep_w), env=env, cwd=str(self.box / "work"), start_new_session=True)
+        finally:
+            os.close(req_r)
+            os.close(rep_w)
+        self._channel = Channel(rep_r, req_w, self.proc)
+        _live.add(self)
         self._drain = _OutputDrain(self.proc.stdout, s.output_tail_bytes, s.output_limit_bytes, self._on_flood)
         self._drain.start()
-        _live.add(self)
-        cfg = jail.JailConfig(
-            box=str(self.box), keep=jail.default_keep_paths(), hide=self._hidden_paths(), uid=self.uid,
-            isolate_network=s.isolate_network, address_space_bytes=s.address_space_bytes,
-            max_processes=s.max_processes, max_file_bytes=s.max_file_bytes, max_open_files=s.max_open_files,
-            cpu_seconds=s.cpu_seconds)
-        self.hello = self._exchange({"jail": asdict(cfg), "threads": s.threads, "cwd": str(self.box / "work")},
-                                    s.start_timeout, what="start-up")["result"]
-        for callback in self.on_start:
-            callback(self)
-        return self.hello
+
+    def _make_box(self) -> Path:
+        """The same folder as the previous start when it can be made afresh, else a new one."""
+        if self._box_path is not None:
+            try:
+                os.mkdir(self._box_path, 0o700)  # fails if anything (a planted link, say) holds the name
+                return self._box_path
+            except OSError:
+                pass
+        self._box_path = Path(tempfile.mkdtemp(prefix=f"{BOX_PREFIX}{os.getpid()}-"))
+        return self._box_path
 
     def _hidden_paths(self) -> list[str]:
+        """Folders the worker must not see (most are simply absent from its fresh root anyway)."""
+        import grader
+
+        repo = Path(grader.__file__).resolve().parents[1]
         paths = [tempfile.gettempdir(), "/tmp", "/var/tmp", "/dev/shm", os.path.expanduser("~"), os.getcwd(),
-                 *self.settings.hide]
+                 str(repo / "reference_impl"), *self.settings.hide]
         if self.source is not None:
             paths.append(str(self.source))
-        return [p for p in dict.fromkeys(paths) if p]
+            if self.source.resolve().parent != Path("/"):  # other submissions of the batch
+                paths.append(str(self.source.resolve().parent))
+        return [p for p in dict.fromkeys(paths) if p and os.path.isdir(p)]
 
     def _on_flood(self) -> None:
         self._flood.set()
         self._kill()
 
     def _kill(self) -> set[int]:
-        if self.proc is None:
+        proc = self.proc
+        if proc is None:
             return set()
-        known = {w.proc.pid for w in _live if w.proc is not None}
-        killed = reaper.kill_worker_tree(self.proc.pid, uid=self.uid, known_children=known)
+        known = {w.proc.pid for w in list(_live) if w.proc is not None}
+        killed = reaper.kill_worker_tree(proc.pid, uid=self.uid, known_children=known)
         try:
-            self.proc.wait(timeout=5)
+            proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
         return killed
@@ -223,16 +315,21 @@ class Worker:
         """Kill the worker and everything it started; remove its private folder."""
         if self.proc is not None:
             self._kill()
-            for stream in (self._requests, self._replies, self.proc.stdout):
-                try:
-                    if stream:
-                        stream.close()
-                except OSError:
-                    pass
+            if self._channel is not None:
+                self._channel.close()
+                self._channel = None
+            try:
+                if self.proc.stdout:
+                    self.proc.stdout.close()
+            except OSError:
+                pass
             if self._drain is not None:
                 self._drain.join(timeout=2)
-            _live.discard(self)
             self.proc = None
+        _live.discard(self)
+        if self._uid_claim is not None:
+            self._uid_claim.close()
+            self._uid_claim = None
         if self.box is not None:
             shutil.rmtree(self.box, ignore_errors=True)
             self.box = None
@@ -252,49 +349,57 @@ class Worker:
         """
         if not self.alive:
             self.start()
-        return self._exchange(payload, timeout, what=payload.get("op", "request"))
+        return self._exchange(payload, timeout, what=payload.get("context") or payload.get("op", "request"))
 
     def _exchange(self, payload: dict, timeout: float, *, what: str) -> dict:
-        box: queue.Queue = queue.Queue()
-
-        def read_reply():
-            try:
-                box.put(("ok", protocol.read_message(self._replies, max_bytes=self.settings.reply_limit_bytes)))
-            except BaseException as exc:  # EOF, protocol error: reported below
-                box.put(("error", exc))
-
+        rid = secrets.token_hex(8)
         started = time.monotonic()
+        deadline = started + timeout
         try:
-            protocol.write_message(self._requests, payload)
-        except (BrokenPipeError, OSError):
-            return self._fail(what, started, timeout, None)
-        reader = threading.Thread(target=read_reply, daemon=True)
-        reader.start()
-        try:
-            kind, value = box.get(timeout=timeout)
-        except queue.Empty:
+            self._channel.send({**payload, "request_id": rid}, deadline)
+            reply = self._channel.receive(deadline, self.settings.reply_limit_bytes)
+        except protocol.UnsendableValue:
+            raise  # the judge's own payload: nothing was written, the worker is intact
+        except TimeoutError:
             self._kill()
-            reader.join(timeout=5)
             return self._fail(what, started, timeout, "timeout")
-        if kind == "error":
-            return self._fail(what, started, timeout, value)
+        except WorkerGone:
+            return self._fail(what, started, timeout, "exited")
+        except (EOFError, OSError):  # EOF on replies, or EPIPE on requests: it closed a pipe
+            return self._fail(what, started, timeout, "closed")
+        except protocol.ProtocolError as exc:
+            return self._fail(what, started, timeout, exc)
         if self._flood.is_set():
             return self._fail(what, started, timeout, None)
-        return value
+        if not isinstance(reply, dict) or reply.get("request_id") != rid:
+            return self._fail(what, started, timeout, protocol.ProtocolError(
+                "a reply that does not answer the request in flight (stale, or written by student code)"))
+        del reply["request_id"]
+        self.last_seconds = time.monotonic() - started
+        return reply
 
     def _fail(self, what: str, started: float, timeout: float, cause) -> dict:
         seconds = round(time.monotonic() - started, 2)
-        if cause != "timeout":
+        proc = self.proc
+        closed_alive = False
+        if cause == "closed":  # usually the worker exiting; if it lives on, it cut the pipe itself
             try:
-                self.proc.wait(timeout=3)
+                proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                closed_alive = True
+        elif cause == "exited":
+            try:
+                proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 pass
-            self._kill()
+        self._kill()
         if self._drain is not None:
             self._drain.join(timeout=2)
-        code = self.proc.returncode if self.proc else None
-        detail = {"seconds": seconds, "exit_code": code, "output_tail": self._drain.text() if self._drain else "",
+        code = proc.returncode if proc else None
+        tail = self._drain.text() if self._drain else ""
+        detail = {"seconds": seconds, "exit_code": code, "output_tail": tail,
                   "output_bytes": self._drain.total if self._drain else 0, "during": what}
+        limit = self.settings.address_space_bytes
         if self._flood.is_set():
             reason, message = "output", (f"the worker printed more than {self.settings.output_limit_bytes // 2**20} MiB"
                                          f" during {what} and was stopped")
@@ -302,17 +407,24 @@ class Worker:
             reason, message = "timeout", f"{what} did not finish within {timeout:.0f} s; the worker was killed"
         elif isinstance(cause, protocol.ProtocolError):
             reason, message = "protocol", f"the worker sent a malformed reply during {what}: {cause}"
+        elif closed_alive:
+            reason, message = "protocol", f"the worker closed its pipes to the grader during {what} (student code?)"
+        elif code in EXIT_REASONS:
+            reason, message = EXIT_REASONS[code][0], f"{EXIT_REASONS[code][1]} during {what}"
         elif code is not None and code < 0:
             sig = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
-            reason = "memory" if "MemoryError" in detail["output_tail"] else "signal"
+            last = "\n".join(tail.splitlines()[-5:])  # what it printed as it died, not a MemoryError long caught
+            reason = "memory" if any(m in last for m in _MEMORY_MARKERS) else "signal"
             message = f"the worker was killed by {sig} during {what}"
-            if -code in (signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS):
-                message += (f" (possibly the {self.settings.address_space_bytes / GiB:.0f} GiB memory limit)"
-                            if self.settings.address_space_bytes else "")
+            if reason == "memory":
+                message += " after running out of memory"
+            elif -code in (signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS) and limit:
+                message += f" (possibly the {limit / GiB:.0f} GiB memory limit)"
             if -code == signal.SIGXCPU:
                 reason, message = "cpu", f"the worker exceeded its CPU-time limit during {what}"
             if -code == signal.SIGXFSZ:
-                reason, message = "file_size", f"the worker wrote a file larger than the {self.settings.max_file_bytes // 2**20} MiB limit during {what}"
+                reason, message = "file_size", (f"the worker wrote a file larger than the "
+                                                f"{self.settings.max_file_bytes // 2**20} MiB limit during {what}")
         else:
             reason, message = "exited", f"the worker exited with code {code} during {what}"
         detail["signal"] = -code if code is not None and code < 0 else None
@@ -326,9 +438,39 @@ class Worker:
         """What confined the worker, as measured at its last start."""
         s = self.settings
         report = dict(self.hello.get("jail", {}))
-        report.update({"own_process_group": True, "wall_timeout_per_request": True,
-                       "clean_images_sent": False, "threads": s.threads, "device": s.device})
+        report.update({"own_process_group": True, "own_session": True, "wall_timeout_per_request": True,
+                       "request_ids_checked": True, "clean_images_sent": False, "threads": s.threads,
+                       "device": s.device, "output_limit_bytes": s.output_limit_bytes,
+                       "reply_limit_bytes": s.reply_limit_bytes})
         return report
+
+
+def _remove_stale_boxes() -> None:
+    """Remove the boxes of judges that died without closing their workers (SIGKILL, power cut)."""
+    folder = tempfile.gettempdir()
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(BOX_PREFIX)]
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(BOX_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # its judge still runs
+        except ProcessLookupError:
+            shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
+        except PermissionError:
+            continue
+
+
+def gpu_devices() -> list[str]:
+    """The device nodes a CUDA worker needs (NVIDIA's control, UVM and per-GPU nodes), where present."""
+    import glob
+
+    return sorted(p for p in glob.glob("/dev/nvidia*") if not os.path.isdir(p)) + \
+        sorted(p for p in glob.glob("/dev/nvidia-caps") if os.path.isdir(p))
 
 
 def _copy_tree(source: Path, dest: Path) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from grader.checks.blocks import expected
-from grader.checks.blocks.context import BlockContext, failure_check, from_comparisons, missing_checks, name_check
+from grader.checks.blocks.context import BlockContext, failure_check, from_comparisons, grade_block
 from grader.checks.compare import compare
 from grader.result import Check
 from grader.sandbox.client import StudentRaised, tensor_of
@@ -22,10 +22,11 @@ def checks(ctx: BlockContext) -> list[Check]:
 
 
 def _activation(ctx: BlockContext, block: str, fn, x) -> list[Check]:
-    cls, note = ctx.resolve(block)
-    if cls is None:
-        return [name_check(block, None, None), *missing_checks(block, ASPECTS)]
-    result = [name_check(block, cls, note)]
+    return grade_block(ctx, block, ASPECTS, lambda ctx, cls: _grade(ctx, block, cls, fn, x))
+
+
+def _grade(ctx: BlockContext, block: str, cls: str, fn, x) -> list[Check]:
+    result: list[Check] = []
     g = ctx.randn(*x.shape)
     want, grads = expected.with_grads(fn, {"x": x}, g)
     client = ctx.client

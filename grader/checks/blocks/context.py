@@ -51,6 +51,21 @@ def missing_checks(block: str, aspects: list[str], message: str | None = None) -
     return [Check(f"blocks.{block}.{a}", "fail", message) for a in aspects]
 
 
+def grade_block(ctx: "BlockContext", block: str, aspects: list[str], grade) -> list[Check]:
+    """The name check, then `grade(ctx, cls)`; a missing block fails every aspect, a dead worker errors
+    the aspects not yet graded."""
+    cls, note = ctx.resolve(block)
+    if cls is None:
+        return [name_check(block, None, None), *missing_checks(block, aspects)]
+    result = [name_check(block, cls, note)]
+    try:
+        result += grade(ctx, cls)
+    except WorkerFailure as exc:
+        done = {c.id for c in result}
+        result += [failure_check(f"blocks.{block}.{a}", exc) for a in aspects if f"blocks.{block}.{a}" not in done]
+    return result
+
+
 def name_check(block: str, cls: str | None, note: str | None) -> Check:
     """`blocks.<Name>.name`: the class exists under the required name (a slip is a warning)."""
     check_id = f"blocks.{block}.name"

@@ -9,7 +9,7 @@ square-only code fails `tuple_kernel`, missing stride or padding support fail
 from __future__ import annotations
 
 from grader.checks.blocks import expected
-from grader.checks.blocks.context import BlockContext, missing_checks, name_check
+from grader.checks.blocks.context import BlockContext, grade_block
 from grader.checks.blocks.layer import LayerCase, case_check, core_checks, exercise, init_check, param_check
 from grader.result import Check
 
@@ -29,10 +29,11 @@ ASPECTS = ["forward", "backward_input", "backward_weight", "backward_bias", "acc
 
 
 def checks(ctx: BlockContext) -> list[Check]:
-    cls, note = ctx.resolve(BLOCK)
-    if cls is None:
-        return [name_check(BLOCK, None, None), *missing_checks(BLOCK, ASPECTS)]
-    result = [name_check(BLOCK, cls, note)]
+    return grade_block(ctx, BLOCK, ASPECTS, _grade)
+
+
+def _grade(ctx: BlockContext, cls: str) -> list[Check]:
+    result: list[Check] = []
     run, exp = exercise(ctx, BLOCK, cls, BASIC)
     result += core_checks(BLOCK, run, exp, note=None)
     result.append(param_check(BLOCK, run, exp))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from grader.checks.blocks import expected
-from grader.checks.blocks.context import BlockContext, failure_check, from_comparisons, missing_checks, name_check
+from grader.checks.blocks.context import BlockContext, failure_check, from_comparisons, grade_block
 from grader.checks.compare import compare
 from grader.result import Check
 from grader.sandbox.client import StudentRaised, tensor_of
@@ -16,10 +16,11 @@ ASPECTS = ["forward", "backward"]
 
 
 def checks(ctx: BlockContext) -> list[Check]:
-    cls, note = ctx.resolve(BLOCK)
-    if cls is None:
-        return [name_check(BLOCK, None, None), *missing_checks(BLOCK, ASPECTS)]
-    result = [name_check(BLOCK, cls, note)]
+    return grade_block(ctx, BLOCK, ASPECTS, _grade)
+
+
+def _grade(ctx: BlockContext, cls: str) -> list[Check]:
+    result: list[Check] = []
     pred, target = ctx.randn(2, 3, 4, 5), ctx.randn(2, 3, 4, 5)
     value, grads = expected.with_grads(expected.mse, {"prediction": pred, "target": target}, torch.tensor(1.0))
     client = ctx.client

@@ -44,8 +44,8 @@ def find_pair(snapshot: dict | None, role: str, shape: tuple[int, ...]) -> tuple
     if not snapshot:
         return None, None
     pairs = snapshot.get("pairs", [])
-    for pair in pairs:
-        if pair.get("role") == role:
+    for pair in pairs:  # the attribute's own pair, when it has torch's shape
+        if pair.get("role") == role and pair.get("param") is not None and tuple(pair["param"].shape) == tuple(shape):
             return pair["param"], pair["grad"]
     matches = [p for p in pairs if p.get("param") is not None and tuple(p["param"].shape) == tuple(shape)]
     if len(matches) >= 1:

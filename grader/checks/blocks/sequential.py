@@ -7,11 +7,10 @@ so only the container's own logic is graded here.
 from __future__ import annotations
 
 from grader.checks.blocks import expected
-from grader.checks.blocks.context import BlockContext, failure_check, from_comparisons, missing_checks, name_check
+from grader.checks.blocks.context import BlockContext, failure_check, from_comparisons, grade_block
 from grader.checks.compare import compare
 from grader.result import Check
 from grader.sandbox.client import StudentRaised, handle_ref, tensor_of
-from grader.sandbox.supervisor import WorkerFailure
 
 BLOCK = "Sequential"
 ASPECTS = ["forward", "backward", "param"]
@@ -23,15 +22,7 @@ def _chain(x, a1, b1, a2, b2):
 
 
 def checks(ctx: BlockContext) -> list[Check]:
-    cls, note = ctx.resolve(BLOCK)
-    if cls is None:
-        return [name_check(BLOCK, None, None), *missing_checks(BLOCK, ASPECTS)]
-    result = [name_check(BLOCK, cls, note)]
-    try:
-        result += _grade(ctx, cls)
-    except WorkerFailure as exc:
-        result += [failure_check(f"blocks.{BLOCK}.{a}", exc) for a in ASPECTS]
-    return result
+    return grade_block(ctx, BLOCK, ASPECTS, _grade)
 
 
 def _grade(ctx: BlockContext, cls: str) -> list[Check]:

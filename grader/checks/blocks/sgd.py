@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from grader.checks.blocks import expected
 from grader.checks.blocks.construct import forms_for
-from grader.checks.blocks.context import BlockContext, failure_check, from_comparisons, missing_checks, name_check
+from grader.checks.blocks.context import BlockContext, failure_check, from_comparisons, grade_block
 from grader.checks.compare import compare
 from grader.result import Check
 from grader.sandbox.client import StudentRaised, handle_ref
-from grader.sandbox.supervisor import WorkerFailure
 
 BLOCK = "SGD"
 ASPECTS = ["step", "zero_grad", "momentum"]
@@ -21,19 +20,7 @@ LR, MOMENTUM = 0.1, 0.9
 
 
 def checks(ctx: BlockContext) -> list[Check]:
-    cls, note = ctx.resolve(BLOCK)
-    if cls is None:
-        return [name_check(BLOCK, None, None), *missing_checks(BLOCK, ASPECTS)]
-    result = [name_check(BLOCK, cls, note)]
-    try:
-        result += _plain(ctx, cls)
-    except WorkerFailure as exc:
-        result += [failure_check(f"blocks.{BLOCK}.{a}", exc) for a in ("step", "zero_grad")]
-    try:
-        result.append(_momentum(ctx, cls))
-    except WorkerFailure as exc:
-        result.append(failure_check(f"blocks.{BLOCK}.momentum", exc))
-    return result
+    return grade_block(ctx, BLOCK, ASPECTS, lambda ctx, cls: [*_plain(ctx, cls), _momentum(ctx, cls)])
 
 
 def _setup(ctx: BlockContext):

@@ -17,15 +17,19 @@ def model_checks(ctx: ModelContext, *, pretrained_gain: float = 0.0) -> list[Che
     load, loaded = pretrained.load_check(ctx) if handle is not None else (
         Check("model.load_pretrained", "skipped", "Model() could not be built"), None)
     checks.append(load)
+    generation = ctx.worker_generation
     checks += predict.predict_checks(ctx, loaded or handle)
-    psnr_check, value = pretrained.psnr_check("model.pretrained_psnr", ctx, loaded, label="predict (pretrained)",
+    if loaded is not None and ctx.worker_generation != generation:  # a crash restarted the worker: reload
+        _, loaded = pretrained.load_check(ctx)
+    psnr_check, value = pretrained.psnr_check("model.pretrained_psnr", ctx, loaded, label="pretrained model",
                                               must_gain=pretrained_gain,
                                               unavailable="no pretrained model loaded")
     if value is not None:
         ctx.psnr["pretrained"], ctx.psnr["pretrained_global"] = value["per_image"], value["global"]
     checks.append(psnr_check)
     if handle is not None:
-        client.free(*(h for h in (handle, loaded) if h))
+        if ctx.worker_generation == generation:
+            client.free(*(h for h in (handle, loaded) if h))
         checks.append(training.odd_n_check(ctx))
         checks += training.training_checks(ctx)
     else:

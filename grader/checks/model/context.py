@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import torch
 
@@ -13,9 +14,15 @@ EPOCH_BUDGET_SECONDS = {"cpu": 30 * 60, "cuda": 10 * 60}
 COURSE_EPOCH_PAIRS = 50_000
 
 
-def training_budget(device: str, pairs: int) -> float:
-    """Seconds allowed for one epoch over `pairs` pairs on `device`, scaled from the course rule."""
-    return EPOCH_BUDGET_SECONDS["cuda" if device == "cuda" else "cpu"] * pairs / COURSE_EPOCH_PAIRS
+# Scaling the course's budget down to a few hundred pairs (--fast, tests) would leave less time than
+# a correct model needs to start up; no budget is shorter than this.
+MIN_BUDGET_SECONDS = 30.0
+
+
+def training_budget(device: str, pairs: int, floor: float = MIN_BUDGET_SECONDS) -> float:
+    """Seconds allowed for one epoch over `pairs` pairs on `device`: the course rule, scaled, at least `floor`."""
+    scaled = EPOCH_BUDGET_SECONDS["cuda" if device == "cuda" else "cpu"] * pairs / COURSE_EPOCH_PAIRS
+    return max(floor, scaled)
 
 
 @dataclass
@@ -32,15 +39,23 @@ class ModelContext:
     train: bool = True  # run the timed training epoch
     short_training: bool = False  # --fast: a model that improved but is below the noisy input only warns
     budget_seconds: float | None = None
+    budget_floor: float = MIN_BUDGET_SECONDS  # no training budget (nor train_odd_n timeout) is shorter
     reference: dict = field(default_factory=dict)  # reference PSNRs and epoch seconds, when measured
     predict_timeout: float = 300.0
+    on_predictions: Callable | None = None  # (label, noisy, output, clean), called in the judge
     psnr: dict = field(default_factory=dict)  # filled by the checks
     timing: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.budget_seconds is None:
-            self.budget_seconds = training_budget(self.device, len(self.train_input))
+            self.budget_seconds = training_budget(self.device, len(self.train_input), self.budget_floor)
 
     @property
     def submission_root(self) -> str:
         return self.client.worker.submission_root
+
+    @property
+    def worker_generation(self) -> int:
+        """Changes whenever the worker dies or restarts (and every handle it held is gone)."""
+        worker = self.client.worker
+        return worker.starts if worker.alive else worker.starts + 1

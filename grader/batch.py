@@ -1,0 +1,421 @@
+"""Grading many submissions: a pool of judge processes, each grading one submission at a time.
+
+Why processes that live for the whole batch: each grade starts its own
+sandboxed worker with PR_SET_PDEATHSIG (the worker dies with the thread that
+started it) and makes the judge a child subreaper, so a judge must outlive its
+grades; a separate process per judge also keeps one judge's crash, hang or
+memory blow-up away from the others. A judge that dies or runs past
+`timeout` is replaced and its submission recorded as an error result.
+
+Every result is written (atomically, with all its views) as soon as it is
+done, so Ctrl-C keeps what finished; a re-run skips submissions whose
+result.json already matches the submission hash and the grading settings.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import multiprocessing
+import os
+import signal
+import sys
+import time
+import traceback
+from collections import deque
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Callable
+
+import grader
+from grader.grade import GradeError, grade_submission, load_grading_data
+from grader.options import GradeOptions, resolve_device
+from grader.result import Check, Result
+from grader.scoring import RubricError, load_rubric
+
+# environment fields that must match for a stored result to stand for a new grade
+SKIP_KEYS = ("grader_version", "data_id", "rubric_digest", "fast", "train", "seed", "n_train", "n_val", "device")
+STOP_GRACE_SECONDS = 15.0  # a stopped judge gets this long to kill its sandboxed worker itself
+START_TIMEOUT_SECONDS = 300.0  # a judge process that has not picked up its task by then is replaced
+
+
+@dataclass
+class Task:
+    """One submission to grade: its path and the output folder name (unique within the batch)."""
+
+    index: int
+    path: Path
+    name: str
+
+
+@dataclass
+class Outcome:
+    """What happened to one submission: graded, skipped (already up to date) or error (not graded)."""
+
+    task: Task
+    state: str
+    result: Result
+    seconds: float = 0.0
+    message: str = ""
+
+
+@dataclass
+class BatchReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+    interrupted: bool = False
+    wall_seconds: float = 0.0
+    jobs: int = 1
+    pending: int = 0  # not graded because of an interruption
+
+    @property
+    def exit_code(self) -> int:
+        """130 interrupted, 2 a submission could not be graded, 1 a required check failed, else 0."""
+        if self.interrupted:
+            return 130
+        if any(o.state == "error" for o in self.outcomes):
+            return 2
+        return 1 if any(o.result.failed_required for o in self.outcomes) else 0
+
+
+def output_names(paths: list[Path]) -> list[str]:
+    """A folder name per path: its name without `.zip`, made safe, de-duplicated with -2, -3, ..."""
+    names, seen = [], set()
+    for path in paths:
+        base = (path.resolve().name if path.name in ("", ".", "..") else path.name)
+        if base.lower().endswith(".zip"):
+            base = base[:-4]
+        base = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in base).strip(".") or "submission"
+        name, n = base, 1
+        while name.lower() in seen:
+            n += 1
+            name = f"{base}-{n}"
+        seen.add(name.lower())
+        names.append(name)
+    return names
+
+
+def expected_environment(options: GradeOptions, data, device: str, rubric_digest: str) -> dict:
+    """The environment values a stored result must have to be reused (see SKIP_KEYS)."""
+    return {"grader_version": grader.__version__, "data_id": data.data_id, "rubric_digest": rubric_digest,
+            "fast": options.fast, "train": options.train, "seed": options.seed, "n_train": len(data.train_input),
+            "n_val": len(data.val_input), "device": device}
+
+
+def stored_result(folder: Path) -> Result | None:
+    """The result.json in `folder`, or None when absent or unreadable."""
+    try:
+        return Result.from_dict(json.loads((folder / "result.json").read_text()))
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def is_up_to_date(stored: Result | None, expected: dict, path: Path) -> bool:
+    """True when `stored` graded the same submission content with the same settings."""
+    if stored is None or any(c.family == "grader" for c in stored.checks):
+        return False
+    env = stored.environment
+    if any(env.get(k) != v for k, v in expected.items()) or not env.get("submission_hash"):
+        return False
+    from grader.submission import SubmissionError, locate_submission, submission_hash
+
+    try:
+        with locate_submission(path) as sub:
+            return submission_hash(sub.package_dir) == env["submission_hash"]
+    except (SubmissionError, OSError):
+        return False
+
+
+def error_result(task: Task, check_id: str, message: str, expected: dict) -> Result:
+    """The stand-in result of a submission the grader could not grade (never reused by a re-run)."""
+    result = Result(submission=task.name, source=str(task.path))
+    result.checks = [Check(check_id, "error", message, required=True)]
+    result.environment = {**expected, "batch_error": True}
+    result.notes = ["the grader could not grade this submission; running the batch again retries it"]
+    return result
+
+
+def annotate(result: Result, options: GradeOptions, jobs: int) -> Result:
+    """Record batch facts in the result: the settings the skip test needs, and timing contention."""
+    env = result.environment
+    env.setdefault("train", options.train)
+    env.setdefault("seed", options.seed)
+    env["batch_jobs"] = jobs
+    warning = contention_warning(options, jobs)
+    if warning and any(c.id == "model.train_time" for c in result.checks):
+        result.notes.append(warning)
+    return result
+
+
+def contention_warning(options: GradeOptions, jobs: int) -> str:
+    """Why timed epochs are unfair when `jobs` grades share too few cores ('' when they are not)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    threads = options.sandbox.threads
+    if not options.train or jobs < 2 or jobs * threads <= cores:
+        return ""
+    return (f"graded {jobs} at a time with {threads} thread(s) each on {cores} CPU core(s): epoch times are "
+            "slower than when graded alone and model.train_time may fail on that account (grade with -j 1, or "
+            "with -j N on N times as many cores, for timings)")
+
+
+# ---------------------------------------------------------------- judge process side
+
+class _Stopped(BaseException):
+    """Raised in a judge by SIGTERM: unwinds the grade so its sandbox session kills its worker."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Stopped()
+
+
+def _capture_kwargs(grade_fn: Callable, box: list) -> dict:
+    """Ask grade_fn for the pretrained predictions when it offers the `on_predictions` hook."""
+    try:
+        accepts = "on_predictions" in inspect.signature(grade_fn).parameters
+    except (TypeError, ValueError):
+        accepts = False
+    if not accepts:
+        return {}
+
+    def on_predictions(label, noisy, output, clean):
+        from grader.report.images import samples_from
+
+        try:  # pictures are a nicety: odd predictions must not disturb the grade
+            box.append(samples_from(noisy, output, clean, label=label))
+        except (TypeError, ValueError) as exc:
+            print(f"n2n-grade: no pictures for this report: {exc}", file=sys.stderr)
+
+    return {"on_predictions": on_predictions}
+
+
+def _judge_main(conn: Connection, options: GradeOptions, data, reference: dict, grade_fn: Callable,
+                torch_threads: int) -> None:
+    """A judge process: grade the tasks it receives until it gets None."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch decides what an interrupt stops
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    import torch
+
+    torch.set_num_threads(torch_threads)
+    try:
+        while True:
+            task = conn.recv()
+            if task is None:
+                return
+            started = time.monotonic()
+            conn.send(("started", task.index))
+            samples: list = []
+            try:
+                result = grade_fn(task.path, options, data=data, reference=reference,
+                                  progress=lambda m, i=task.index: conn.send(("progress", i, m)),
+                                  **_capture_kwargs(grade_fn, samples))
+                state, message = "graded", ""
+            except GradeError as exc:
+                state, message = "error", str(exc)
+                result = error_result(task, "grader.could_not_grade", message, {})
+            except Exception as exc:  # a grader bug must cost one submission, not the batch
+                state, message = "error", f"{type(exc).__name__}: {exc}"
+                result = error_result(task, "grader.crashed", f"the grader crashed: {message}\n"
+                                      + "".join(traceback.format_exc(limit=8)), {})
+            conn.send(("done", task.index, state, result.to_dict(), samples[0] if samples else None,
+                       time.monotonic() - started, message))
+    except (_Stopped, EOFError, BrokenPipeError):
+        return
+
+
+# ---------------------------------------------------------------- batch side
+
+class _Judge:
+    """One judge process and the task it is grading."""
+
+    def __init__(self, ctx, args: tuple):
+        self.ctx, self.args = ctx, args
+        self.process = None
+        self.conn: Connection | None = None
+        self.task: Task | None = None
+        self.assigned = 0.0  # when the task was sent
+        self.started: float | None = None  # when the judge began grading it (--timeout counts from here)
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.is_alive()
+
+    def start(self) -> None:
+        parent, child = self.ctx.Pipe()
+        self.process = self.ctx.Process(target=_judge_main, args=(child, *self.args), daemon=True,
+                                        name="n2n-grade-judge")
+        self.process.start()
+        child.close()
+        self.conn = parent
+
+    def assign(self, task: Task) -> None:
+        if not self.alive():
+            self.start()
+        self.task, self.assigned, self.started = task, time.monotonic(), None
+        self.conn.send(task)
+
+    def request_stop(self) -> None:
+        """Ask the process to end: None when idle (it returns), SIGTERM when grading (it unwinds)."""
+        if self.process is None or not self.process.is_alive():
+            return
+        if self.task is None:
+            try:
+                self.conn.send(None)
+            except (BrokenPipeError, OSError):
+                self.process.terminate()
+        else:
+            self.process.terminate()
+
+    def stop(self, *, grace: float = STOP_GRACE_SECONDS) -> None:
+        """End the process (see request_stop), killing it if it has not ended within `grace` seconds."""
+        if self.process is None:
+            return
+        self.request_stop()
+        self.process.join(grace)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(5)
+        if self.conn is not None:
+            self.conn.close()
+        self.process, self.conn, self.task = None, None, None
+
+
+def _stop_all(judges: list[_Judge]) -> None:
+    for judge in judges:  # every judge winds down at the same time
+        judge.request_stop()
+    for judge in judges:
+        judge.stop()
+
+
+def run_batch(paths: list[str | Path], out_dir: str | Path, options: GradeOptions | None = None, *,
+              jobs: int = 1, force: bool = False, timeout: float | None = None, data=None,
+              reference: dict | None = None, grade_fn: Callable = grade_submission,
+              on_outcome: Callable[[Outcome], None] | None = None,
+              on_progress: Callable[[Task, str], None] | None = None, write: Callable | None = None,
+              start_method: str = "spawn") -> BatchReport:
+    """Grade `paths` into `out_dir`/<name>/ with `jobs` judge processes; see the module docstring.
+
+    `grade_fn` (picklable, grade_submission's signature) and `write(result, folder, samples)`
+    are there for tests and other front ends. Raises GradeError when grading cannot start.
+    """
+    from grader.report.views import write_views
+
+    options = options or GradeOptions()
+    write = write or write_views
+    started = time.monotonic()
+    if jobs < 1:
+        raise GradeError(f"-j/--jobs must be at least 1, not {jobs}")
+    if timeout is not None and timeout <= 0:
+        raise GradeError(f"--timeout must be positive, not {timeout}")
+    try:
+        device = resolve_device(options.device)
+        rubric = load_rubric(options.rubric)
+    except (ValueError, RubricError) as exc:
+        raise GradeError(str(exc)) from None
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise GradeError(f"--out {out_dir}: cannot create the folder ({exc.strerror})") from None
+    data = data if data is not None else load_grading_data(options, progress=False)
+    expected = expected_environment(options, data, device, rubric.digest)
+    paths = list(dict.fromkeys(Path(p) for p in paths))  # a path named twice is graded once
+    tasks = [Task(i, p, name) for i, (p, name) in enumerate(zip(paths, output_names(paths)))]
+    report = BatchReport(jobs=jobs)
+
+    def finish(outcome: Outcome, samples=None) -> None:
+        if outcome.state != "skipped":
+            write(outcome.result, out_dir / outcome.task.name, samples)
+        report.outcomes.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
+
+    pending: deque[Task] = deque()
+    judges: list[_Judge] = []
+    try:
+        for task in tasks:
+            stored = None if force else stored_result(out_dir / task.name)
+            if stored is not None and is_up_to_date(stored, expected, task.path):
+                finish(Outcome(task, "skipped", stored, 0.0, "already graded with these settings"))
+            else:
+                pending.append(task)
+        if pending and reference is None:
+            reference = _measure_reference(options, data)
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        args = (options, data, reference or {}, grade_fn, max(1, cores // jobs))
+        ctx = multiprocessing.get_context(start_method)
+        judges = [_Judge(ctx, args) for _ in range(min(jobs, len(pending)))]
+        _drive(judges, pending, expected, timeout, options, jobs, finish, on_progress)
+    except KeyboardInterrupt:
+        report.interrupted = True
+    finally:
+        _stop_all(judges)
+    report.pending = len(tasks) - len(report.outcomes)
+    report.wall_seconds = round(time.monotonic() - started, 2)
+    return report
+
+
+def _measure_reference(options: GradeOptions, data) -> dict:
+    if not options.measure_reference:
+        return {}
+    from grader.grade import measure_reference_for
+
+    return measure_reference_for(options, data)
+
+
+def _drive(judges: list[_Judge], pending: deque, expected: dict, timeout: float | None, options: GradeOptions,
+           jobs: int, finish: Callable, on_progress: Callable | None) -> None:
+    """The dispatch loop: hand out tasks, collect results, replace judges that die or time out."""
+    while pending or any(j.task for j in judges):
+        for judge in judges:
+            if judge.task is None and pending:
+                judge.assign(pending.popleft())
+        busy = [j for j in judges if j.task is not None]
+        ready = wait([j.conn for j in busy] + [j.process.sentinel for j in busy], timeout=1.0)
+        now = time.monotonic()
+        for judge in busy:
+            task = judge.task
+            if judge.conn in ready or judge.conn.poll():
+                try:
+                    while judge.task is not None and judge.conn.poll():
+                        _receive(judge, judge.conn.recv(), expected, options, jobs, finish, on_progress)
+                except (EOFError, OSError):
+                    pass
+                if judge.task is None:
+                    continue
+            spent = round(now - (judge.started or judge.assigned), 2)
+            if not judge.process.is_alive():
+                code = judge.process.exitcode
+                judge.stop()
+                message = f"the grading process died (exit code {code}) while grading {task.path}"
+                finish(Outcome(task, "error", error_result(task, "grader.crashed", message, expected), spent,
+                               message))
+            elif judge.started is not None and timeout is not None and spent > timeout:
+                judge.stop()
+                message = f"grading took longer than --timeout {timeout:g} s and was stopped"
+                finish(Outcome(task, "error", error_result(task, "grader.timeout", message, expected), spent,
+                               message))
+            elif judge.started is None and spent > START_TIMEOUT_SECONDS:
+                judge.stop()
+                message = f"the grading process did not start within {START_TIMEOUT_SECONDS:g} s"
+                finish(Outcome(task, "error", error_result(task, "grader.crashed", message, expected), spent,
+                               message))
+
+
+def _receive(judge: _Judge, message: tuple, expected: dict, options: GradeOptions, jobs: int, finish: Callable,
+             on_progress: Callable | None) -> None:
+    kind = message[0]
+    if kind == "started":
+        judge.started = time.monotonic()
+        return
+    if kind == "progress":
+        if on_progress and judge.task is not None:
+            on_progress(judge.task, message[2])
+        return
+    _, index, state, result_dict, samples, seconds, text = message
+    task = judge.task
+    judge.task = None
+    result = Result.from_dict(result_dict)
+    if state == "error":
+        result.environment = {**expected, **result.environment, "batch_error": True}
+    if state == "graded":
+        annotate(result, options, jobs)
+    finish(Outcome(task, state, result, round(seconds, 2), text), samples)

@@ -1,0 +1,183 @@
+"""The class summary: one row per team from a folder of result.json files, and class statistics."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from grader.report.details import FAMILY_ORDER, family_points, status_of
+from grader.result import Result
+
+SORTS = ("score", "psnr", "name")
+STAT_FIELDS = ("score", "pretrained_psnr", "trained_psnr", "epoch_seconds", "ratio_to_reference")
+
+
+class SummaryError(Exception):
+    """The folder holds no readable result."""
+
+
+@dataclass
+class Row:
+    """One team's line of the class table."""
+
+    team: str
+    scipers: list[str]
+    score: float | None
+    max_score: float | None
+    families: dict[str, dict[str, float]]
+    pretrained_psnr: float | None
+    trained_psnr: float | None
+    epoch_seconds: float | None
+    ratio_to_reference: float | None
+    status: str  # pass | fail | error
+    failed_required: list[str]
+    folder: str  # the result's folder, relative to the summarised folder
+
+
+@dataclass
+class CheckStat:
+    """How the class did on one check (over graded teams where it applies)."""
+
+    id: str
+    required: bool = False
+    applicable: int = 0
+    passed: int = 0  # pass or warn
+    failed: int = 0
+    errored: int = 0
+    skipped: int = 0
+    pass_rate: float | None = None
+
+
+@dataclass
+class ClassSummary:
+    rows: list[Row]
+    stats: dict[str, dict]
+    checks: list[CheckStat]
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def families(self) -> list[str]:
+        """Check families present in any row, the usual ones first."""
+        seen = [f for f in FAMILY_ORDER if any(f in r.families for r in self.rows)]
+        return seen + sorted({f for r in self.rows for f in r.families} - set(seen) - {"grader"})
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.rows)
+
+    def to_dict(self) -> dict:
+        """Plain data (the `--format json` output, see schema.json#/$defs/summary)."""
+        return {"teams": len(self.rows), "passed": self.count("pass"), "failed": self.count("fail"),
+                "errored": self.count("error"), "rows": [asdict(r) for r in self.rows], "stats": self.stats,
+                "checks": [asdict(c) for c in self.checks], "problems": list(self.problems)}
+
+
+def load_results(directory: str | Path) -> tuple[list[tuple[str, Result]], list[str]]:
+    """(folder, Result) for every DIR/*/result.json (and DIR/result.json), plus problems with unreadable ones."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise SummaryError(f"{directory}: not a folder; give the folder written by `grade PATH... --out DIR`")
+    files = sorted(directory.glob("*/result.json"))
+    if (directory / "result.json").is_file():
+        files.insert(0, directory / "result.json")
+    found, problems = [], []
+    for path in files:
+        try:
+            data = json.loads(path.read_text())
+            if not isinstance(data, dict) or "submission" not in data or "checks" not in data:
+                raise ValueError("no 'submission' and 'checks' fields")
+            result = Result.from_dict(data)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})")
+            continue
+        except (OSError, TypeError, ValueError, KeyError) as exc:
+            problems.append(f"{path}: not a grader result.json ({exc})")
+            continue
+        found.append((path.parent.relative_to(directory).as_posix(), result))
+    return found, problems
+
+
+def _number(value) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def row_of(result: Result, folder: str = "") -> Row:
+    """The class-table row of one result."""
+    status = status_of(result)
+    graded = status != "error"
+    return Row(team=result.submission, scipers=list(result.scipers),
+               score=result.score if graded else None, max_score=result.max_score if graded else None,
+               families={f: {"score": s, "max_score": m} for f, (s, m) in family_points(result).items()
+                         if f != "grader"},
+               pretrained_psnr=_number(result.psnr.get("pretrained")),
+               trained_psnr=_number(result.psnr.get("trained")),
+               epoch_seconds=_number(result.timing.get("epoch_seconds")),
+               ratio_to_reference=_number(result.timing.get("ratio_to_reference")),
+               status=status, failed_required=[c.id for c in result.failed_required], folder=folder)
+
+
+def _stat(values: list[float]) -> dict:
+    if not values:
+        return {"n": 0, "mean": None, "median": None, "min": None, "max": None}
+    return {"n": len(values), "mean": round(statistics.fmean(values), 4),
+            "median": round(statistics.median(values), 4), "min": min(values), "max": max(values)}
+
+
+def check_stats(results: list[Result]) -> list[CheckStat]:
+    """Per check: teams it applies to, their verdicts, and the pass rate among teams where it ran.
+
+    Lowest pass rate first; checks no team ran (all skipped) last.
+    """
+    stats: dict[str, CheckStat] = {}
+    for result in results:
+        if status_of(result) == "error":
+            continue
+        for check in result.checks:
+            if check.details.get("not_applicable") or check.details.get("counted") is False:
+                continue
+            stat = stats.setdefault(check.id, CheckStat(check.id))
+            stat.required = stat.required or check.required
+            stat.applicable += 1
+            if check.status in ("pass", "warn"):
+                stat.passed += 1
+            elif check.status == "fail":
+                stat.failed += 1
+            elif check.status == "error":
+                stat.errored += 1
+            else:
+                stat.skipped += 1
+    for stat in stats.values():
+        assessed = stat.applicable - stat.skipped  # a skipped check was not run: no verdict to count
+        stat.pass_rate = round(stat.passed / assessed, 4) if assessed else None
+    return sorted(stats.values(), key=lambda s: (s.pass_rate if s.pass_rate is not None else 2.0, s.id))
+
+
+def _sort_key(sort: str):
+    if sort == "name":
+        return lambda r: r.team.lower()
+    if sort == "psnr":
+        return lambda r: (r.pretrained_psnr is None, -(r.pretrained_psnr or 0.0), r.team.lower())
+    return lambda r: (r.score is None, -(r.score or 0.0), r.team.lower())
+
+
+def summarize(results: list[Result] | list[tuple[str, Result]], *, sort: str = "score",
+              problems: list[str] | None = None) -> ClassSummary:
+    """The class summary of these results (bare, or (folder, result) pairs)."""
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    pairs = [item if isinstance(item, tuple) else ("", item) for item in results]
+    rows = sorted((row_of(r, folder) for folder, r in pairs), key=_sort_key(sort))
+    graded = [r for r in rows if r.status != "error"]
+    stats = {name: _stat([getattr(r, name) for r in graded if getattr(r, name) is not None]) for name in STAT_FIELDS}
+    return ClassSummary(rows, stats, check_stats([r for _, r in pairs]), list(problems or []))
+
+
+def summarize_folder(directory: str | Path, *, sort: str = "score") -> ClassSummary:
+    """Read DIR/*/result.json and summarise; SummaryError when none is readable."""
+    found, problems = load_results(directory)
+    if not found:
+        detail = ("; ".join(problems[:3])) if problems else "no */result.json in it"
+        raise SummaryError(f"{directory}: no grader results to summarise ({detail}); "
+                           "write them with `grade PATH... --out DIR`")
+    return summarize(found, sort=sort, problems=problems)
