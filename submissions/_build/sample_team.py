@@ -1,0 +1,59 @@
+"""What a sample team is: the template plus edits, its checkpoint, and the verdict a careful instructor expects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BUILD_DIR = Path(__file__).resolve().parent
+SUBMISSIONS_DIR = BUILD_DIR.parent
+TEMPLATE_DIR = BUILD_DIR / "template" / "Miniproject_2"
+DEFAULT_FOLDER = "Proj_123456_654321"
+
+# How a team's bestmodel.pth is made (see sample_checkpoints.py).
+CHECKPOINT_KINDS = ("train", "copy", "convert", "cuda", "lfs", "none")
+
+
+@dataclass
+class Team:
+    """One sample submission.
+
+    `edits` are (file, old, new) replacements applied to the template, each
+    `old` matching exactly once; `files` adds or replaces whole files (str or
+    bytes; None deletes). Paths are relative to Miniproject_2/. `expect` maps a
+    check id to the status it must have; `contains` to text its message must
+    contain. `options` override the grading options of the tests and the table
+    (see sample_expected.py). `zip_extra` turns the team into a zip holding the
+    package plus these raw entries (name -> bytes).
+    """
+
+    name: str
+    summary: str
+    expect: dict[str, str]
+    exit_code: int
+    edits: list[tuple[str, str, str]] = field(default_factory=list)
+    files: dict[str, str | bytes | None] = field(default_factory=dict)
+    folder: str = DEFAULT_FOLDER
+    checkpoint: str = "copy"
+    train_from: str | None = None  # for checkpoint="train": epochs x pairs, see sample_checkpoints.TRAINING
+    report: bool = True
+    contains: dict[str, str] = field(default_factory=dict)
+    score_min: float | None = None
+    score_max: float | None = None
+    pretrained_psnr_max: float | None = None  # a cheat that found clean images would score far above this
+    options: dict = field(default_factory=dict)
+    zip_extra: dict[str, bytes] | None = None
+    details: str = ""  # a longer explanation, written as a comment in EXPECTED.toml
+
+    def __post_init__(self):
+        if self.checkpoint not in CHECKPOINT_KINDS:
+            raise ValueError(f"{self.name}: checkpoint must be one of {CHECKPOINT_KINDS}, not {self.checkpoint!r}")
+
+    @property
+    def team_dir(self) -> Path:
+        return SUBMISSIONS_DIR / self.name
+
+    @property
+    def grade_path(self) -> str:
+        """What to grade, relative to the team folder."""
+        return f"{self.folder}.zip" if self.zip_extra is not None else self.folder

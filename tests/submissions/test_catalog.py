@@ -1,0 +1,91 @@
+"""The sample teams on disk are what the catalog builds, their EXPECTED.toml files are usable, and their
+checkpoints are what they claim to be (no grading here: fast)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "submissions" / "_build"))
+
+from sample_expected import EXPECTATION_STATUSES, load_expected, team_dirs  # noqa: E402
+from sample_files import differences  # noqa: E402
+from sample_teams import TEAMS  # noqa: E402
+
+from grader.checks.catalog import CATALOG  # noqa: E402
+from grader.submission.sniff import sniff_format  # noqa: E402
+
+MiB = 2**20
+
+
+def _team(name):
+    return next(t for t in TEAMS if t.name == name)
+
+
+def _checkpoint(name) -> Path:
+    team = _team(name)
+    return team.team_dir / team.folder / "Miniproject_2" / "bestmodel.pth"
+
+
+def test_at_least_twenty_teams_and_team_x():
+    names = [d.name for d in team_dirs()]
+    assert len(names) >= 20
+    assert "team_x" in names
+
+
+def test_every_folder_is_in_the_catalog():
+    assert sorted(d.name for d in team_dirs()) == sorted(t.name for t in TEAMS)
+
+
+@pytest.mark.parametrize("team", TEAMS, ids=[t.name for t in TEAMS])
+def test_folder_matches_the_catalog(team):
+    assert differences(team) == [], "run python submissions/_build/build.py"
+
+
+@pytest.mark.parametrize("team_dir", team_dirs(), ids=[d.name for d in team_dirs()])
+def test_expectations_name_real_checks(team_dir):
+    exp = load_expected(team_dir)
+    assert exp.expect, f"{team_dir}: no expectation"
+    for check_id, status in {**exp.expect, **{k: "pass" for k in exp.contains}}.items():
+        assert check_id in CATALOG, f"{team_dir}/EXPECTED.toml: unknown check id {check_id}"
+        assert status in EXPECTATION_STATUSES
+    assert exp.exit_code in (0, 1)
+    assert exp.target.exists(), f"{exp.target} is missing"
+
+
+@pytest.mark.parametrize("team", [t for t in TEAMS if t.checkpoint not in ("none", "lfs") and t.zip_extra is None],
+                         ids=lambda t: t.name)
+def test_checkpoints_are_small_torch_files(team):
+    path = _checkpoint(team.name)
+    assert path.is_file()
+    assert path.stat().st_size < 2 * MiB
+    assert sniff_format(path) == "torch-zip"
+
+
+def test_missing_and_lfs_checkpoints():
+    assert not _checkpoint("team_missing_checkpoint").exists()
+    assert _checkpoint("team_lfs_pointer").read_text().startswith("version https://git-lfs.github.com/spec/v1")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA machine loads CUDA tensors")
+def test_cuda_checkpoint_needs_map_location_on_a_cpu_machine():
+    path = _checkpoint("team_cuda_checkpoint")
+    with pytest.raises(RuntimeError, match="CUDA"):
+        torch.load(path)
+    weights = torch.load(path, map_location="cpu")
+    source = torch.load(_checkpoint("team_x"))
+    assert len(weights) == len(source) and all(torch.equal(a, b) for a, b in zip(weights, source))
+
+
+def test_zip_slip_team_escapes_its_folder():
+    import zipfile
+
+    team = _team("team_zip_slip")
+    with zipfile.ZipFile(team.team_dir / team.grade_path) as zf:
+        names = [i.filename for i in zf.infolist()]
+    assert any(".." in n.split("/") for n in names) and any(n.startswith("/") for n in names)
+    assert f"{team.folder}/Miniproject_2/model.py" in names
