@@ -20,6 +20,7 @@ import grader
 from grader.checks.blocks import BlockContext, block_checks
 from grader.checks.catalog import CATALOG, grader_error_checks
 from grader.checks.model import ModelContext, model_checks
+from grader.checks.voiding import void_forbidden
 from grader.data import DataError, N2NData, load_data
 from grader.data.cache import cache_root
 from grader.options import GradeOptions, resolve_device
@@ -150,6 +151,7 @@ def _grade_located(sub: Submission, options: GradeOptions, rubric: Rubric, data:
         result.environment["worker_starts"] = session.worker.starts
         result.environment["worker_failures"] = session.worker.failures
     result.checks = _merge_duplicates(checks)
+    void_forbidden(result.checks)
     result.psnr = {**model_ctx.psnr, "reference": reference.get("pretrained_psnr"),
                    "reference_global": reference.get("pretrained_psnr_global"),
                    "reference_trained": reference.get("trained_psnr")}

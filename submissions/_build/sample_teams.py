@@ -314,9 +314,11 @@ TEAMS: list[Team] = [
             (B, CONV_OUT, "        # conv2d is much faster than our matmul; backward still uses our unfold\n"
                           "        return F.conv2d(x, self.weight, self.bias, stride=self.stride, padding=self.padding)\n"),
         ],
-        expect={"rules.static_imports": "fail", "rules.runtime_forbidden": "fail", "blocks.Conv2d.forward": "pass",
-                "blocks.Conv2d.backward_weight": "pass", "model.pretrained_psnr": "pass"},
-        contains={"rules.static_imports": "conv2d", "rules.runtime_forbidden": "conv2d"},
+        # right numbers through a forbidden call earn nothing: the block's and the model's checks say why
+        expect={"rules.static_imports": "fail", "rules.runtime_forbidden": "fail", "blocks.Conv2d.forward": "fail",
+                "blocks.Conv2d.backward_weight": "fail", "model.pretrained_psnr": "fail", "blocks.ReLU.forward": "pass"},
+        contains={"rules.static_imports": "conv2d", "rules.runtime_forbidden": "conv2d",
+                  "blocks.Conv2d.forward": "no credit", "model.pretrained_psnr": "no credit"},
         exit_code=1,
     ),
     Team(
@@ -377,7 +379,9 @@ TEAMS: list[Team] = [
                 "            self.bias_grad += b.grad\n"
                 "        return x.grad\n"),
         ],
-        expect={"rules.autograd": "fail", "blocks.Conv2d.backward_weight": "pass", "blocks.Conv2d.forward": "pass"},
+        # forward is honest; every gradient came from autograd, so the gradient checks earn nothing
+        expect={"rules.autograd": "fail", "blocks.Conv2d.backward_weight": "fail", "blocks.Conv2d.forward": "pass"},
+        contains={"blocks.Conv2d.backward_weight": "no credit"},
         exit_code=1,
     ),
     # -------------------------------------------------------------- maths that only some configurations reveal
