@@ -33,6 +33,7 @@ from grader.grade import GradeError, grade_submission, load_grading_data
 from grader.options import GradeOptions, resolve_device
 from grader.result import Check, Result
 from grader.scoring import RubricError, load_rubric
+from grader.sandbox.supervisor import SandboxSettings
 
 # environment fields that must match for a stored result to stand for a new grade
 SKIP_KEYS = ("grader_version", "data_id", "rubric_digest", "fast", "train", "seed", "n_train", "n_val", "device")
@@ -147,9 +148,25 @@ def annotate(result: Result, options: GradeOptions, jobs: int) -> Result:
     return result
 
 
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def share_cores(options: GradeOptions, jobs: int) -> GradeOptions:
+    """With `jobs` grades at once, give each worker its share of the cores (when threads were left at the
+    default of all cores), so that timed epochs do not fight over them."""
+    from dataclasses import replace
+
+    default = SandboxSettings().threads
+    if jobs > 1 and options.sandbox.threads == default:
+        options = replace(options, sandbox=replace(options.sandbox, threads=max(1, _cores() // jobs)))
+    return options
+
+
 def contention_warning(options: GradeOptions, jobs: int) -> str:
     """Why timed epochs are unfair when `jobs` grades share too few cores ('' when they are not)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = _cores()
+    options = share_cores(options, jobs)
     threads = options.sandbox.threads
     if not options.train or jobs < 2 or jobs * threads <= cores:
         return ""
@@ -298,7 +315,7 @@ def run_batch(paths: list[str | Path], out_dir: str | Path, options: GradeOption
     """
     from grader.report.views import write_views
 
-    options = options or GradeOptions()
+    options = share_cores(options or GradeOptions(), jobs)
     write = write or write_views
     started = time.monotonic()
     if jobs < 1:

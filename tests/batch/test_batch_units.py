@@ -151,14 +151,18 @@ def test_predictions_offered_by_the_grader_become_the_picture_grid(tmp_path, fak
 def test_parallel_timed_epochs_carry_a_contention_note(monkeypatch):
     from dataclasses import replace
 
-    from grader.batch import annotate, contention_warning
+    from grader.batch import annotate, contention_warning, share_cores
     from grader.sandbox.supervisor import SandboxSettings
 
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     timed = replace(OPTIONS, train=True, sandbox=SandboxSettings(threads=2))
+    # two grades at once on two cores: each worker gets one thread, so no contention
+    assert share_cores(timed, 2).sandbox.threads == 1 and contention_warning(timed, 2) == ""
     assert contention_warning(timed, 1) == "" and contention_warning(OPTIONS, 2) == ""
-    assert "model.train_time may fail" in contention_warning(timed, 2)
+    assert "model.train_time may fail" in contention_warning(timed, 3)  # 3 grades on 2 cores
+    pinned = replace(timed, sandbox=SandboxSettings(threads=3))  # threads chosen explicitly are kept
+    assert share_cores(pinned, 2).sandbox.threads == 3 and contention_warning(pinned, 2)
     # noted even when the epoch did not finish (the case where it matters most)
     result = Result("t", checks=[Check("model.train_time", "fail", "did not finish within the budget")])
-    assert any("2 at a time" in n for n in annotate(result, timed, 2).notes)
-    assert not annotate(Result("t"), timed, 2).notes  # no timed epoch, no note
+    assert any("3 at a time" in n for n in annotate(result, timed, 3).notes)
+    assert not annotate(Result("t"), timed, 3).notes  # no timed epoch, no note
