@@ -75,8 +75,8 @@ def _ancestors(pid: int, table) -> list[int]:
 def leftover_processes(since_ticks: int, *, me: int | None = None) -> list[str]:
     """Running processes a grading left behind, described.
 
-    Two kinds: descendants of this process (the judge is a subreaper, so the
-    orphans of its workers come back to it), and processes with a sandbox uid,
+    Two kinds: descendants of this process started since `since_ticks` (the
+    judge is a subreaper, so the orphans of its workers come back to it), and processes with a sandbox uid,
     started since `since_ticks`, that were reparented to init (orphans that
     escaped the judge; other workers of the same pytest-xdist run, and other
     programs' graders, still have their parents). Zombies are not running and
@@ -91,7 +91,10 @@ def leftover_processes(since_ticks: int, *, me: int | None = None) -> list[str]:
             continue
         chain = _ancestors(pid, table)
         if me in chain:
-            found.append(f"pid {pid} (child of the test) {_cmdline(pid)[:120]!r}")
+            # started by this grading (a multiprocessing helper an earlier test of this process left
+            # running, like its resource tracker, is not the grading's)
+            if start >= since_ticks:
+                found.append(f"pid {pid} (child of the test) {_cmdline(pid)[:120]!r}")
             continue
         uid = _uid(pid)
         orphan = bool(chain) and chain[-1] == 1  # reparented to init (a parent that just exited: look again)
