@@ -37,7 +37,7 @@ class ModelContext:
     val_target: torch.Tensor
     device: str = "cpu"
     train: bool = True  # run the timed training epoch
-    short_training: bool = False  # --fast: a model that improved but is below the noisy input only warns
+    short_training: bool = False  # --fast: raising PSNR over the untrained model is enough for trained_psnr
     budget_seconds: float | None = None
     budget_floor: float = MIN_BUDGET_SECONDS  # no training budget (nor train_odd_n timeout) is shorter
     reference: dict = field(default_factory=dict)  # reference PSNRs and epoch seconds, when measured

@@ -17,6 +17,7 @@ from grader.sandbox.client import StudentRaised
 from grader.sandbox.supervisor import WorkerFailure
 
 ODD_N = 37  # not a multiple of any usual batch size
+SHORT_TRAINING_GAIN_DB = 1.0  # --fast: the epoch must raise PSNR by this much over the untrained model
 
 
 def odd_n_check(ctx: ModelContext) -> Check:
@@ -91,11 +92,12 @@ def training_checks(ctx: ModelContext) -> list[Check]:
         check.details["untrained_psnr"] = untrained
         ctx.psnr["untrained"] = untrained
     if check.status == "fail" and "gain_db" in check.details:
-        improved = untrained is not None and check.details["psnr"] > untrained + 0.1
+        improved = untrained is not None and check.details["psnr"] >= untrained + SHORT_TRAINING_GAIN_DB
         if ctx.short_training and improved:
-            check.status = "warn"
-            check.message += (f"; below the noisy input after this short training, but up "
-                              f"{check.details['psnr'] - untrained:+.2f} dB from the untrained model")
+            # a few thousand pairs need not beat the noisy input; learning is what --fast can show
+            check.status = "pass"
+            check.message += (f"; short training (--fast): up {check.details['psnr'] - untrained:+.2f} dB from "
+                              f"the untrained model's {untrained:.2f} dB (needs {SHORT_TRAINING_GAIN_DB:+.1f})")
         else:
             check.message += " — after one epoch the model should at least beat its noisy input"
             if untrained is not None:
