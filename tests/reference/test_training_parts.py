@@ -14,15 +14,16 @@ def parts(ref):
     return data, schedule
 
 
-def test_warmup_cosine(parts):
-    lr = parts[1].warmup_cosine
-    assert lr(0, 100, 1.0, 10) == pytest.approx(0.1)  # warm-up starts above zero
-    assert lr(9, 100, 1.0, 10) == pytest.approx(1.0)  # ... and reaches the peak
-    assert lr(10, 100, 1.0, 10) == pytest.approx(1.0)
-    assert lr(55, 100, 1.0, 10) == pytest.approx(0.5)  # half-way through the decay
-    assert lr(99, 100, 1.0, 10) == pytest.approx(0.5 * (1 + math.cos(math.pi * 89 / 90)))
-    values = [lr(s, 100, 1.0, 10) for s in range(10, 100)]
-    assert all(a >= b for a, b in zip(values, values[1:]))  # decays monotonically
+def test_learning_rate_schedule(parts):
+    lr = parts[1].learning_rate
+    assert lr(0, 100, 1.0, 10, 70) == pytest.approx(0.1)  # warm-up starts above zero
+    assert lr(9, 100, 1.0, 10, 70) == pytest.approx(1.0)  # ... and reaches the peak
+    assert lr(10, 100, 1.0, 10, 70) == lr(69, 100, 1.0, 10, 70) == 1.0  # held
+    assert lr(85, 100, 1.0, 10, 70) == pytest.approx(0.5)  # half-way through the decay
+    assert lr(99, 100, 1.0, 10, 70) == pytest.approx(0.5 * (1 + math.cos(math.pi * 29 / 30)))
+    values = [lr(s, 100, 1.0, 10, 70) for s in range(10, 100)]
+    assert all(a >= b for a, b in zip(values, values[1:])) and values[-1] < 0.01  # decays towards zero
+    assert lr(5, 10, 1.0, 1, 0) == pytest.approx(0.5 * (1 + math.cos(math.pi * 0.5)))  # decay from the start
 
 
 @pytest.mark.parametrize("n, batch", [(7, 100), (130, 50), (100, 100)])

@@ -10,11 +10,13 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 from sandbox_helpers import NAMESPACES, ROOT, leftovers, needs_namespaces
 from grader.sandbox import supervisor
 from grader.sandbox.client import StudentRaised, tensor_of
+from grader.sandbox.jail import default_keep_paths
 from grader.sandbox.supervisor import UID_RANGE, WorkerFailure
 
 
@@ -44,8 +46,11 @@ def test_protections_are_measured_and_reported(session):
         assert report["namespaces"] and report["network_isolated"] and report["filesystem_isolated"]
         assert report["pid_namespace"] and report["proc_private"] and report["fresh_root"]
         assert seen["pid"] == 2, "the server should be the second process of its own PID namespace"
+        # The new root holds system folders plus the top folders of what the worker's Python needs
+        # (the checkout and its virtualenv live wherever CI or a user cloned them, e.g. /check).
+        kept_tops = {Path(p).resolve().parts[1] for p in default_keep_paths() if len(Path(p).resolve().parts) > 1}
         assert set(seen["root"]) <= {"bin", "lib", "lib32", "lib64", "libx32", "sbin", "usr", "etc", "dev", "proc",
-                                     "sys", "tmp", "var", "root", "home", "work", "opt", "srv", "mnt"}
+                                     "sys", "tmp", "var"} | kept_tops
     else:
         assert report["network_isolated"] is False and report.get("network_isolated_detail")
 

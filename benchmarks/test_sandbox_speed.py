@@ -1,6 +1,6 @@
 """Round trip of one sandbox request, against a plain pipe echo measured in the same process.
 
-Run: python -m pytest benchmarks/bench_sandbox.py --benchmark-only -p no:xdist
+Run: make bench (or python -m pytest benchmarks/test_sandbox_speed.py --benchmark-only -p no:xdist)
 The worker start (torch import, jail) is paid once per module, outside the timings.
 """
 

@@ -1,0 +1,46 @@
+"""Benchmark fixtures: the reference network and its torch.nn twin, at one thread count, in one process.
+
+Thread count: N2N_BENCH_THREADS, else torch's default (the machine's cores). Both sides
+always run at the same count. The terminal summary prints reference / torch ratios.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))  # reference_twin (loader + torch twin)
+
+RATIOS = pytest.StashKey[dict]()  # name -> [reference seconds, torch seconds], filled by the benchmarks
+THREADS = pytest.StashKey[int]()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def threads(pytestconfig):
+    """One thread count for the whole session (restored afterwards)."""
+    before = torch.get_num_threads()
+    n = int(os.environ.get("N2N_BENCH_THREADS", before))
+    torch.set_num_threads(n)
+    pytestconfig.stash[THREADS] = n
+    yield n
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def ratios(pytestconfig):
+    """name -> [reference median seconds, torch median seconds], printed at the end of the run."""
+    return pytestconfig.stash.setdefault(RATIOS, {})
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    found = {name: pair for name, pair in config.stash.get(RATIOS, {}).items() if None not in pair}
+    if not found:
+        return
+    tr = terminalreporter
+    tr.section("reference / torch.nn (median seconds, same process, same thread count)")
+    tr.write_line(f"threads: {config.stash.get(THREADS, None)}")
+    for name, (ours, theirs) in found.items():
+        tr.write_line(f"{name:34s} reference {ours * 1e3:8.1f} ms   torch {theirs * 1e3:8.1f} ms   "
+                      f"ratio {ours / theirs:5.2f}")

@@ -1,0 +1,72 @@
+"""Print the reference's training results as Markdown, from the JSON logs of scripts/train_reference.py.
+
+    python scripts/reference_report.py [docs/reference-training.json] [docs/reference-twin-training.json]
+
+The table of docs/reference.md is this script's output (a missing or unfinished
+twin log is reported as such).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from tabulate import tabulate
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load(path: Path) -> dict | None:
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def row(name, log, key):
+    """[name, per image, global, gain per image, epoch, mean s/epoch, wall] for one run and one evaluation,
+    at the last epoch evaluated that way (the self-ensemble is evaluated every 5 epochs and at the end)."""
+    evaluated = [e for e in log["epochs"] if f"psnr_per_image_{key}" in e]
+    if not evaluated:
+        return None
+    last = evaluated[-1]
+    seconds = [e["seconds"] for e in log["epochs"]]
+    per_image = last[f"psnr_per_image_{key}"]
+    return [name, per_image, last[f"psnr_global_{key}"], per_image - log["noisy_input"]["psnr_per_image"],
+            f"{last['epoch']}/{log['config']['epochs']}", sum(seconds) / len(seconds), log.get("wall_seconds", 0) / 60]
+
+
+def report(ref_path: Path, twin_path: Path) -> str:
+    ref, twin = load(ref_path), load(twin_path)
+    if ref is None or not ref["epochs"]:
+        return f"no reference log at {ref_path}"
+    noisy = ref["noisy_input"]
+    rows = [["noisy input", noisy["psnr_per_image"], noisy["psnr_global"], 0.0, "", None, None]]
+    for key, how in (("single", "one pass"), ("ensemble", "8-fold self-ensemble")):
+        rows.append(row(f"reference, {how}", ref, key))
+        if twin and twin["epochs"]:
+            rows.append(row(f"torch.nn twin, {how}", twin, key))
+    rows = [r for r in rows if r is not None]
+    headers = ["validation (1,000 images)", "PSNR per image (dB)", "PSNR global (dB)", "gain per image (dB)",
+               "at epoch", "s / epoch", "wall (min)"]
+    table = tabulate(rows, headers, tablefmt="github", floatfmt=".2f", missingval="")
+    lines = [table, ""]
+    if "shipped_predict" in ref:
+        s = ref["shipped_predict"]
+        lines.append(f"The shipped bestmodel.pth through `Model.predict`: {s['psnr_per_image']:.2f} dB per image, "
+                     f"{s['psnr_global']:.2f} dB global.")
+    if twin is None or len(twin.get("epochs", [])) < twin.get("config", {}).get("epochs", 0):
+        lines.append("The twin's run is not finished: its rows show the last epochs logged.")
+    cfg = ref["config"]
+    lines.append(f"Run: `{ref['command']}` ({cfg['threads']} thread(s), torch seed {cfg['seed']}, data seed "
+                 f"{cfg['data_seed']}, data {ref['data']['data_id']}, {ref['machine']['torch']}).")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    args = sys.argv[1:] if argv is None else argv
+    ref_path = Path(args[0]) if args else ROOT / "docs" / "reference-training.json"
+    twin_path = Path(args[1]) if len(args) > 1 else ROOT / "docs" / "reference-twin-training.json"
+    print(report(ref_path, twin_path))
+
+
+if __name__ == "__main__":
+    main()
