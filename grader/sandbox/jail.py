@@ -267,6 +267,10 @@ def _build_root(libc, cfg: JailConfig, report: dict, private_proc: bool) -> None
         elif os.path.isdir(top):
             _bind(libc, top, inside(top), readonly=True)
             bound.append(top)
+    # Empty temp folders first: a kept folder below one (a checkout or virtualenv in /tmp)
+    # is then bound on top of the tmpfs instead of being covered by it.
+    for temp in ("/tmp", "/var/tmp"):
+        _tmpfs(libc, inside(temp), "1777", cfg.temp_bytes, what=temp)
     for path in sorted({os.path.realpath(p) for p in cfg.keep if os.path.exists(p)}, key=len):
         if not any(_under(path, b) for b in bound):
             _bind(libc, path, inside(path), readonly=True)
@@ -310,9 +314,6 @@ def _build_root(libc, cfg: JailConfig, report: dict, private_proc: bool) -> None
             _bind(libc, _CPU_INFO, inside(_CPU_INFO), readonly=True)
         except OSError:
             pass  # torch then guesses its thread count; not worth failing for
-
-    for temp in ("/tmp", "/var/tmp"):
-        _tmpfs(libc, inside(temp), "1777", cfg.temp_bytes, what=temp)
 
     # The box on its own tmpfs: bounded in size, private, and gone with the worker.
     sub = os.path.join(box, "sub")

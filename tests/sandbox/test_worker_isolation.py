@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from sandbox_helpers import HOSTILE, NAMESPACES, ROOT, Session, copy_submission,
 
 import grader
 from grader.data.cache import cache_root
+from grader.sandbox import jail
 
 REPO = Path(grader.__file__).resolve().parents[1]
 SECRET = "clean-validation-images"
@@ -114,3 +116,24 @@ def test_only_its_own_processes_are_visible(jailed):
     if ROOT:  # whatever it sees, it cannot read the judge's memory or environment
         for pid, cmd in procs.items():
             assert "N2N_GRADE_CACHE" not in cmd
+
+
+@needs_namespaces
+def test_a_checkout_under_tmp_stays_importable(tmp_path_factory, monkeypatch):
+    """A grader cloned (or a virtualenv made) below /tmp: the worker's private /tmp must not cover it,
+    or every import made after start-up fails (found from a fresh clone in /tmp)."""
+    kept = Path(tempfile.mkdtemp(prefix="n2n-checkout-", dir="/tmp"))
+    try:
+        kept.chmod(0o755)  # as a clone is; mkdtemp makes it private to us
+        (kept / "lazy_module.py").write_text("VALUE = 42\n")
+        with monkeypatch.context() as patch:
+            patch.setattr(jail, "default_keep_paths", lambda original=jail.default_keep_paths: [*original(), str(kept)])
+            s = Session(copy_submission(HOSTILE, tmp_path_factory.mktemp("sub")))
+            try:
+                seen = s.ask("probe_paths", pack_arg([str(kept / "lazy_module.py"), "/tmp"]))
+            finally:
+                s.close()
+        assert seen[str(kept / "lazy_module.py")].get("head") == "VALUE = 42\n", seen
+        assert "error" not in seen["/tmp"]  # /tmp itself is still the worker's own
+    finally:
+        shutil.rmtree(kept, ignore_errors=True)
