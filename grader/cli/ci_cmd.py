@@ -64,7 +64,7 @@ def run_ci(path: Path, options: GradeOptions, *, out: Path | None, verbose: bool
 @click.option("--print-workflow", is_flag=True,
               help="Print the GitHub Actions workflow to copy into .github/workflows/ and exit.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list checks that do not apply.")
-def ci(path, data_dir, fast, seed, noise, device, rubric, no_train, train_pairs, val_pairs, no_reference, out, junit,
+def ci(path, data_dir, fast, seed, noise, device, rubric, no_train, train_pairs, val_pairs, no_reference, threads, out, junit,
        summary, annotations, full, print_workflow, verbose):
     """Check the submission in PATH (default: the repository root) as CI: fast checks, annotations, summary."""
     if print_workflow:
@@ -73,6 +73,6 @@ def ci(path, data_dir, fast, seed, noise, device, rubric, no_train, train_pairs,
         click.echo(workflow_text(), nl=False)
         return
     options = make_options(data_dir, not full, seed, noise, device, rubric, no_train, train_pairs,
-                           val_pairs=val_pairs, no_reference=no_reference, out=out)
+                           val_pairs=val_pairs, no_reference=no_reference, out=out, threads=threads)
     raise SystemExit(run_ci(path, options, out=out, verbose=verbose, annotations=annotations, junit=junit,
                             summary=summary))

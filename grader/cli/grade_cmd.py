@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -39,6 +40,10 @@ def grading_options(fn):
                      help="Validation images for the PSNR checks (default: all, or 200 with --fast)."),
         click.option("--no-reference", is_flag=True, envvar="N2N_GRADE_NO_REFERENCE",
                      help="Do not measure the reference implementation (no time ratio, no reference PSNR)."),
+        click.option("--threads", type=click.IntRange(min=1), envvar="N2N_GRADE_THREADS",
+                     help="torch threads of the student's worker (default: every core, or the cores shared "
+                          "out with -j). Fewer on a busy machine: one busy core can slow a two-thread epoch "
+                          "ten-fold."),
     ]
     for decorator in reversed(decorators):
         fn = decorator(fn)
@@ -46,12 +51,15 @@ def grading_options(fn):
 
 
 def make_options(data_dir, fast, seed, noise, device, rubric, no_train, train_pairs, *, val_pairs=None,
-                 no_reference=False, out=None) -> GradeOptions:
+                 no_reference=False, out=None, threads=None) -> GradeOptions:
     """GradeOptions from the shared command-line options."""
-    return GradeOptions(data_dir=data_dir, fast=fast, seed=seed, noise=noise, device=device, rubric=rubric,
-                        train=not no_train, n_train=train_pairs, n_val=val_pairs,
-                        measure_reference=not no_reference,
-                        extra_hidden=[str(Path(out).resolve())] if out else [])
+    options = GradeOptions(data_dir=data_dir, fast=fast, seed=seed, noise=noise, device=device, rubric=rubric,
+                           train=not no_train, n_train=train_pairs, n_val=val_pairs,
+                           measure_reference=not no_reference,
+                           extra_hidden=[str(Path(out).resolve())] if out else [])
+    if threads is not None:
+        options.sandbox = replace(options.sandbox, threads=threads)
+    return options
 
 
 @click.command("submission", context_settings={"help_option_names": ["-h", "--help"]})
@@ -70,7 +78,7 @@ def make_options(data_dir, fast, seed, noise, device, rubric, no_train, train_pa
                                                "JUnit (same as `grade ci PATH`).")
 @click.option("-v", "--verbose", is_flag=True, help="Also list checks that do not apply.")
 def submission(paths, data_dir, fast, seed, noise, device, rubric, no_train, train_pairs, val_pairs, no_reference,
-               as_json, out, jobs, force, timeout, ci, verbose):
+               threads, as_json, out, jobs, force, timeout, ci, verbose):
     """Grade the submission(s) at PATH: a Proj_* folder, a Miniproject_2 folder or a zip."""
     if ci:
         from grader.cli.ci_cmd import run_ci
@@ -78,10 +86,11 @@ def submission(paths, data_dir, fast, seed, noise, device, rubric, no_train, tra
         if len(paths) != 1:
             raise click.UsageError("--ci grades one submission (the repository): give one PATH")
         options = make_options(data_dir, True, seed, noise, device, rubric, no_train, train_pairs,
-                               val_pairs=val_pairs, no_reference=no_reference, out=out or "grade-results")
+                               val_pairs=val_pairs, no_reference=no_reference, out=out or "grade-results",
+                               threads=threads)
         sys.exit(run_ci(paths[0], options, out=out or Path("grade-results"), verbose=verbose))
     options = make_options(data_dir, fast, seed, noise, device, rubric, no_train, train_pairs,
-                           val_pairs=val_pairs, no_reference=no_reference, out=out)
+                           val_pairs=val_pairs, no_reference=no_reference, out=out, threads=threads)
     if out is not None or jobs > 1:
         if out is None:
             raise click.UsageError("-j/--jobs grades into a folder: give --out DIR")

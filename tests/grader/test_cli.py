@@ -38,8 +38,9 @@ def test_a_folder_without_a_submission_is_graded_zero(tmp_path):
 
 def test_json_and_out_folder(tmp_path):
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, [str(REFERENCE), "--json", "--out", str(out), *SMALL])
+    result = CliRunner().invoke(main, [str(REFERENCE), "--json", "--out", str(out), "--threads", "1", *SMALL])
     data = json.loads(result.stdout)
+    assert data["protections"]["threads"] == 1 == data["environment"]["threads"]  # --threads reached the worker
     written = json.loads((out / data["submission"] / "result.json").read_text())
     assert written["checks"] == data["checks"]
     # the reference fails no required check, except a missing bestmodel.pth while it is being trained

@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from reference_testing import check_block, copy_params
+from reference_testing import copy_params
 
 
 def test_sequential_matches_torch(ref):
