@@ -24,7 +24,7 @@ from grader.checks.voiding import void_forbidden
 from grader.data import DataError, N2NData, load_data
 from grader.data.cache import cache_root
 from grader.options import GradeOptions, resolve_device
-from grader.reference import _cpu_model, measure_reference
+from grader.reference import _cpu_model, busy, measure_reference
 from grader.result import Check, Result
 from grader.rules.checks import runtime_checks, static_checks
 from grader.sandbox.client import StudentRaised
@@ -161,6 +161,10 @@ def _grade_located(sub: Submission, options: GradeOptions, rubric: Rubric, data:
     if options.fast:
         result.notes.append(f"--fast: {len(data.train_input)} training and {len(data.val_input)} validation pairs; "
                             "PSNR and time figures are not comparable with a full grade")
+    ref_load = reference.get("load_average")
+    if reference.get("epoch_seconds") and busy(ref_load, settings.threads, device):
+        result.notes.append(f"the reference's epoch was timed while the machine was busy (load average "
+                            f"{ref_load:.1f}): the time ratio understates this submission's; not cached")
     return score(result, rubric)
 
 

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from grader.batch import (SKIP_KEYS, Task, error_result, expected_environment, is_up_to_date, output_names,
                           run_batch, stored_result)
 from grader.options import GradeOptions
@@ -99,6 +101,9 @@ import fake_grader, torch
 from grader.data import N2NData
 
 if __name__ == "__main__":
+    # as in a terminal: a test run started in the background (`make test &`) inherits SIGINT ignored
+    import signal
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     x = torch.zeros(4, 3, 8, 8, dtype=torch.uint8)
     data = N2NData(x, x, x[:2], x[:2], info={"data_id": "tiny"})
     subs = sorted(Path(sys.argv[1]).iterdir())
@@ -129,7 +134,12 @@ def test_ctrl_c_keeps_finished_results_and_stops_the_judges(tmp_path, fake_grade
     while time.monotonic() < deadline and not ((log / "slow_c").is_file() or (log / "slow_b").is_file()):
         time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
+    try:  # judges get STOP_GRACE_SECONDS (15 s) each, in parallel, then SIGKILL: far below this on any load
+        stdout, stderr = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        stdout, stderr = proc.communicate()
+        pytest.fail(f"the interrupted batch did not end within 120 s\nstdout: {stdout}\nstderr: {stderr[-3000:]}")
     assert proc.returncode == 130, stderr
     assert "done good_a" in stdout and "interrupted True" in stdout
     assert not (out / "slow_b" / "result.json").exists() and not (out / "slow_c" / "result.json").exists()

@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from grader.sandbox.client import Client, tensor_of
+from grader.sandbox.jail import default_keep_paths
 from grader.sandbox.supervisor import SandboxSettings, Worker
 
 HERE = Path(__file__).parent
@@ -115,3 +116,15 @@ def leftovers(*, uid: int | None = None, sid: int | None = None, marker: str | N
     return [p for p in host_processes()
             if (uid is not None and p["uid"] == uid) or (sid is not None and p["sid"] == sid)
             or (marker is not None and marker in p["cmd"])]
+
+
+def kept_below(folder: str) -> set[str]:
+    """Names directly in `folder` that lead to a folder the worker's Python needs (a checkout or a
+    virtualenv below /tmp, say): the jail shows those there, read-only, and nothing else of the host's."""
+    base = Path(folder).resolve()
+    names = set()
+    for kept in default_keep_paths():
+        path = Path(kept).resolve()
+        if path != base and base in path.parents:
+            names.add(path.relative_to(base).parts[0])
+    return names
