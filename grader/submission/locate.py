@@ -75,7 +75,19 @@ def locate_submission(path: Path | str, *, work_dir: Path | str | None = None,
         what = "a broken symbolic link" if source.is_symlink() else "no such file or folder"
         raise SubmissionError(f"{source}: {what}; give a submission folder or a .zip")
     if source.is_dir():
-        return _from_folder(source, source.resolve())
+        try:
+            return _from_folder(source, source.resolve())
+        except PackageNotFound as not_found:
+            only_zip = _only_zip(source)
+            if only_zip is None:
+                raise
+            # a course download is often a folder holding the team's zip: grade that zip
+            try:
+                sub = _from_zip(only_zip, work_dir, max_total_bytes, max_files)
+            except SubmissionError as exc:
+                raise SubmissionError(f"{not_found}; graded its only zip instead: {exc}") from None
+            sub.notes.insert(0, f"no {PACKAGE_NAME} folder in {source}: graded {only_zip.name}, the one zip there")
+            return sub
     if source.is_file() and source.suffix.lower() == ".zip":
         return _from_zip(source, work_dir, max_total_bytes, max_files)
     kind = "a file" if source.is_file() else "not a regular file"
@@ -153,7 +165,21 @@ def _find_package(top: Path, shown: str) -> tuple[Path, list[str]]:
                     f"{shown}: several candidate {PACKAGE_NAME} folders: {listed}; "
                     "give the one to grade (grade accepts several paths, one per submission)")
         level = children
-    raise SubmissionError(_not_found_message(top, shown))
+    raise PackageNotFound(_not_found_message(top, shown))
+
+
+class PackageNotFound(SubmissionError):
+    """No package folder at all (as opposed to several, or an unsafe zip)."""
+
+
+def _only_zip(folder: Path) -> Path | None:
+    """The single regular .zip file at the top of `folder`, if there is exactly one."""
+    try:
+        zips = [Path(e.path) for e in os.scandir(folder)
+                if e.name.lower().endswith(".zip") and e.is_file(follow_symlinks=False)]
+    except OSError:
+        return None
+    return zips[0] if len(zips) == 1 else None
 
 
 def _not_found_message(top: Path, shown: str) -> str:

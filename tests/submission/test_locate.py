@@ -155,12 +155,35 @@ def test_no_package_empty_folder(tmp_path):
 
 
 def test_no_package_hints_at_loose_model_and_nested_zip(helpers, tmp_path):
-    helpers.write_tree(tmp_path / "team", {"model.py": "", "Proj_123456_654321.zip": b"PK"})
+    helpers.write_tree(tmp_path / "team", {"model.py": "", "Proj_123456_654321.zip": b"PK", "old.zip": b"PK"})
     with pytest.raises(SubmissionError) as err:
         locate_submission(tmp_path / "team")
     msg = str(err.value)
     assert "model.py sits at the top" in msg
-    assert "holds Proj_123456_654321.zip" in msg
+    assert "holds Proj_123456_654321.zip, old.zip" in msg
+
+
+def test_a_folder_holding_only_a_zip_grades_that_zip(make_package, helpers, tmp_path):
+    """As a course site's download often is: a folder per team with the team's zip in it."""
+    team_dir = make_package()
+    download = tmp_path / "download"
+    download.mkdir()
+    helpers.zip_tree(team_dir, download / f"{TEAM}.zip", prefix=f"{TEAM}/")
+    (download / "feedback.txt").write_text("not part of the submission")
+    with locate_submission(download, work_dir=tmp_path) as sub:
+        assert sub.from_zip and sub.source == download / f"{TEAM}.zip" and sub.team_name == TEAM
+        assert (sub.package_dir / "model.py").is_file()
+        assert any(f"graded {TEAM}.zip, the one zip there" in n for n in sub.notes)
+
+
+def test_a_bad_only_zip_says_both_what_was_missing_and_what_the_zip_did(tmp_path):
+    (tmp_path / "team").mkdir()
+    (tmp_path / "team" / "Proj_123456_654321.zip").write_bytes(b"not a zip" * 10)
+    with pytest.raises(SubmissionError) as err:
+        locate_submission(tmp_path / "team", work_dir=tmp_path)
+    msg = str(err.value)
+    assert "no Miniproject_2 folder found" in msg and "graded its only zip instead" in msg
+    assert "not a readable zip" in msg
 
 
 def test_search_stops_two_levels_down(make_package, tmp_path):
