@@ -43,7 +43,7 @@ def grading_options(fn):
         click.option("--threads", type=click.IntRange(min=1), envvar="N2N_GRADE_THREADS",
                      help="torch threads of the student's worker (default: every core, or the cores shared "
                           "out with -j). Fewer on a busy machine: one busy core can slow a two-thread epoch "
-                          "ten-fold."),
+                          "many-fold."),
     ]
     for decorator in reversed(decorators):
         fn = decorator(fn)
