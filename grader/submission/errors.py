@@ -1,4 +1,4 @@
-"""The one error type of submission handling: a message a student or instructor can act on."""
+"""The error type of submission handling: a message a student or instructor can act on."""
 
 
 class SubmissionError(Exception):
@@ -6,3 +6,7 @@ class SubmissionError(Exception):
 
     The message names the offending path or zip entry and says what was expected.
     """
+
+
+class PackageNotFound(SubmissionError):
+    """No Miniproject_2 folder at all (as opposed to several candidates, or an unsafe zip)."""

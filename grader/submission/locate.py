@@ -9,7 +9,7 @@ import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.submission.errors import SubmissionError
+from grader.submission.errors import PackageNotFound, SubmissionError
 from grader.submission.limits import MAX_FILES, MAX_TOTAL_BYTES
 from grader.submission.naming import PACKAGE_NAME, is_near_miss, is_package_name, scipers_in
 from grader.submission.unzip import safe_extract
@@ -66,6 +66,8 @@ def locate_submission(path: Path | str, *, work_dir: Path | str | None = None,
     SEARCH_DEPTH levels down, the `Miniproject_2` folder itself, or a `.zip` (with
     `Proj_*/Miniproject_2/...` or `Miniproject_2/...` inside), unpacked with
     `safe_extract` into a temporary folder under `work_dir` (default: the system's).
+    A folder with no package but exactly one `.zip` at its top (a course download)
+    is graded from that zip, with a note.
     Near-miss spellings (`miniproject_2`, `MiniProject2`) are accepted with a note.
     Raises SubmissionError when the path is missing, is neither a folder nor a
     `.zip`, holds no or several candidate packages, or the zip is unsafe or corrupt.
@@ -166,10 +168,6 @@ def _find_package(top: Path, shown: str) -> tuple[Path, list[str]]:
                     "give the one to grade (grade accepts several paths, one per submission)")
         level = children
     raise PackageNotFound(_not_found_message(top, shown))
-
-
-class PackageNotFound(SubmissionError):
-    """No package folder at all (as opposed to several, or an unsafe zip)."""
 
 
 def _only_zip(folder: Path) -> Path | None:
