@@ -17,7 +17,6 @@ from __future__ import annotations
 import inspect
 import json
 import multiprocessing
-import os
 import signal
 import sys
 import time
@@ -33,7 +32,7 @@ from grader.grade import GradeError, grade_submission, load_grading_data
 from grader.options import GradeOptions, resolve_device
 from grader.result import Check, Result
 from grader.scoring import RubricError, load_rubric
-from grader.sandbox.supervisor import SandboxSettings
+from grader.sandbox.supervisor import SandboxSettings, usable_cores
 
 # environment fields that must match for a stored result to stand for a new grade
 SKIP_KEYS = ("grader_version", "data_id", "rubric_digest", "fast", "train", "seed", "n_train", "n_val", "device")
@@ -148,10 +147,6 @@ def annotate(result: Result, options: GradeOptions, jobs: int) -> Result:
     return result
 
 
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
 def share_cores(options: GradeOptions, jobs: int) -> GradeOptions:
     """With `jobs` grades at once, give each worker its share of the cores (when threads were left at the
     default of all cores), so that timed epochs do not fight over them."""
@@ -159,13 +154,13 @@ def share_cores(options: GradeOptions, jobs: int) -> GradeOptions:
 
     default = SandboxSettings().threads
     if jobs > 1 and options.sandbox.threads == default:
-        options = replace(options, sandbox=replace(options.sandbox, threads=max(1, _cores() // jobs)))
+        options = replace(options, sandbox=replace(options.sandbox, threads=max(1, usable_cores() // jobs)))
     return options
 
 
 def contention_warning(options: GradeOptions, jobs: int) -> str:
     """Why timed epochs are unfair when `jobs` grades share too few cores ('' when they are not)."""
-    cores = _cores()
+    cores = usable_cores()
     options = share_cores(options, jobs)
     threads = options.sandbox.threads
     if not options.train or jobs < 2 or jobs * threads <= cores:
@@ -356,8 +351,7 @@ def run_batch(paths: list[str | Path], out_dir: str | Path, options: GradeOption
                 pending.append(task)
         if pending and reference is None:
             reference = _measure_reference(options, data)
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        args = (options, data, reference or {}, grade_fn, max(1, cores // jobs))
+        args = (options, data, reference or {}, grade_fn, max(1, usable_cores() // jobs))
         ctx = multiprocessing.get_context(start_method)
         judges = [_Judge(ctx, args) for _ in range(min(jobs, len(pending)))]
         _drive(judges, pending, expected, timeout, options, jobs, finish, on_progress)

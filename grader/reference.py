@@ -18,7 +18,7 @@ import grader
 from grader.checks.model import ModelContext
 from grader.checks.model import pretrained, training
 from grader.data.cache import cache_root
-from grader.sandbox.supervisor import SandboxSettings
+from grader.sandbox.supervisor import SandboxSettings, usable_cores
 from grader.session import SubmissionSession
 from grader.submission import submission_hash
 
@@ -96,8 +96,7 @@ def busy(load: float | None, threads: int, device: str) -> bool:
     """True when other work held more cores than the worker's threads leave free (CPU timing only)."""
     if load is None or device != "cpu":
         return False
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return load > max(0, cores - threads) + 0.5
+    return load > max(0, usable_cores() - threads) + 0.5
 
 
 def _read(path: Path) -> dict:

@@ -52,11 +52,16 @@ _MEMORY_MARKERS = ("MemoryError", "std::bad_alloc", "Cannot allocate memory", "c
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the system has one)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 @dataclass
 class SandboxSettings:
     """Limits and protections for workers; every field is reported in the result."""
 
-    threads: int = field(default_factory=lambda: max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)))
+    threads: int = field(default_factory=lambda: max(1, usable_cores()))
     address_space_bytes: int | None = 8 * GiB
     max_processes: int = 512  # threads count against this too
     max_file_bytes: int = 512 * 2**20
