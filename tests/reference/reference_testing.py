@@ -1,26 +1,31 @@
 """Helpers for the reference solution's tests: loading it, and comparing a block with torch."""
 
-import importlib
 import importlib.util
-import sys
 from pathlib import Path
 
 import torch
 
-REF_DIR = Path(__file__).resolve().parents[2] / "reference_impl" / "Miniproject_2"
-PACKAGE = "n2n_reference_impl"  # a unique name: sample submissions are also called Miniproject_2
+ROOT = Path(__file__).resolve().parents[2]
+REF_DIR = ROOT / "reference_impl" / "Miniproject_2"
 
 TOL = {torch.float64: 1e-10, torch.float32: 2e-5}  # max |ours - torch| / max(1, max |torch|)
+_scripts = {}
+
+
+def twin_script():
+    """scripts/reference_twin.py (the torch.nn twin and the reference loader), loaded once."""
+    if "twin" not in _scripts:
+        spec = importlib.util.spec_from_file_location("reference_twin_under_test", ROOT / "scripts" / "reference_twin.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _scripts["twin"] = module
+    return _scripts["twin"]
+
 
 def load_reference():
     """The reference's model module, imported as package `n2n_reference_impl` (relative imports work)."""
-    if PACKAGE not in sys.modules:
-        spec = importlib.util.spec_from_file_location(PACKAGE, REF_DIR / "__init__.py",
-                                                      submodule_search_locations=[str(REF_DIR)])
-        package = importlib.util.module_from_spec(spec)
-        sys.modules[PACKAGE] = package
-        spec.loader.exec_module(package)
-    return importlib.import_module(PACKAGE + ".model")
+    return twin_script().load_reference()
+
 
 def rel_error(ours, theirs):
     """max |ours - theirs| relative to max(1, max |theirs|), in float64; shapes must agree."""

@@ -1,24 +1,13 @@
 """The torch.nn twin (scripts/reference_twin.py) is the same network as the reference."""
 
-import importlib.util
-from pathlib import Path
-
 import torch
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "reference_twin.py"
-
-
-def load_twin_module():
-    spec = importlib.util.spec_from_file_location("reference_twin_under_test", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from reference_testing import twin_script
 
 
 def test_twin_computes_the_same_function(ref):
     torch.manual_seed(0)
     net = ref.Model().net.to(dtype=torch.float64)
-    twin = load_twin_module().twin_of(net)
+    twin = twin_script().twin_of(net)
     assert len(twin) == len(net)
     x = torch.rand(2, 3, 32, 32, dtype=torch.float64)
     with torch.no_grad():
