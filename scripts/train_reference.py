@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import platform
 import sys
 import time
@@ -69,8 +68,7 @@ def train_twin(model, twin, a, b, epochs, on_epoch):
     data = sys.modules[PACKAGE + ".others.data"]
     schedule = sys.modules[PACKAGE + ".others.schedule"]
     opt = torch.optim.Adam(twin.parameters(), lr=model.lr)
-    total = epochs * math.ceil(len(a) / model.batch_size)
-    warmup, decay_start = max(1, int(model.warmup * total)), int((1 - model.decay) * total)
+    total, warmup, decay_start = model.schedule_steps(len(a), epochs)
     step = 0
     for epoch in range(epochs):
         start, loss_sum, batches = time.perf_counter(), 0.0, 0

@@ -100,8 +100,7 @@ class Model:
             raise ValueError(f"train_input {tuple(train_input.shape)} and train_target "
                              f"{tuple(train_target.shape)} must have the same, non-empty shape")
         a, b = train_input.to(self.device), train_target.to(self.device)  # read only: batches are new tensors
-        total = num_epochs * math.ceil(a.shape[0] / self.batch_size)
-        warmup, decay_start = max(1, int(self.warmup * total)), int((1 - self.decay) * total)
+        total, warmup, decay_start = self.schedule_steps(a.shape[0], num_epochs)
         step = 0
         with torch.set_grad_enabled(False):  # restores the caller's mode on exit
             for epoch in range(num_epochs):
@@ -115,6 +114,11 @@ class Model:
                     loss_sum, batches, step = loss_sum + loss, batches + 1, step + 1
                 if on_epoch is not None:
                     on_epoch(epoch, time.perf_counter() - start, float(loss_sum) / batches)
+
+    def schedule_steps(self, pairs, num_epochs):
+        """(total steps, warm-up steps, first decay step) of the learning-rate schedule of one train() call."""
+        total = num_epochs * math.ceil(pairs / self.batch_size)
+        return total, max(1, int(self.warmup * total)), int((1 - self.decay) * total)
 
     def predict(self, test_input):
         """Denoised images: N×3×H×W float32 in [0, 255] on the input's device, for any H, W ≥ 1.
