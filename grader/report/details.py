@@ -44,6 +44,11 @@ def status_of(result: Result) -> str:
     return "fail" if result.failed_required else "pass"
 
 
+def points(score: float, max_score: float) -> str:
+    """'3/5' for a check worth points, '' for one worth none."""
+    return f"{score:g}/{max_score:g}" if max_score else ""
+
+
 def families(result: Result) -> dict[str, list[Check]]:
     """Checks grouped by family, the usual families first."""
     groups: dict[str, list[Check]] = {f: [] for f in FAMILY_ORDER}

@@ -8,7 +8,7 @@ from html import escape
 import grader
 from grader.report import images as img
 from grader.report.details import (FAMILY_TITLES, family_points, families, key_numbers, locations, package_name,
-                                   shown, status_of)
+                                   points, shown, status_of)
 from grader.report.html_page import badge, fmt, page
 from grader.report.markdown import VERDICT
 from grader.result import Check, Result
@@ -27,10 +27,10 @@ def _check_row(check: Check, package: str) -> str:
         if len(text) > 20000:
             text = text[:20000] + "\n…"
         details = f"<details><summary>details</summary><pre>{escape(text)}</pre></details>"
-    points = f"{check.score:g}/{check.max_score:g}" if check.max_score else ""
+    worth = points(check.score, check.max_score)
     required = " <span title='required'>*</span>" if check.required else ""
     return (f"<tr><td>{badge(check.status)}</td><td><code>{escape(check.id)}</code>{required}</td>"
-            f"<td class='num'>{points}</td><td>{escape(check.message)}{nums}{loc_html}{details}</td></tr>")
+            f"<td class='num'>{worth}</td><td>{escape(check.message)}{nums}{loc_html}{details}</td></tr>")
 
 
 def _cards(result: Result) -> str:
@@ -73,12 +73,12 @@ def render(result: Result, samples: img.Samples | None = None, *, verbose: bool 
         parts.append("<p>Required checks not passed: " + ", ".join(f"<code>{escape(c.id)}</code>"
                                                                     for c in result.failed_required) + "</p>")
     parts.append(_cards(result))
-    points = family_points(result)
+    totals = family_points(result)
     for family, checks in families(result).items():
         rows = [_check_row(c, package) for c in checks if shown(c, verbose)]
         if not rows:
             continue
-        got, total = points[family]
+        got, total = totals[family]
         parts.append(f"<h2>{escape(FAMILY_TITLES.get(family, family))}: {got:g} / {total:g}</h2>"
                      "<table><colgroup><col style='width:70px'><col style='width:330px'><col style='width:70px'><col>"
                      "</colgroup><thead><tr><th></th><th>check</th><th class='num'>points</th><th>details</th></tr>"

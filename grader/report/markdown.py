@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from grader.report.details import (FAMILY_TITLES, family_points, families, key_numbers, locations, package_name,
-                                   shown, status_of)
+                                   points, shown, status_of)
 from grader.result import Result
 
 ICON = {"pass": "✅", "fail": "❌", "warn": "⚠️", "error": "💥", "skipped": "➖"}
@@ -21,10 +21,6 @@ def cell(text: str, limit: int = 300) -> str:
     for i in range(0, len(parts), 2):
         parts[i] = parts[i].replace("\\", "\\\\").replace("_", "\\_").replace("*", "\\*")
     return "`".join(parts).replace("|", "\\|")
-
-
-def _points(score: float, max_score: float) -> str:
-    return f"{score:g}/{max_score:g}" if max_score else ""
 
 
 def measurements(result: Result) -> list[str]:
@@ -64,20 +60,20 @@ def render(result: Result, *, verbose: bool = False, title_level: int = 2) -> st
     if result.scipers:
         out += [f"SCIPER: {', '.join(result.scipers)}", ""]
     out += [headline(result), ""]
-    points = family_points(result)
+    totals = family_points(result)
     package = package_name(result)
     for family, checks in families(result).items():
         rows = [c for c in checks if shown(c, verbose)]
         if not rows:
             continue
-        got, total = points[family]
+        got, total = totals[family]
         out += [f"{h}# {FAMILY_TITLES.get(family, family)}: {got:g}/{total:g}", "",
                 "| | check | points | details |", "|---|---|---|---|"]
         for c in rows:
             numbers = "; ".join(f"{k} {v}" for k, v in key_numbers(c))
             detail = cell(c.message) + (f" <br>*{cell(numbers)}*" if numbers else "")
             star = " \\*" if c.required else ""
-            out.append(f"| {ICON[c.status]} | `{c.id}`{star} | {_points(c.score, c.max_score)} | {detail} |")
+            out.append(f"| {ICON[c.status]} | `{c.id}`{star} | {points(c.score, c.max_score)} | {detail} |")
         out.append("")
     places = [(c, loc) for c in result.checks if c.status in ("fail", "error", "warn")
               for loc in locations(c, package)]

@@ -6,16 +6,10 @@ import textwrap
 
 from tabulate import tabulate
 
+from grader.report.details import FAMILY_TITLES, family_points, families, points
 from grader.result import Result
 
 SYMBOL = {"pass": "ok", "fail": "FAIL", "warn": "warn", "error": "ERROR", "skipped": "-"}
-FAMILY_TITLES = {"structure": "Structure", "rules": "Rules", "blocks": "Blocks", "model": "Model"}
-
-
-def _points(score: float, max_score: float) -> str:
-    if not max_score:
-        return ""
-    return f"{score:g}/{max_score:g}"
 
 
 def render(result: Result, *, width: int = 100, verbose: bool = False) -> str:
@@ -23,20 +17,17 @@ def render(result: Result, *, width: int = 100, verbose: bool = False) -> str:
     lines = [f"{result.submission}  ({result.source})"]
     if result.scipers:
         lines[0] += f"  SCIPER {', '.join(result.scipers)}"
-    families: dict[str, list] = {}
-    for check in result.checks:
-        families.setdefault(check.family, []).append(check)
     msg_width = max(30, width - 62)
-    for family, checks in families.items():
+    totals = family_points(result)
+    for family, checks in families(result).items():
         rows = []
         for c in checks:
             if not verbose and c.details.get("not_applicable"):
                 continue
             flag = SYMBOL[c.status] + ("*" if c.required else "")
             message = textwrap.shorten(c.message, msg_width * 2, placeholder=" …")
-            rows.append([flag, c.id, _points(c.score, c.max_score), "\n".join(textwrap.wrap(message, msg_width))])
-        got = sum(c.score for c in checks)
-        total = sum(c.max_score for c in checks)
+            rows.append([flag, c.id, points(c.score, c.max_score), "\n".join(textwrap.wrap(message, msg_width))])
+        got, total = totals[family]
         lines.append("")
         lines.append(f"{FAMILY_TITLES.get(family, family)}: {got:g}/{total:g}")
         lines.append(tabulate(rows, headers=["", "check", "points", "details"], tablefmt="simple"))
