@@ -3,21 +3,17 @@ checkpoints are what they claim to be (no grading here: fast)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 import torch
+from sample_expected import EXPECTATION_STATUSES, load_expected, team_dirs  # the catalog's folder: see conftest.py
+from sample_files import differences
+from sample_teams import TEAMS
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "submissions" / "_build"))
+from grader.checks.catalog import CATALOG
+from grader.submission.sniff import sniff_format
 
-from sample_expected import EXPECTATION_STATUSES, load_expected, team_dirs  # noqa: E402
-from sample_files import differences  # noqa: E402
-from sample_teams import TEAMS  # noqa: E402
-
-from grader.checks.catalog import CATALOG  # noqa: E402
-from grader.submission.sniff import sniff_format  # noqa: E402
 
 MiB = 2**20
 

@@ -8,7 +8,6 @@ team_x, the README's first example, is graded through the `grade` command.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import socket
@@ -18,25 +17,13 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+import isolation
 import pytest
+from known_bugs import KNOWN_BUGS
+from sample_expected import cli_arguments, grade_options, load_expected, mismatches, team_dirs
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-sys.path.insert(0, str(REPO / "submissions" / "_build"))  # the catalog's modules import each other by name
-
-from sample_expected import cli_arguments, grade_options, load_expected, mismatches, team_dirs  # noqa: E402
-
-
-def _load(name: str):
-    """A helper module of this folder, under a name no other test folder uses (import mode is importlib)."""
-    spec = importlib.util.spec_from_file_location(f"n2n_submissions_{name}", HERE / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-isolation = _load("isolation")
-KNOWN_BUGS = _load("known_bugs").KNOWN_BUGS
 
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "n2n-grade"
 STATS_PORT = 47631  # team_network phones home to 127.0.0.1 on this port
