@@ -82,7 +82,7 @@ def output_names(paths: list[Path]) -> list[str]:
     """A folder name per path: its name without `.zip`, made safe, de-duplicated with -2, -3, ..."""
     names, seen = [], set()
     for path in paths:
-        base = (path.resolve().name if path.name in ("", ".", "..") else path.name)
+        base = path.resolve().name if path.name in ("", ".", "..") else path.name
         if base.lower().endswith(".zip"):
             base = base[:-4]
         base = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in base).strip(".") or "submission"
@@ -97,9 +97,17 @@ def output_names(paths: list[Path]) -> list[str]:
 
 def expected_environment(options: GradeOptions, data, device: str, rubric_digest: str) -> dict:
     """The environment values a stored result must have to be reused (see SKIP_KEYS)."""
-    return {"grader_version": grader.__version__, "data_id": data.data_id, "rubric_digest": rubric_digest,
-            "fast": options.fast, "train": options.train, "seed": options.seed, "n_train": len(data.train_input),
-            "n_val": len(data.val_input), "device": device}
+    return {
+        "grader_version": grader.__version__,
+        "data_id": data.data_id,
+        "rubric_digest": rubric_digest,
+        "fast": options.fast,
+        "train": options.train,
+        "seed": options.seed,
+        "n_train": len(data.train_input),
+        "n_val": len(data.val_input),
+        "device": device,
+    }
 
 
 def stored_result(folder: Path) -> Result | None:
@@ -165,12 +173,15 @@ def contention_warning(options: GradeOptions, jobs: int) -> str:
     threads = options.sandbox.threads
     if not options.train or jobs < 2 or jobs * threads <= cores:
         return ""
-    return (f"graded {jobs} at a time with {threads} thread(s) each on {cores} CPU core(s): epoch times are "
-            "slower than when graded alone and model.train_time may fail on that account (grade with -j 1, or "
-            "with -j N on N times as many cores, for timings)")
+    return (
+        f"graded {jobs} at a time with {threads} thread(s) each on {cores} CPU core(s): epoch times are "
+        "slower than when graded alone and model.train_time may fail on that account (grade with -j 1, or "
+        "with -j N on N times as many cores, for timings)"
+    )
 
 
 # ---------------------------------------------------------------- judge process side
+
 
 class _Stopped(BaseException):
     """Raised in a judge by SIGTERM: unwinds the grade so its sandbox session kills its worker."""
@@ -200,8 +211,9 @@ def _capture_kwargs(grade_fn: Callable, box: list) -> dict:
     return {"on_predictions": on_predictions}
 
 
-def _judge_main(conn: Connection, options: GradeOptions, data, reference: dict, grade_fn: Callable,
-                torch_threads: int) -> None:
+def _judge_main(
+    conn: Connection, options: GradeOptions, data, reference: dict, grade_fn: Callable, torch_threads: int
+) -> None:
     """A judge process: grade the tasks it receives until it gets None."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch decides what an interrupt stops
     signal.signal(signal.SIGTERM, _on_sigterm)
@@ -217,24 +229,43 @@ def _judge_main(conn: Connection, options: GradeOptions, data, reference: dict, 
             conn.send(("started", task.index))
             samples: list = []
             try:
-                result = grade_fn(task.path, options, data=data, reference=reference,
-                                  progress=lambda m, i=task.index: conn.send(("progress", i, m)),
-                                  **_capture_kwargs(grade_fn, samples))
+                result = grade_fn(
+                    task.path,
+                    options,
+                    data=data,
+                    reference=reference,
+                    progress=lambda m, i=task.index: conn.send(("progress", i, m)),
+                    **_capture_kwargs(grade_fn, samples),
+                )
                 state, message = "graded", ""
             except GradeError as exc:
                 state, message = "error", str(exc)
                 result = error_result(task, "grader.could_not_grade", message, {})
             except Exception as exc:  # a grader bug must cost one submission, not the batch
                 state, message = "error", f"{type(exc).__name__}: {exc}"
-                result = error_result(task, "grader.crashed", f"the grader crashed: {message}\n"
-                                      + "".join(traceback.format_exc(limit=8)), {})
-            conn.send(("done", task.index, state, result.to_dict(), samples[0] if samples else None,
-                       time.monotonic() - started, message))
+                result = error_result(
+                    task,
+                    "grader.crashed",
+                    f"the grader crashed: {message}\n" + "".join(traceback.format_exc(limit=8)),
+                    {},
+                )
+            conn.send(
+                (
+                    "done",
+                    task.index,
+                    state,
+                    result.to_dict(),
+                    samples[0] if samples else None,
+                    time.monotonic() - started,
+                    message,
+                )
+            )
     except (_Stopped, EOFError, BrokenPipeError):
         return
 
 
 # ---------------------------------------------------------------- batch side
+
 
 class _Judge:
     """One judge process and the task it is grading."""
@@ -252,8 +283,9 @@ class _Judge:
 
     def start(self) -> None:
         parent, child = self.ctx.Pipe()
-        self.process = self.ctx.Process(target=_judge_main, args=(child, *self.args), daemon=True,
-                                        name="n2n-grade-judge")
+        self.process = self.ctx.Process(
+            target=_judge_main, args=(child, *self.args), daemon=True, name="n2n-grade-judge"
+        )
         self.process.start()
         child.close()
         self.conn = parent
@@ -297,12 +329,22 @@ def _stop_all(judges: list[_Judge]) -> None:
         judge.stop()
 
 
-def run_batch(paths: list[str | Path], out_dir: str | Path, options: GradeOptions | None = None, *,
-              jobs: int = 1, force: bool = False, timeout: float | None = None, data=None,
-              reference: dict | None = None, grade_fn: Callable = grade_submission,
-              on_outcome: Callable[[Outcome], None] | None = None,
-              on_progress: Callable[[Task, str], None] | None = None, write: Callable | None = None,
-              start_method: str = "spawn") -> BatchReport:
+def run_batch(
+    paths: list[str | Path],
+    out_dir: str | Path,
+    options: GradeOptions | None = None,
+    *,
+    jobs: int = 1,
+    force: bool = False,
+    timeout: float | None = None,
+    data=None,
+    reference: dict | None = None,
+    grade_fn: Callable = grade_submission,
+    on_outcome: Callable[[Outcome], None] | None = None,
+    on_progress: Callable[[Task, str], None] | None = None,
+    write: Callable | None = None,
+    start_method: str = "spawn",
+) -> BatchReport:
     """Grade `paths` into `out_dir`/<name>/ with `jobs` judge processes; see the module docstring.
 
     `grade_fn` (picklable, grade_submission's signature) and `write(result, folder, samples)`
@@ -372,8 +414,16 @@ def _measure_reference(options: GradeOptions, data) -> dict:
     return measure_reference_for(options, data)
 
 
-def _drive(judges: list[_Judge], pending: deque, expected: dict, timeout: float | None, options: GradeOptions,
-           jobs: int, finish: Callable, on_progress: Callable | None) -> None:
+def _drive(
+    judges: list[_Judge],
+    pending: deque,
+    expected: dict,
+    timeout: float | None,
+    options: GradeOptions,
+    jobs: int,
+    finish: Callable,
+    on_progress: Callable | None,
+) -> None:
     """The dispatch loop: hand out tasks, collect results, replace judges that die or time out."""
     while pending or any(j.task for j in judges):
         for judge in judges:
@@ -397,22 +447,26 @@ def _drive(judges: list[_Judge], pending: deque, expected: dict, timeout: float 
                 code = judge.process.exitcode
                 judge.stop()
                 message = f"the grading process died (exit code {code}) while grading {task.path}"
-                finish(Outcome(task, "error", error_result(task, "grader.crashed", message, expected), spent,
-                               message))
+                finish(Outcome(task, "error", error_result(task, "grader.crashed", message, expected), spent, message))
             elif judge.started is not None and timeout is not None and spent > timeout:
                 judge.stop()
                 message = f"grading took longer than --timeout {timeout:g} s and was stopped"
-                finish(Outcome(task, "error", error_result(task, "grader.timeout", message, expected), spent,
-                               message))
+                finish(Outcome(task, "error", error_result(task, "grader.timeout", message, expected), spent, message))
             elif judge.started is None and spent > START_TIMEOUT_SECONDS:
                 judge.stop()
                 message = f"the grading process did not start within {START_TIMEOUT_SECONDS:g} s"
-                finish(Outcome(task, "error", error_result(task, "grader.crashed", message, expected), spent,
-                               message))
+                finish(Outcome(task, "error", error_result(task, "grader.crashed", message, expected), spent, message))
 
 
-def _receive(judge: _Judge, message: tuple, expected: dict, options: GradeOptions, jobs: int, finish: Callable,
-             on_progress: Callable | None) -> None:
+def _receive(
+    judge: _Judge,
+    message: tuple,
+    expected: dict,
+    options: GradeOptions,
+    jobs: int,
+    finish: Callable,
+    on_progress: Callable | None,
+) -> None:
     kind = message[0]
     if kind == "started":
         judge.started = time.monotonic()

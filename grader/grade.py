@@ -50,9 +50,15 @@ def load_grading_data(options: GradeOptions, *, progress: bool = True) -> N2NDat
     return data.subset(n_train, n_val)
 
 
-def grade_submission(path: str | Path, options: GradeOptions | None = None, *, data: N2NData | None = None,
-                     reference: dict | None = None, progress: Progress | None = None,
-                     on_predictions: PredictionHook | None = None) -> Result:
+def grade_submission(
+    path: str | Path,
+    options: GradeOptions | None = None,
+    *,
+    data: N2NData | None = None,
+    reference: dict | None = None,
+    progress: Progress | None = None,
+    on_predictions: PredictionHook | None = None,
+) -> Result:
     """Grade the submission at `path` (folder or zip) and return its scored Result.
 
     `data` and `reference` let a batch share one data set and one reference
@@ -94,8 +100,13 @@ def grade_submission(path: str | Path, options: GradeOptions | None = None, *, d
 def measure_reference_for(options: GradeOptions, data: N2NData) -> dict:
     """The reference implementation's PSNR and epoch time under these options (cached per machine)."""
     device = resolve_device(options.device)
-    return measure_reference(data, device=device, settings=sandbox_settings(options, device),
-                             reference_dir=options.reference_dir, train=options.train)
+    return measure_reference(
+        data,
+        device=device,
+        settings=sandbox_settings(options, device),
+        reference_dir=options.reference_dir,
+        train=options.train,
+    )
 
 
 def sandbox_settings(options: GradeOptions, device: str):
@@ -108,10 +119,18 @@ def sandbox_settings(options: GradeOptions, device: str):
     return replace(options.sandbox, device=device, hide=[*options.sandbox.hide, *hidden])
 
 
-def _grade_located(sub: Submission, options: GradeOptions, rubric: Rubric, data: N2NData, device: str,
-                   settings, reference: dict, say: Progress, on_predictions: PredictionHook | None) -> Result:
-    result = Result(submission=sub.team_name, source=str(sub.source), scipers=list(sub.scipers),
-                    notes=list(sub.notes))
+def _grade_located(
+    sub: Submission,
+    options: GradeOptions,
+    rubric: Rubric,
+    data: N2NData,
+    device: str,
+    settings,
+    reference: dict,
+    say: Progress,
+    on_predictions: PredictionHook | None,
+) -> Result:
+    result = Result(submission=sub.team_name, source=str(sub.source), scipers=list(sub.scipers), notes=list(sub.notes))
     say("checking the structure and scanning the source")
     checks: list[Check] = structure_checks(sub)
     checks += static_checks(sub.package_dir)
@@ -122,12 +141,24 @@ def _grade_located(sub: Submission, options: GradeOptions, rubric: Rubric, data:
         exported = session.exported if imported else {}
         say("checking the blocks against torch.nn")
         block_results = block_checks(BlockContext(session.client, exported, seed=options.seed))
-        model_ctx = ModelContext(session.client, exported, data.train_input, data.train_target, data.val_input,
-                                 data.val_target, device=device, train=options.train, reference=reference,
-                                 short_training=options.fast, on_predictions=on_predictions,
-                                 budget_floor=options.budget_floor)
-        say(f"checking the Model (pretrained PSNR on {len(data.val_input)} images, one epoch on "
-            f"{len(data.train_input)} pairs)")
+        model_ctx = ModelContext(
+            session.client,
+            exported,
+            data.train_input,
+            data.train_target,
+            data.val_input,
+            data.val_target,
+            device=device,
+            train=options.train,
+            reference=reference,
+            short_training=options.fast,
+            on_predictions=on_predictions,
+            budget_floor=options.budget_floor,
+        )
+        say(
+            f"checking the Model (pretrained PSNR on {len(data.val_input)} images, one epoch on "
+            f"{len(data.train_input)} pairs)"
+        )
         try:
             model_results = model_checks(model_ctx, pretrained_gain=rubric.psnr.get("pass_gain_db", 0.5))
         except Exception as exc:  # a grader bug costs the model checks, not the whole grading
@@ -139,12 +170,20 @@ def _grade_located(sub: Submission, options: GradeOptions, rubric: Rubric, data:
                     check.message = "not run: model.py did not import (see structure.import)"
         checks += block_results + model_results
         side_effects = (session.import_report or {}).get("side_effects", {})
-        trace = {"calls": session.client.traces, "import_side_effects": side_effects} if imported or \
-            session.client.traces else None
+        trace = (
+            {"calls": session.client.traces, "import_side_effects": side_effects}
+            if imported or session.client.traces
+            else None
+        )
         runtime = runtime_checks(trace)
         if (session.import_report or {}).get("torch_patched"):
-            runtime.append(Check("rules.runtime_tampering", "fail", "importing model.py replaced torch functions: "
-                                 + ", ".join(session.import_report["torch_patched"])))
+            runtime.append(
+                Check(
+                    "rules.runtime_tampering",
+                    "fail",
+                    "importing model.py replaced torch functions: " + ", ".join(session.import_report["torch_patched"]),
+                )
+            )
         _distrust_tampered_trace(runtime)
         checks += runtime
         result.protections = session.worker.protections()
@@ -152,19 +191,26 @@ def _grade_located(sub: Submission, options: GradeOptions, rubric: Rubric, data:
         result.environment["worker_failures"] = session.worker.failures
     result.checks = _merge_duplicates(checks)
     void_forbidden(result.checks)
-    result.psnr = {**model_ctx.psnr, "reference": reference.get("pretrained_psnr"),
-                   "reference_global": reference.get("pretrained_psnr_global"),
-                   "reference_trained": reference.get("trained_psnr")}
+    result.psnr = {
+        **model_ctx.psnr,
+        "reference": reference.get("pretrained_psnr"),
+        "reference_global": reference.get("pretrained_psnr_global"),
+        "reference_trained": reference.get("trained_psnr"),
+    }
     result.timing.update(model_ctx.timing)
     result.timing["reference_epoch_seconds"] = reference.get("epoch_seconds")
     result.environment.update(_environment(sub, options, rubric, data, device, settings, reference))
     if options.fast:
-        result.notes.append(f"--fast: {len(data.train_input)} training and {len(data.val_input)} validation pairs; "
-                            "PSNR and time figures are not comparable with a full grade")
+        result.notes.append(
+            f"--fast: {len(data.train_input)} training and {len(data.val_input)} validation pairs; "
+            "PSNR and time figures are not comparable with a full grade"
+        )
     ref_load = reference.get("load_average")
     if reference.get("epoch_seconds") and busy(ref_load, settings.threads, device):
-        result.notes.append(f"the reference's epoch was timed while the machine was busy (load average "
-                            f"{ref_load:.1f}): the time ratio understates this submission's; not cached")
+        result.notes.append(
+            f"the reference's epoch was timed while the machine was busy (load average "
+            f"{ref_load:.1f}): the time ratio understates this submission's; not cached"
+        )
     return score(result, rubric)
 
 
@@ -176,23 +222,36 @@ def _distrust_tampered_trace(runtime: list[Check]) -> None:
     for check in runtime:
         if check.id in ("rules.runtime_forbidden", "rules.autograd") and check.status == "pass":
             check.status = "fail"
-            check.message = ("the code tampered with the grader's runtime trace (see rules.runtime_tampering), "
-                             "so the absence of forbidden calls cannot be established")
+            check.message = (
+                "the code tampered with the grader's runtime trace (see rules.runtime_tampering), "
+                "so the absence of forbidden calls cannot be established"
+            )
 
 
 def _import_check(session: SubmissionSession) -> Check:
     if session.import_report is not None:
-        return Check("structure.import", "pass", f"Miniproject_2.model imports in "
-                     f"{session.import_report.get('seconds', 0):.2f} s",
-                     details={"seconds": session.import_report.get("seconds")})
+        return Check(
+            "structure.import",
+            "pass",
+            f"Miniproject_2.model imports in {session.import_report.get('seconds', 0):.2f} s",
+            details={"seconds": session.import_report.get("seconds")},
+        )
     exc = session.import_error
     if isinstance(exc, StudentRaised):
         where = f" ({exc.info['where'][-1]})" if exc.info.get("where") else ""
-        return Check("structure.import", "fail", f"importing Miniproject_2.model raised {exc.info.get('type')}: "
-                     f"{exc.info.get('message')}{where}", details={"exception": exc.info})
+        return Check(
+            "structure.import",
+            "fail",
+            f"importing Miniproject_2.model raised {exc.info.get('type')}: {exc.info.get('message')}{where}",
+            details={"exception": exc.info},
+        )
     detail = exc.to_dict() if hasattr(exc, "to_dict") else {"message": str(exc)}
-    return Check("structure.import", "error", f"importing Miniproject_2.model: {getattr(exc, 'message', exc)}",
-                 details={"worker": detail})
+    return Check(
+        "structure.import",
+        "error",
+        f"importing Miniproject_2.model: {getattr(exc, 'message', exc)}",
+        details={"worker": detail},
+    )
 
 
 def _merge_duplicates(checks: list[Check]) -> list[Check]:
@@ -206,8 +265,9 @@ def _merge_duplicates(checks: list[Check]) -> list[Check]:
     return list(merged.values())
 
 
-def _environment(sub: Submission, options: GradeOptions, rubric: Rubric, data: N2NData, device: str, settings,
-                 reference: dict) -> dict:
+def _environment(
+    sub: Submission, options: GradeOptions, rubric: Rubric, data: N2NData, device: str, settings, reference: dict
+) -> dict:
     return {
         "grader_version": grader.__version__,
         "python": platform.python_version(),

@@ -43,13 +43,31 @@ def _cpu_model() -> str:
 def _key(ref_hash: str, data, device: str, settings: SandboxSettings, train: bool) -> str:
     import torch
 
-    return "|".join([grader.__version__, ref_hash[:16], data.data_id, str(len(data.train_input)),
-                     str(len(data.val_input)), device, str(settings.threads), torch.__version__, _cpu_model(),
-                     "train" if train else "no-train"])
+    return "|".join(
+        [
+            grader.__version__,
+            ref_hash[:16],
+            data.data_id,
+            str(len(data.train_input)),
+            str(len(data.val_input)),
+            device,
+            str(settings.threads),
+            torch.__version__,
+            _cpu_model(),
+            "train" if train else "no-train",
+        ]
+    )
 
 
-def measure_reference(data, *, device: str, settings: SandboxSettings, reference_dir: Path | None = None,
-                      train: bool = True, use_cache: bool = True) -> dict:
+def measure_reference(
+    data,
+    *,
+    device: str,
+    settings: SandboxSettings,
+    reference_dir: Path | None = None,
+    train: bool = True,
+    use_cache: bool = True,
+) -> dict:
     """{'pretrained_psnr', 'trained_psnr', 'epoch_seconds', ...} of the reference, or {} when unavailable."""
     ref = reference_dir or default_reference_dir()
     if ref is None:
@@ -65,19 +83,43 @@ def measure_reference(data, *, device: str, settings: SandboxSettings, reference
     with SubmissionSession(ref, package, settings) as session:
         if not session.start():
             return {"error": f"the reference implementation did not import: {session.import_error}"}
-        ctx = ModelContext(session.client, session.exported, data.train_input, data.train_target, data.val_input,
-                           data.val_target, device=device, train=train)
+        ctx = ModelContext(
+            session.client,
+            session.exported,
+            data.train_input,
+            data.train_target,
+            data.val_input,
+            data.val_target,
+            device=device,
+            train=train,
+        )
         load, handle = pretrained.load_check(ctx)
-        check, value = pretrained.psnr_check("model.pretrained_psnr", ctx, handle, label="reference predict",
-                                             must_gain=0.0, unavailable=load.message)
-        result = {"pretrained_psnr": value["per_image"] if value else None,
-                  "pretrained_psnr_global": value["global"] if value else None}
+        check, value = pretrained.psnr_check(
+            "model.pretrained_psnr", ctx, handle, label="reference predict", must_gain=0.0, unavailable=load.message
+        )
+        result = {
+            "pretrained_psnr": value["per_image"] if value else None,
+            "pretrained_psnr_global": value["global"] if value else None,
+        }
         if train:
             training.training_checks(ctx)
-            result.update({"epoch_seconds": ctx.timing.get("epoch_seconds"),
-                           "trained_psnr": ctx.psnr.get("trained"), "trained_psnr_global": ctx.psnr.get("trained_global")})
-    result.update({"reference_hash": ref_hash, "pairs": len(data.train_input), "device": device,
-                   "threads": settings.threads, "cpu": _cpu_model(), "load_average": load_average})
+            result.update(
+                {
+                    "epoch_seconds": ctx.timing.get("epoch_seconds"),
+                    "trained_psnr": ctx.psnr.get("trained"),
+                    "trained_psnr_global": ctx.psnr.get("trained_global"),
+                }
+            )
+    result.update(
+        {
+            "reference_hash": ref_hash,
+            "pairs": len(data.train_input),
+            "device": device,
+            "threads": settings.threads,
+            "cpu": _cpu_model(),
+            "load_average": load_average,
+        }
+    )
     if use_cache and result.get("pretrained_psnr") is not None and not busy(load_average, settings.threads, device):
         cached[key] = result
         _write(store, cached)

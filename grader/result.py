@@ -64,8 +64,14 @@ class Result:
     @property
     def failed_required(self) -> list[Check]:
         """Required checks that failed or errored (skipped, not-applicable and uncounted ones excluded)."""
-        return [c for c in self.checks if c.required and c.status in ("fail", "error")
-                and not c.details.get("not_applicable") and c.details.get("counted", True)]
+        return [
+            c
+            for c in self.checks
+            if c.required
+            and c.status in ("fail", "error")
+            and not c.details.get("not_applicable")
+            and c.details.get("counted", True)
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

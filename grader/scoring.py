@@ -61,10 +61,14 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
         entries.append((key, float(value.get("points", 0)), bool(value.get("required", False))))
     if not entries:
         raise RubricError(f"rubric {source} has no [checks] entries")
-    return Rubric(entries=entries, warn_factor=float(data.get("scoring", {}).get("warn_factor", 1.0)),
-                  alternatives={k: list(v) for k, v in data.get("alternatives", {}).items()},
-                  psnr={k: float(v) for k, v in data.get("psnr", {}).items()}, source=source,
-                  digest=hashlib.sha256(text.encode()).hexdigest()[:16])
+    return Rubric(
+        entries=entries,
+        warn_factor=float(data.get("scoring", {}).get("warn_factor", 1.0)),
+        alternatives={k: list(v) for k, v in data.get("alternatives", {}).items()},
+        psnr={k: float(v) for k, v in data.get("psnr", {}).items()},
+        source=source,
+        digest=hashlib.sha256(text.encode()).hexdigest()[:16],
+    )
 
 
 def _fraction(check: Check, rubric: Rubric) -> float:

@@ -32,8 +32,7 @@ class SubmissionSession:
 
     def _import(self, worker: Worker) -> None:
         try:
-            report = self.client.send("import", root=worker.submission_root, timeout=IMPORT_TIMEOUT,
-                                      context="import")
+            report = self.client.send("import", root=worker.submission_root, timeout=IMPORT_TIMEOUT, context="import")
         except StudentRaised as exc:
             if self.import_report is None:
                 self.import_error = exc

@@ -83,10 +83,15 @@ CATALOG: dict[str, str] = {
 
 def grader_error_checks(prefixes: list[str], exc: BaseException) -> list[Check]:
     """`error` checks for every catalogued id under `prefixes`, when the grader itself failed there."""
-    message = (f"the grader failed while running this check ({type(exc).__name__}: {exc}); this is a bug in "
-               "the grader, not in the submission: please report it")
-    return [Check(i, "error", message, details={"grader_error": repr(exc)})
-            for i in CATALOG if any(i.startswith(p) for p in prefixes)]
+    message = (
+        f"the grader failed while running this check ({type(exc).__name__}: {exc}); this is a bug in "
+        "the grader, not in the submission: please report it"
+    )
+    return [
+        Check(i, "error", message, details={"grader_error": repr(exc)})
+        for i in CATALOG
+        if any(i.startswith(p) for p in prefixes)
+    ]
 
 
 def describe(check_id: str) -> str:

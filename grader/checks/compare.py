@@ -29,11 +29,17 @@ def compare(got, expected: torch.Tensor, *, what: str) -> dict:
     expected = expected.detach().to(torch.float64)
     if not isinstance(got, torch.Tensor):
         return {"ok": False, "message": f"{what}: got {type(got).__name__}, expected a tensor"}
-    details = {"shape": list(got.shape), "expected_shape": list(expected.shape),
-               "dtype": str(got.dtype).replace("torch.", "")}
+    details = {
+        "shape": list(got.shape),
+        "expected_shape": list(expected.shape),
+        "dtype": str(got.dtype).replace("torch.", ""),
+    }
     if tuple(got.shape) != tuple(expected.shape):
-        return {**details, "ok": False,
-                "message": f"{what}: shape {list(got.shape)} where torch gives {list(expected.shape)}"}
+        return {
+            **details,
+            "ok": False,
+            "message": f"{what}: shape {list(got.shape)} where torch gives {list(expected.shape)}",
+        }
     if not (got.is_floating_point()):
         return {**details, "ok": False, "message": f"{what}: dtype {details['dtype']} is not a floating-point type"}
     rel_tol = RELATIVE_TOLERANCE.get(got.dtype, 1e-4)
@@ -42,12 +48,12 @@ def compare(got, expected: torch.Tensor, *, what: str) -> dict:
     tolerance = rel_tol * scale
     if not bool(torch.isfinite(g).all()):
         bad = int((~torch.isfinite(g)).sum())
-        return {**details, "ok": False, "tolerance": tolerance,
-                "message": f"{what}: {bad} non-finite values (nan/inf)"}
+        return {**details, "ok": False, "tolerance": tolerance, "message": f"{what}: {bad} non-finite values (nan/inf)"}
     diff = (g - expected).abs()
     max_abs = float(diff.max()) if diff.numel() else 0.0
-    details.update({"max_abs_err": max_abs, "max_rel_err": max_abs / scale, "tolerance": tolerance,
-                    "relative_tolerance": rel_tol})
+    details.update(
+        {"max_abs_err": max_abs, "max_rel_err": max_abs / scale, "tolerance": tolerance, "relative_tolerance": rel_tol}
+    )
     if diff.numel():
         worst = int(diff.argmax())
         index = list(torch.unravel_index(torch.tensor(worst), diff.shape))
@@ -56,10 +62,13 @@ def compare(got, expected: torch.Tensor, *, what: str) -> dict:
         details["worst_expected"] = float(expected.flatten()[worst])
     ok = max_abs <= tolerance
     details["ok"] = ok
-    details["message"] = (f"{what}: max error {max_abs:.2e} within {tolerance:.1e}" if ok else
-                          f"{what}: max error {max_abs:.3g} exceeds {tolerance:.1e} (scale {scale:.3g}); "
-                          f"at {details.get('worst_index')} got {details.get('worst_got'):.6g}, "
-                          f"torch {details.get('worst_expected'):.6g}")
+    details["message"] = (
+        f"{what}: max error {max_abs:.2e} within {tolerance:.1e}"
+        if ok
+        else f"{what}: max error {max_abs:.3g} exceeds {tolerance:.1e} (scale {scale:.3g}); "
+        f"at {details.get('worst_index')} got {details.get('worst_got'):.6g}, "
+        f"torch {details.get('worst_expected'):.6g}"
+    )
     return details
 
 

@@ -34,7 +34,7 @@ _FORWARD_ONLY = ("forward", "param", "init")
 def _taints(key: str, check_id: str) -> bool:
     if key.endswith(".backward"):  # every aspect that runs backward
         prefix = key[: -len("backward")]
-        return check_id.startswith(prefix) and check_id[len(prefix):] not in _FORWARD_ONLY
+        return check_id.startswith(prefix) and check_id[len(prefix) :] not in _FORWARD_ONLY
     return check_id == key or (key.endswith(".") and check_id.startswith(key))
 
 
@@ -67,5 +67,7 @@ def void_forbidden(checks: list[Check]) -> None:
         if reasons:
             check.details["voided_message"] = check.message
             check.status = "fail"
-            check.message = (f"no credit: {'; '.join(sorted(reasons)[:3])} (forbidden; see rules.runtime_forbidden "
-                             f"and rules.autograd). Without it: {check.message}")
+            check.message = (
+                f"no credit: {'; '.join(sorted(reasons)[:3])} (forbidden; see rules.runtime_forbidden "
+                f"and rules.autograd). Without it: {check.message}"
+            )

@@ -21,8 +21,16 @@ from grader.report import github, terminal
 from grader.report.views import write_views
 
 
-def run_ci(path: Path, options: GradeOptions, *, out: Path | None, verbose: bool = False,
-           annotations: bool | None = None, junit: Path | None = None, summary: Path | None = None) -> int:
+def run_ci(
+    path: Path,
+    options: GradeOptions,
+    *,
+    out: Path | None,
+    verbose: bool = False,
+    annotations: bool | None = None,
+    junit: Path | None = None,
+    summary: Path | None = None,
+) -> int:
     """Grade `path` and report for CI; returns the exit code."""
     try:
         result = grade_submission(path, options, progress=lambda m: click.echo(f"[grade] {m}", err=True))
@@ -52,27 +60,74 @@ def run_ci(path: Path, options: GradeOptions, *, out: Path | None, verbose: bool
 @click.command("ci", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("path", required=False, default=".", type=click.Path(path_type=Path))
 @grading_options
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("grade-results"),
-              show_default=True, help="Folder for result.json, junit.xml, report.md, report.html, results.json.")
-@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the JUnit XML here (it is always in --out/junit.xml).")
-@click.option("--summary", type=click.Path(dir_okay=False, path_type=Path),
-              help="Append the Markdown summary here (default: $GITHUB_STEP_SUMMARY when set).")
-@click.option("--annotations/--no-annotations", default=None,
-              help="Emit GitHub workflow-command annotations (default: only under GitHub Actions).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("grade-results"),
+    show_default=True,
+    help="Folder for result.json, junit.xml, report.md, report.html, results.json.",
+)
+@click.option(
+    "--junit",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the JUnit XML here (it is always in --out/junit.xml).",
+)
+@click.option(
+    "--summary",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append the Markdown summary here (default: $GITHUB_STEP_SUMMARY when set).",
+)
+@click.option(
+    "--annotations/--no-annotations",
+    default=None,
+    help="Emit GitHub workflow-command annotations (default: only under GitHub Actions).",
+)
 @click.option("--full", is_flag=True, help="All the data and a full epoch instead of the fast checks.")
-@click.option("--print-workflow", is_flag=True,
-              help="Print the GitHub Actions workflow to copy into .github/workflows/ and exit.")
+@click.option(
+    "--print-workflow", is_flag=True, help="Print the GitHub Actions workflow to copy into .github/workflows/ and exit."
+)
 @click.option("-v", "--verbose", is_flag=True, help="Also list checks that do not apply.")
-def ci(path, data_dir, fast, seed, noise, device, rubric, no_train, train_pairs, val_pairs, no_reference, threads, out, junit,
-       summary, annotations, full, print_workflow, verbose):
+def ci(
+    path,
+    data_dir,
+    fast,
+    seed,
+    noise,
+    device,
+    rubric,
+    no_train,
+    train_pairs,
+    val_pairs,
+    no_reference,
+    threads,
+    out,
+    junit,
+    summary,
+    annotations,
+    full,
+    print_workflow,
+    verbose,
+):
     """Check the submission in PATH (default: the repository root) as CI: fast checks, annotations, summary."""
     if print_workflow:
         from grader.ci import workflow_text
 
         click.echo(workflow_text(), nl=False)
         return
-    options = make_options(data_dir, not full, seed, noise, device, rubric, no_train, train_pairs,
-                           val_pairs=val_pairs, no_reference=no_reference, out=out, threads=threads)
-    raise SystemExit(run_ci(path, options, out=out, verbose=verbose, annotations=annotations, junit=junit,
-                            summary=summary))
+    options = make_options(
+        data_dir,
+        not full,
+        seed,
+        noise,
+        device,
+        rubric,
+        no_train,
+        train_pairs,
+        val_pairs=val_pairs,
+        no_reference=no_reference,
+        out=out,
+        threads=threads,
+    )
+    raise SystemExit(
+        run_ci(path, options, out=out, verbose=verbose, annotations=annotations, junit=junit, summary=summary)
+    )

@@ -48,10 +48,16 @@ class N2NData:
         nt = len(self.train_input) if n_train is None else int(n_train)
         nv = len(self.val_input) if n_val is None else int(n_val)
         if not (0 < nt <= len(self.train_input) and 0 < nv <= len(self.val_input)):
-            raise ValueError(f"subset({n_train}, {n_val}) out of range: have {len(self.train_input)} "
-                             f"training and {len(self.val_input)} validation pairs")
-        tensors = {"train_input": self.train_input[:nt], "train_target": self.train_target[:nt],
-                   "val_input": self.val_input[:nv], "val_target": self.val_target[:nv]}
+            raise ValueError(
+                f"subset({n_train}, {n_val}) out of range: have {len(self.train_input)} "
+                f"training and {len(self.val_input)} validation pairs"
+            )
+        tensors = {
+            "train_input": self.train_input[:nt],
+            "train_target": self.train_target[:nt],
+            "val_input": self.val_input[:nv],
+            "val_target": self.val_target[:nv],
+        }
         info = {**self.info, "n_train": nt, "n_val": nv, "subset_of": self.info.get("data_id")}
         return _make(tensors, info)
 
@@ -62,9 +68,15 @@ def _make(tensors: dict[str, torch.Tensor], info: dict[str, Any]) -> N2NData:
     return N2NData(**tensors, info=info)
 
 
-def load_default_data(seed: int = 0, noise: str = noise_models.DEFAULT_NOISE, *, rebuild: bool = False,
-                      progress: bool = True, n_train: int = embedded.DEFAULT_N_TRAIN,
-                      n_val: int = embedded.DEFAULT_N_VAL) -> N2NData:
+def load_default_data(
+    seed: int = 0,
+    noise: str = noise_models.DEFAULT_NOISE,
+    *,
+    rebuild: bool = False,
+    progress: bool = True,
+    n_train: int = embedded.DEFAULT_N_TRAIN,
+    n_val: int = embedded.DEFAULT_N_VAL,
+) -> N2NData:
     """The embedded default data set: from the cache when it checks out, else built and cached.
 
     `progress` shows a progress bar and cache messages on stderr (turn it off
@@ -128,8 +140,15 @@ def load_course_data(folder) -> N2NData:
     return _make(tensors, info)
 
 
-def load_data(folder=None, *, seed: int = 0, noise: str = noise_models.DEFAULT_NOISE, rebuild: bool = False,
-              progress: bool = True, **sizes) -> N2NData:
+def load_data(
+    folder=None,
+    *,
+    seed: int = 0,
+    noise: str = noise_models.DEFAULT_NOISE,
+    rebuild: bool = False,
+    progress: bool = True,
+    **sizes,
+) -> N2NData:
     """The course data in `folder` if given, else the cached embedded default (see `load_default_data`).
 
     `sizes` (n_train, n_val) apply to the embedded set only.

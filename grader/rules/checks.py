@@ -31,9 +31,22 @@ from typing import Any, Iterable
 
 from grader.result import Check
 from grader.rules import policy
-from grader.rules.policy import (AUTOGRAD, ENVIRONMENT, FAIL, FORBIDDEN_IMPORT, FORBIDDEN_TORCH,
-                                 GLOBAL_STATE, NETWORK, NOTE, OBFUSCATION, PROCESS, SYNTAX,
-                                 TAMPERING, THIRD_PARTY, WARN)
+from grader.rules.policy import (
+    AUTOGRAD,
+    ENVIRONMENT,
+    FAIL,
+    FORBIDDEN_IMPORT,
+    FORBIDDEN_TORCH,
+    GLOBAL_STATE,
+    NETWORK,
+    NOTE,
+    OBFUSCATION,
+    PROCESS,
+    SYNTAX,
+    TAMPERING,
+    THIRD_PARTY,
+    WARN,
+)
 from grader.rules.static_scan import Finding, iter_python_files, scan_submission
 
 LISTED_IN_MESSAGE = 5
@@ -41,13 +54,16 @@ LISTED_IN_MESSAGE = 5
 # check id -> (categories, what a clean result says)
 STATIC_CHECKS: dict[str, tuple[frozenset[str], str]] = {
     "rules.syntax": (frozenset({SYNTAX}), "every Python file parses"),
-    "rules.static_imports": (frozenset({FORBIDDEN_TORCH, FORBIDDEN_IMPORT, THIRD_PARTY}),
-                             "no forbidden imports or torch calls found"),
+    "rules.static_imports": (
+        frozenset({FORBIDDEN_TORCH, FORBIDDEN_IMPORT, THIRD_PARTY}),
+        "no forbidden imports or torch calls found",
+    ),
     "rules.autograd_static": (frozenset({AUTOGRAD}), "no sign of autograd in the source"),
-    "rules.tampering": (frozenset({TAMPERING}), "no monkeypatching, frame walking or grader "
-                                                "references found"),
-    "rules.risky_code": (frozenset({OBFUSCATION, PROCESS, NETWORK, ENVIRONMENT, GLOBAL_STATE}),
-                         "no dynamic code, subprocesses, network use or global torch settings"),
+    "rules.tampering": (frozenset({TAMPERING}), "no monkeypatching, frame walking or grader references found"),
+    "rules.risky_code": (
+        frozenset({OBFUSCATION, PROCESS, NETWORK, ENVIRONMENT, GLOBAL_STATE}),
+        "no dynamic code, subprocesses, network use or global torch settings",
+    ),
 }
 
 _RANK = {NOTE: 0, WARN: 1, FAIL: 2}
@@ -59,6 +75,7 @@ def _worst(severities: Iterable[str]) -> str:
 
 
 # ---------------------------------------------------------------- static
+
 
 def static_checks(root: Path) -> list[Check]:
     """Scan the Miniproject_2 folder `root` and return the static `rules.*` checks."""
@@ -72,14 +89,11 @@ def checks_from_findings(findings: list[Finding], files_scanned: int) -> list[Ch
     for check_id, (categories, clean) in STATIC_CHECKS.items():
         mine = [f for f in findings if f.category in categories]
         if files_scanned == 0:
-            checks.append(Check(check_id, "skipped", "no Python files to scan",
-                                {"files_scanned": 0, "findings": []}))
+            checks.append(Check(check_id, "skipped", "no Python files to scan", {"files_scanned": 0, "findings": []}))
             continue
         status = _STATUS[_worst(f.severity for f in mine)]
-        details = {"files_scanned": files_scanned,
-                   "findings": [dataclasses.asdict(f) for f in mine]}
-        checks.append(Check(check_id, status, _static_message(mine, status, clean, files_scanned),
-                            details))
+        details = {"files_scanned": files_scanned, "findings": [dataclasses.asdict(f) for f in mine]}
+        checks.append(Check(check_id, status, _static_message(mine, status, clean, files_scanned), details))
     return checks
 
 
@@ -88,8 +102,9 @@ def _static_message(findings: list[Finding], status: str, clean: str, files_scan
         return f"{clean} ({files_scanned} file{'s' if files_scanned != 1 else ''} scanned)"
     worst = _worst(f.severity for f in findings)
     top = [f for f in findings if f.severity == worst]
-    listed = ", ".join(f"{f.name} ({f.location()}{'' if f.count == 1 else f' +{f.count - 1}'})"
-                       for f in top[:LISTED_IN_MESSAGE])
+    listed = ", ".join(
+        f"{f.name} ({f.location()}{'' if f.count == 1 else f' +{f.count - 1}'})" for f in top[:LISTED_IN_MESSAGE]
+    )
     more = f" and {len(top) - LISTED_IN_MESSAGE} more" if len(top) > LISTED_IN_MESSAGE else ""
     others = len(findings) - len(top)
     tail = f"; {others} lesser finding{'s' if others != 1 else ''} in details" if others else ""
@@ -98,6 +113,7 @@ def _static_message(findings: list[Finding], status: str, clean: str, files_scan
 
 
 # ---------------------------------------------------------------- runtime
+
 
 def _runtime_entries(trace: dict[str, Any]) -> list[dict[str, Any]]:
     """Normalise the trace's calls to dicts with context, name, count, category, severity, reason.
@@ -143,8 +159,9 @@ def _runtime_entries(trace: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _runtime_check(check_id: str, entries: list[dict], clean: str, extra_fail: list[str] = (),
-                   details: dict | None = None) -> Check:
+def _runtime_check(
+    check_id: str, entries: list[dict], clean: str, extra_fail: list[str] = (), details: dict | None = None
+) -> Check:
     severities = [e["severity"] for e in entries] + [FAIL] * len(extra_fail)
     status = _STATUS[_worst(severities)]
     details = {"calls": entries, **(details or {})}
@@ -152,8 +169,7 @@ def _runtime_check(check_id: str, entries: list[dict], clean: str, extra_fail: l
         return Check(check_id, "pass", clean, details)
     worst = _worst(severities)
     top = [e for e in entries if e["severity"] == worst]
-    parts = list(extra_fail) + [f"{e['context']} called {e['name']} ({e['count']}x)"
-                                for e in top[:LISTED_IN_MESSAGE]]
+    parts = list(extra_fail) + [f"{e['context']} called {e['name']} ({e['count']}x)" for e in top[:LISTED_IN_MESSAGE]]
     more = len(extra_fail) + len(top) - len(parts)
     message = "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
     reason = top[0]["reason"] if top else ""
@@ -171,11 +187,9 @@ def runtime_checks(trace: dict[str, Any] | list[dict] | None) -> list[Check]:
     """
     if isinstance(trace, list):
         trace = {"calls": trace}
-    ids = ("rules.runtime_forbidden", "rules.autograd", "rules.runtime_tampering",
-           "rules.import_side_effects")
+    ids = ("rules.runtime_forbidden", "rules.autograd", "rules.runtime_tampering", "rules.import_side_effects")
     if not trace:
-        return [Check(i, "skipped", "no runtime trace: the submission's code did not run")
-                for i in ids]
+        return [Check(i, "skipped", "no runtime trace: the submission's code did not run") for i in ids]
     entries = _runtime_entries(trace)
     autograd = [e for e in entries if e["category"] == AUTOGRAD]
     tampering = [e for e in entries if e["category"] == TAMPERING]
@@ -185,15 +199,23 @@ def runtime_checks(trace: dict[str, Any] | list[dict] | None) -> list[Check]:
     grad_after = [str(c) for c in trace.get("grad_mode_enabled_after") or []]
     grad_msgs = [f"grad mode was on after {c}" for c in grad_after]
     if grad_msgs:
-        grad_msgs[-1] += (" (the code must run with torch.set_grad_enabled(False); "
-                          "something switched autograd back on)")
+        grad_msgs[-1] += " (the code must run with torch.set_grad_enabled(False); something switched autograd back on)"
     return [
-        _runtime_check("rules.runtime_forbidden", forbidden,
-                       "no forbidden torch calls while running"),
-        _runtime_check("rules.autograd", autograd, "no autograd use while running", grad_msgs,
-                       {"grad_mode_enabled_after": grad_after}),
-        _runtime_check("rules.runtime_tampering", tampering, "no tampering detected while running",
-                       patched_msgs, {"torch_patched": patched}),
+        _runtime_check("rules.runtime_forbidden", forbidden, "no forbidden torch calls while running"),
+        _runtime_check(
+            "rules.autograd",
+            autograd,
+            "no autograd use while running",
+            grad_msgs,
+            {"grad_mode_enabled_after": grad_after},
+        ),
+        _runtime_check(
+            "rules.runtime_tampering",
+            tampering,
+            "no tampering detected while running",
+            patched_msgs,
+            {"torch_patched": patched},
+        ),
         import_side_effects_check(trace.get("import_side_effects") or trace.get("side_effects") or {}),
     ]
 
@@ -212,9 +234,11 @@ def import_side_effects_check(effects: dict[str, Any]) -> Check:
     else:
         dtype_changed = bool(dtype) and str(dtype) not in ("torch.float32", "float32")
     if dtype_changed:
-        warnings.append(f"importing your code changed torch's default dtype to {dtype} "
-                        "(torch.set_default_dtype at import): every tensor made without a dtype "
-                        "changes, in the grader's checks too; set the dtype on your own tensors")
+        warnings.append(
+            f"importing your code changed torch's default dtype to {dtype} "
+            "(torch.set_default_dtype at import): every tensor made without a dtype "
+            "changes, in the grader's checks too; set the dtype on your own tensors"
+        )
     before = bool(effects.get("grad_enabled_before", False))
     after = effects.get("grad_enabled")
     if after is not None:
@@ -222,18 +246,33 @@ def import_side_effects_check(effects: dict[str, Any]) -> Check:
     else:
         grad_changed = bool(effects.get("grad_enabled_changed", False))
     if grad_changed and after is False:
-        notes.append("importing your code calls torch.set_grad_enabled(False): a global "
-                     "side effect, harmless here since the rules require autograd off; "
-                     "prefer doing it in Model.__init__ or train")
+        notes.append(
+            "importing your code calls torch.set_grad_enabled(False): a global "
+            "side effect, harmless here since the rules require autograd off; "
+            "prefer doing it in Model.__init__ or train"
+        )
     elif grad_changed:
-        warnings.append("importing your code switched torch's grad mode "
-                        + ("on (torch.set_grad_enabled(True) at import); the rules require it off"
-                           if after else "(torch.set_grad_enabled at import): a global side effect"))
-    details = {"default_dtype": dtype, "default_dtype_changed": dtype_changed,
-               "grad_enabled": after, "grad_enabled_before": before,
-               "grad_enabled_changed": grad_changed, "notes": notes}
+        warnings.append(
+            "importing your code switched torch's grad mode "
+            + (
+                "on (torch.set_grad_enabled(True) at import); the rules require it off"
+                if after
+                else "(torch.set_grad_enabled at import): a global side effect"
+            )
+        )
+    details = {
+        "default_dtype": dtype,
+        "default_dtype_changed": dtype_changed,
+        "grad_enabled": after,
+        "grad_enabled_before": before,
+        "grad_enabled_changed": grad_changed,
+        "notes": notes,
+    }
     if warnings:
         return Check("rules.import_side_effects", "warn", "; ".join(warnings + notes), details)
-    return Check("rules.import_side_effects", "pass",
-                 "; ".join(notes) if notes else "importing the code changed no global torch state",
-                 details)
+    return Check(
+        "rules.import_side_effects",
+        "pass",
+        "; ".join(notes) if notes else "importing the code changed no global torch state",
+        details,
+    )

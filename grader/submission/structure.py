@@ -108,10 +108,18 @@ def _layout(sub: Submission, tree: _Tree) -> Check:
     init = tree.top("__init__.py")
     if model is None:
         fails.append(f"no model.py in {sub.package_dir.name}/: it is the entry point the grader imports")
-        hints += [f"found {p}: it must be {PACKAGE_NAME}/model.py" for p in
-                  _elsewhere(sub, tree, lambda n: n.lower() == "model.py")]
-        bytecode = [e.rel for e in tree.entries if e.junk and e.kind == "file"
-                    and PurePosixPath(e.rel).name.split(".")[0] == "model" and e.rel.endswith((".pyc", ".pyo"))]
+        hints += [
+            f"found {p}: it must be {PACKAGE_NAME}/model.py"
+            for p in _elsewhere(sub, tree, lambda n: n.lower() == "model.py")
+        ]
+        bytecode = [
+            e.rel
+            for e in tree.entries
+            if e.junk
+            and e.kind == "file"
+            and PurePosixPath(e.rel).name.split(".")[0] == "model"
+            and e.rel.endswith((".pyc", ".pyo"))
+        ]
         if bytecode:
             hints.append(f"found only compiled {', '.join(bytecode)}: the grader runs sources, never bytecode")
     elif model.kind == "symlink":
@@ -121,26 +129,35 @@ def _layout(sub: Submission, tree: _Tree) -> Check:
     elif model.size == 0:
         fails.append("model.py is empty")
     if init is None:
-        warns.append("no __init__.py: Python 3 imports the folder as a namespace package, "
-                     "but the course required an (empty) __init__.py")
+        warns.append(
+            "no __init__.py: Python 3 imports the folder as a namespace package, "
+            "but the course required an (empty) __init__.py"
+        )
     elif init.kind != "file":
         warns.append("__init__.py is not a regular file (the private copy skips it)")
     if sub.package_dir.name != PACKAGE_NAME:
-        warns.append(f"the folder is named {sub.package_dir.name!r}: the course required exactly "
-                     f"{PACKAGE_NAME!r} (accepted here; other graders are case-sensitive)")
+        warns.append(
+            f"the folder is named {sub.package_dir.name!r}: the course required exactly "
+            f"{PACKAGE_NAME!r} (accepted here; other graders are case-sensitive)"
+        )
     status = _verdict(fails, warns)
     if status == "pass":
         message = f"{PACKAGE_NAME}/ holds __init__.py and model.py"
     else:
         message = "; ".join(fails + warns + hints)
-    return Check("structure.layout", status, message, details={
-        "package_dir": str(sub.package_dir),
-        "package_name": sub.package_dir.name,
-        "has_model": model is not None and model.kind == "file",
-        "has_init": init is not None and init.kind == "file",
-        "model_bytes": model.size if model is not None and model.kind == "file" else None,
-        "hints": hints,
-    })
+    return Check(
+        "structure.layout",
+        status,
+        message,
+        details={
+            "package_dir": str(sub.package_dir),
+            "package_name": sub.package_dir.name,
+            "has_model": model is not None and model.kind == "file",
+            "has_init": init is not None and init.kind == "file",
+            "model_bytes": model.size if model is not None and model.kind == "file" else None,
+            "hints": hints,
+        },
+    )
 
 
 def _folder_name(sub: Submission) -> Check:
@@ -150,10 +167,15 @@ def _folder_name(sub: Submission) -> Check:
     details = {"team_name": name, "scipers": scipers, "expected": expected}
     if TEAM_PATTERN.fullmatch(name):
         if len(set(scipers)) < len(scipers):
-            return Check("structure.folder_name", "warn",
-                         f"team folder {name!r} repeats a SCIPER; list each member once", details=details)
-        return Check("structure.folder_name", "pass", f"team folder {name!r} names {len(scipers)} SCIPERs",
-                     details=details)
+            return Check(
+                "structure.folder_name",
+                "warn",
+                f"team folder {name!r} repeats a SCIPER; list each member once",
+                details=details,
+            )
+        return Check(
+            "structure.folder_name", "pass", f"team folder {name!r} names {len(scipers)} SCIPERs", details=details
+        )
     if re.fullmatch(r"Proj_\d{6}", name):
         problem = "names one SCIPER; teams had two or three members"
     elif re.fullmatch(r"Proj(_\d{6}){4,}", name):
@@ -162,26 +184,34 @@ def _folder_name(sub: Submission) -> Check:
         problem = f"is close but not exact: write it as {expected}"
     else:
         problem = f"does not match {expected}"
-    return Check("structure.folder_name", "warn",
-                 f"team folder {name!r} {problem} (a warning only, as in the course's own check)",
-                 details=details)
+    return Check(
+        "structure.folder_name",
+        "warn",
+        f"team folder {name!r} {problem} (a warning only, as in the course's own check)",
+        details=details,
+    )
 
 
 def _bestmodel(sub: Submission, tree: _Tree) -> Check:
     entry = tree.top(BESTMODEL_NAME)
     details: dict = {"path": f"{sub.package_dir.name}/{BESTMODEL_NAME}"}
     if entry is None:
-        others = _elsewhere(sub, tree, lambda n: n.lower().endswith(CHECKPOINT_SUFFIXES)
-                            and n not in COURSE_DATA_FILES)
+        others = _elsewhere(sub, tree, lambda n: n.lower().endswith(CHECKPOINT_SUFFIXES) and n not in COURSE_DATA_FILES)
         details["candidates"] = others
         message = f"no {BESTMODEL_NAME} next to model.py: the pretrained-model checks will be skipped"
         if others:
-            message += (f"; found {', '.join(others)}: the API requires "
-                        f"{PACKAGE_NAME}/{BESTMODEL_NAME} (exact name, next to model.py)")
+            message += (
+                f"; found {', '.join(others)}: the API requires "
+                f"{PACKAGE_NAME}/{BESTMODEL_NAME} (exact name, next to model.py)"
+            )
         return Check("structure.bestmodel", "fail", message, details=details)
     if entry.kind == "symlink":
-        return Check("structure.bestmodel", "fail",
-                     f"{BESTMODEL_NAME} is a symbolic link: the grader copies regular files only", details=details)
+        return Check(
+            "structure.bestmodel",
+            "fail",
+            f"{BESTMODEL_NAME} is a symbolic link: the grader copies regular files only",
+            details=details,
+        )
     if entry.kind != "file":
         return Check("structure.bestmodel", "fail", f"{BESTMODEL_NAME} is not a regular file", details=details)
     details["size_bytes"] = entry.size
@@ -195,23 +225,31 @@ def _bestmodel(sub: Submission, tree: _Tree) -> Check:
         pointer = parse_lfs_pointer(read_head(entry.path))
         details["lfs_oid"], details["lfs_size"] = pointer.oid, pointer.size
         real = f" ({pointer.size} bytes)" if pointer.size is not None else ""
-        fails.append(f"{BESTMODEL_NAME} is a Git LFS pointer ({entry.size} bytes of text), not the weights: "
-                     f"run `git lfs pull` and submit the real file{real}")
+        fails.append(
+            f"{BESTMODEL_NAME} is a Git LFS pointer ({entry.size} bytes of text), not the weights: "
+            f"run `git lfs pull` and submit the real file{real}"
+        )
     elif fmt == "html":
         fails.append(f"{BESTMODEL_NAME} is an HTML page (a failed download?), not saved weights")
     elif fmt == "zip-corrupt":
-        fails.append(f"{BESTMODEL_NAME} starts like a torch.save archive but cannot be read: "
-                     "truncated or corrupt (an interrupted upload?); save and submit it again")
+        fails.append(
+            f"{BESTMODEL_NAME} starts like a torch.save archive but cannot be read: "
+            "truncated or corrupt (an interrupted upload?); save and submit it again"
+        )
     elif fmt == "zip":
         warns.append(f"{BESTMODEL_NAME} is a zip archive without data.pkl: not what torch.save writes")
     elif fmt not in LOADABLE_FORMATS:
-        warns.append(f"{BESTMODEL_NAME} is in no format we recognize ({fmt}); "
-                     "loading may still work if load_pretrained_model reads it its own way")
+        warns.append(
+            f"{BESTMODEL_NAME} is in no format we recognize ({fmt}); "
+            "loading may still work if load_pretrained_model reads it its own way"
+        )
     if entry.size > BESTMODEL_FAIL_BYTES:
         fails.append(f"{BESTMODEL_NAME} is {_mib(entry.size)}, over the {_mib(BESTMODEL_FAIL_BYTES)} limit")
     elif entry.size > BESTMODEL_WARN_BYTES:
-        warns.append(f"{BESTMODEL_NAME} is {_mib(entry.size)}, large for this network "
-                     f"(over {_mib(BESTMODEL_WARN_BYTES)}): did it save more than the weights?")
+        warns.append(
+            f"{BESTMODEL_NAME} is {_mib(entry.size)}, large for this network "
+            f"(over {_mib(BESTMODEL_WARN_BYTES)}): did it save more than the weights?"
+        )
     status = _verdict(fails, warns)
     if status == "pass":
         message = f"{BESTMODEL_NAME}: {_mib(entry.size)}, {LOADABLE_FORMATS[fmt]}"
@@ -233,8 +271,12 @@ def _report(sub: Submission, tree: _Tree) -> Check:
         return Check("structure.report", "warn", message, details=details)
     details["size_bytes"] = entry.size
     if sniff_format(entry.path) != "pdf":
-        return Check("structure.report", "warn",
-                     f"{REPORT_NAME} does not start with %PDF-: it is not a PDF file", details=details)
+        return Check(
+            "structure.report",
+            "warn",
+            f"{REPORT_NAME} does not start with %PDF-: it is not a PDF file",
+            details=details,
+        )
     return Check("structure.report", "pass", f"{REPORT_NAME} present ({_mib(entry.size)})", details=details)
 
 
@@ -267,8 +309,9 @@ def _files(tree: _Tree) -> Check:
     if len(files) > MANY_FILES:
         warns.append(f"{len(files)} files, more than the {MANY_FILES} a submission plausibly needs")
     if total > MAX_TOTAL_BYTES:
-        warns.append(f"{_mib(total)} in all: over the {_mib(MAX_TOTAL_BYTES)} the grader copies, "
-                     "so grading will refuse it")
+        warns.append(
+            f"{_mib(total)} in all: over the {_mib(MAX_TOTAL_BYTES)} the grader copies, so grading will refuse it"
+        )
     if large:
         warns.append(f"files over {_mib(LARGE_FILE_BYTES)}: {', '.join(large)}")
     if data:
@@ -278,12 +321,20 @@ def _files(tree: _Tree) -> Check:
     if special:
         warns.append(f"special files (device, FIFO, socket), skipped: {', '.join(special)}")
     if lonely:
-        warns.append(f"compiled files without their source: {', '.join(lonely)}; "
-                     "the grader never runs bytecode, include the .py files")
-    details = {"file_count": len(files), "total_bytes": total, "large_files": large, "symlinks": links,
-               "special_files": special, "course_data_files": data, "sourceless_bytecode": lonely,
-               "truncated": tree.truncated}
+        warns.append(
+            f"compiled files without their source: {', '.join(lonely)}; "
+            "the grader never runs bytecode, include the .py files"
+        )
+    details = {
+        "file_count": len(files),
+        "total_bytes": total,
+        "large_files": large,
+        "symlinks": links,
+        "special_files": special,
+        "course_data_files": data,
+        "sourceless_bytecode": lonely,
+        "truncated": tree.truncated,
+    }
     if not warns:
-        return Check("structure.files", "pass", f"{len(files)} files, {_mib(total)}: nothing unusual",
-                     details=details)
+        return Check("structure.files", "pass", f"{len(files)} files, {_mib(total)}: nothing unusual", details=details)
     return Check("structure.files", "warn", "; ".join(warns), details=details)

@@ -17,13 +17,19 @@ from grader.report.views import FILES
 
 GRADE = str(Path(sys.executable).parent / "grade")
 # the workflow-style size knobs (click envvars): a few images, no training, no reference measurement
-SMALL = {"N2N_GRADE_NO_TRAIN": "1", "N2N_GRADE_TRAIN_PAIRS": "64", "N2N_GRADE_VAL_PAIRS": "16",
-         "N2N_GRADE_NO_REFERENCE": "1", "N2N_GRADE_DEVICE": "cpu"}
+SMALL = {
+    "N2N_GRADE_NO_TRAIN": "1",
+    "N2N_GRADE_TRAIN_PAIRS": "64",
+    "N2N_GRADE_VAL_PAIRS": "16",
+    "N2N_GRADE_NO_REFERENCE": "1",
+    "N2N_GRADE_DEVICE": "cpu",
+}
 
 
 def _grade(*args, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([GRADE, *args], capture_output=True, text=True, cwd=cwd, timeout=600,
-                          env={**os.environ, **SMALL})
+    return subprocess.run(
+        [GRADE, *args], capture_output=True, text=True, cwd=cwd, timeout=600, env={**os.environ, **SMALL}
+    )
 
 
 @pytest.mark.slow

@@ -17,8 +17,10 @@ PINNED = json.loads((Path(__file__).with_name("check_table.json")).read_text())
 
 def _current() -> list[dict]:
     rubric = load_rubric()
-    return [{"id": i, "points": rubric.lookup(i)[0], "required": rubric.lookup(i)[1], "description": text}
-            for i, text in CATALOG.items()]
+    return [
+        {"id": i, "points": rubric.lookup(i)[0], "required": rubric.lookup(i)[1], "description": text}
+        for i, text in CATALOG.items()
+    ]
 
 
 def test_every_pinned_check_keeps_its_points_flag_and_description():

@@ -46,16 +46,30 @@ def test_emits_exactly_the_catalogued_checks(graded):
 
 def test_every_block_check_passes(graded):
     result, _ = graded
-    bad = [(c.id, c.status, c.message) for c in result.checks
-           if c.family == "blocks" and c.status not in ("pass",) and not c.details.get("not_applicable")]
+    bad = [
+        (c.id, c.status, c.message)
+        for c in result.checks
+        if c.family == "blocks" and c.status not in ("pass",) and not c.details.get("not_applicable")
+    ]
     assert bad == []
 
 
 def test_rules_and_model_api_pass(graded):
     result, _ = graded
-    for check_id in ("rules.static_imports", "rules.runtime_forbidden", "rules.autograd", "rules.tampering",
-                     "rules.runtime_tampering", "structure.import", "model.api", "model.architecture",
-                     "model.predict_shape", "model.predict_range", "model.train_odd_n", "model.train_time"):
+    for check_id in (
+        "rules.static_imports",
+        "rules.runtime_forbidden",
+        "rules.autograd",
+        "rules.tampering",
+        "rules.runtime_tampering",
+        "structure.import",
+        "model.api",
+        "model.architecture",
+        "model.predict_shape",
+        "model.predict_range",
+        "model.train_odd_n",
+        "model.train_time",
+    ):
         assert result.check(check_id).status == "pass", (check_id, result.check(check_id).message)
 
 

@@ -5,8 +5,16 @@ import torch
 from reference_testing import TOL, check_block, copy_params, rel_error
 
 UPSAMPLING_CASES = [  # (scale, kernel, stride, padding): the first is the model's own
-    (2, 3, 1, 1), (2, 2, 1, 0), (2, 1, 1, 0), (3, 5, 1, 1), ((2, 3), (3, 5), 1, (0, 2)),
-    (2, 4, 1, 3), (3, 2, 1, (1, 0)), (1, 3, 1, 1), (2, 3, 2, 1), (2, (3, 2), (1, 2), 0),
+    (2, 3, 1, 1),
+    (2, 2, 1, 0),
+    (2, 1, 1, 0),
+    (3, 5, 1, 1),
+    ((2, 3), (3, 5), 1, (0, 2)),
+    (2, 4, 1, 3),
+    (3, 2, 1, (1, 0)),
+    (1, 3, 1, 1),
+    (2, 3, 2, 1),
+    (2, (3, 2), (1, 2), 0),
 ]
 
 

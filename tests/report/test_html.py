@@ -92,14 +92,16 @@ def test_class_summary_renders_in_chromium(tmp_path, render, non_blank, make_res
     shot, console, dom = render(page, size=(1400, 900))
     assert console == []
     assert non_blank(shot) > 0.02
-    assert "Pass rate per check" in dom and "href=\"a/report.html\"" in dom
+    assert "Pass rate per check" in dom and 'href="a/report.html"' in dom
 
 
 def test_the_console_check_catches_script_errors(tmp_path, render):
     # the control: a page that logs an error and throws must be caught by the same check
     page = tmp_path / "bad.html"
-    page.write_text("<!DOCTYPE html><html><body><h1>x</h1><script>console.error('boom');"
-                    "throw new Error('thrown');</script></body></html>")
+    page.write_text(
+        "<!DOCTYPE html><html><body><h1>x</h1><script>console.error('boom');"
+        "throw new Error('thrown');</script></body></html>"
+    )
     _, console, _ = render(page, size=(400, 300), dom=False)
     assert any("boom" in line for line in console) and any("thrown" in line for line in console)
 

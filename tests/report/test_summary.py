@@ -21,8 +21,9 @@ def class_dir(tmp_path, make_result):
     """Three graded teams and one error record, written the way a batch writes them."""
     teams = [
         make_result("Proj_100001_100002", scipers=("100001", "100002"), pretrained=25.0),
-        make_result("Proj_200001_200002_200003", scipers=("200001", "200002", "200003"), conv_ok=False,
-                    pretrained=23.0),
+        make_result(
+            "Proj_200001_200002_200003", scipers=("200001", "200002", "200003"), conv_ok=False, pretrained=23.0
+        ),
         make_result("no_sciper_team", scipers=(), forbidden=True, pretrained=None, epoch=None),
     ]
     for r in teams:
@@ -53,8 +54,9 @@ def test_rows_statistics_and_pass_rates(class_dir):
     assert rates == sorted(rates)  # the checks most teams fail come first
 
 
-@pytest.mark.parametrize("sort, first", [("score", "Proj_100001_100002"), ("psnr", "Proj_100001_100002"),
-                                         ("name", "crashed_team")])
+@pytest.mark.parametrize(
+    "sort, first", [("score", "Proj_100001_100002"), ("psnr", "Proj_100001_100002"), ("name", "crashed_team")]
+)
 def test_sort_orders(class_dir, sort, first):
     assert summarize_folder(class_dir[0], sort=sort).rows[0].team == first
 

@@ -12,8 +12,14 @@ from grader.checks.catalog import grader_error_checks
 from grader.result import Check
 
 
-FAMILIES = ((conv, ("Conv2d",)), (upsampling, ("NearestUpsampling", "TransposeConv2d")),
-            (activations, ("ReLU", "Sigmoid")), (mse, ("MSE",)), (sgd, ("SGD",)), (sequential, ("Sequential",)))
+FAMILIES = (
+    (conv, ("Conv2d",)),
+    (upsampling, ("NearestUpsampling", "TransposeConv2d")),
+    (activations, ("ReLU", "Sigmoid")),
+    (mse, ("MSE",)),
+    (sgd, ("SGD",)),
+    (sequential, ("Sequential",)),
+)
 
 
 def block_checks(ctx: BlockContext) -> list[Check]:

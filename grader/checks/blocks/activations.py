@@ -60,8 +60,9 @@ def empty_param_check(ctx: BlockContext, block: str, handle: str) -> Check:
     if snap.get("error"):
         return Check(check_id, "fail", f"{snap['accessor']}(): {snap['error']}")
     if snap.get("pairs"):
-        return Check(check_id, "fail", f"{snap['accessor']}() returns {len(snap['pairs'])} pairs for a block "
-                                       "without parameters")
+        return Check(
+            check_id, "fail", f"{snap['accessor']}() returns {len(snap['pairs'])} pairs for a block without parameters"
+        )
     if snap["accessor"] != "param":
         return Check(check_id, "warn", f"found {snap['accessor']}() instead of param()")
     return Check(check_id, "pass", "param() returns an empty list")

@@ -76,8 +76,9 @@ def name_check(block: str, cls: str | None, note: str | None) -> Check:
     return Check(check_id, "pass", f"`{block}` found", details={"found": cls})
 
 
-def from_comparisons(check_id: str, comparisons: list[dict], *, note: str | None = None,
-                     extra: dict | None = None) -> Check:
+def from_comparisons(
+    check_id: str, comparisons: list[dict], *, note: str | None = None, extra: dict | None = None
+) -> Check:
     """Pass when every comparison is within tolerance; otherwise fail with the first bad one."""
     bad = [c for c in comparisons if not c.get("ok")]
     details = {"comparisons": comparisons, **(extra or {})}

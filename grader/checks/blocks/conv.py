@@ -17,15 +17,44 @@ BLOCK = "Conv2d"
 
 BASIC = LayerCase("basic", (3, 5, 3), {}, (2, 3, 9, 11), (5, 3, 3, 3), expected.conv2d(), fan_in=27)
 EXTRA = [
-    ("tuple_kernel", LayerCase("tuple_kernel", (4, 2, (2, 3)), {}, (3, 4, 7, 10), (2, 4, 2, 3), expected.conv2d()), False),
-    ("stride", LayerCase("stride", (3, 4, 3), {"stride": 2}, (1, 3, 11, 12), (4, 3, 3, 3), expected.conv2d(stride=2)), False),
-    ("padding", LayerCase("padding", (3, 4, 3), {"stride": 2, "padding": 1}, (2, 3, 12, 10), (4, 3, 3, 3),
-                          expected.conv2d(stride=2, padding=1)), False),
-    ("dilation", LayerCase("dilation", (2, 3, 3), {"dilation": 2}, (1, 2, 9, 9), (3, 2, 3, 3),
-                           expected.conv2d(dilation=2)), True),
+    (
+        "tuple_kernel",
+        LayerCase("tuple_kernel", (4, 2, (2, 3)), {}, (3, 4, 7, 10), (2, 4, 2, 3), expected.conv2d()),
+        False,
+    ),
+    (
+        "stride",
+        LayerCase("stride", (3, 4, 3), {"stride": 2}, (1, 3, 11, 12), (4, 3, 3, 3), expected.conv2d(stride=2)),
+        False,
+    ),
+    (
+        "padding",
+        LayerCase(
+            "padding",
+            (3, 4, 3),
+            {"stride": 2, "padding": 1},
+            (2, 3, 12, 10),
+            (4, 3, 3, 3),
+            expected.conv2d(stride=2, padding=1),
+        ),
+        False,
+    ),
+    (
+        "dilation",
+        LayerCase("dilation", (2, 3, 3), {"dilation": 2}, (1, 2, 9, 9), (3, 2, 3, 3), expected.conv2d(dilation=2)),
+        True,
+    ),
 ]
-ASPECTS = ["forward", "backward_input", "backward_weight", "backward_bias", "accumulate", "param", "init",
-           *[name for name, _, _ in EXTRA]]
+ASPECTS = [
+    "forward",
+    "backward_input",
+    "backward_weight",
+    "backward_bias",
+    "accumulate",
+    "param",
+    "init",
+    *[name for name, _, _ in EXTRA],
+]
 
 
 def checks(ctx: BlockContext) -> list[Check]:

@@ -33,8 +33,9 @@ def _shapes(case: LayerCase, transposed: bool) -> tuple[tuple, tuple]:
     return case.weight_shape, (out_channels,)
 
 
-def exercise(ctx: BlockContext, block: str, cls: str, case: LayerCase, *, transposed: bool = False,
-             handle: str | None = None) -> tuple[LayerRun, dict]:
+def exercise(
+    ctx: BlockContext, block: str, cls: str, case: LayerCase, *, transposed: bool = False, handle: str | None = None
+) -> tuple[LayerRun, dict]:
     """Run `case` in the worker and compute the judge's expectations for both passes."""
     w_shape, b_shape = _shapes(case, transposed)
     weight = ctx.randn(*w_shape, scale=0.5)
@@ -43,8 +44,16 @@ def exercise(ctx: BlockContext, block: str, cls: str, case: LayerCase, *, transp
     with torch.no_grad():
         out_shape = case.fn(x1.double(), weight.double(), bias.double()).shape
     g1, g2 = ctx.randn(*out_shape), ctx.randn(*out_shape)
-    run = run_layer(ctx, cls, args=case.args, kwargs=case.kwargs, label=block,
-                    weights={"weight": weight, "bias": bias}, passes=[(x1, g1), (x2, g2)], handle=handle)
+    run = run_layer(
+        ctx,
+        cls,
+        args=case.args,
+        kwargs=case.kwargs,
+        label=block,
+        weights={"weight": weight, "bias": bias},
+        passes=[(x1, g1), (x2, g2)],
+        handle=handle,
+    )
     exp = {"passes": [], "shapes": {"weight": w_shape, "bias": b_shape}}
     w = run.weights.get("weight", weight)
     b = run.weights.get("bias", bias)
@@ -87,8 +96,12 @@ def compare_pass(run: LayerRun, exp: dict, i: int, parts: tuple[str, ...]) -> li
             shape = exp["shapes"][part]
             got = _grad_delta(run, part, shape, i) if _passed_stages(run) >= i else None
             if got is None:
-                results.append({"ok": False, "message": f"no gradient tensor found for {part} "
-                                                        f"(param() pairs or .{part}'s gradient)"})
+                results.append(
+                    {
+                        "ok": False,
+                        "message": f"no gradient tensor found for {part} (param() pairs or .{part}'s gradient)",
+                    }
+                )
             else:
                 results.append(compare(got, want[part], what=f"{part} gradient"))
     return results
@@ -124,14 +137,26 @@ def core_checks(block: str, run: LayerRun, exp: dict, *, note: str | None) -> li
         comparisons = compare_pass(run, exp, index, parts)
         if aspect == "accumulate":
             for c in comparisons:
-                c["message"] = "second backward: " + c["message"] + (
-                    "" if c.get("ok") else " (gradients must be added to, not overwritten)")
+                c["message"] = (
+                    "second backward: "
+                    + c["message"]
+                    + ("" if c.get("ok") else " (gradients must be added to, not overwritten)")
+                )
         checks.append(from_comparisons(check_id, comparisons, note=note, extra=extra))
     return checks
 
 
-def case_check(ctx: BlockContext, block: str, cls: str, aspect: str, case: LayerCase, *,
-               transposed: bool = False, note: str | None = None, optional: bool = False) -> Check:
+def case_check(
+    ctx: BlockContext,
+    block: str,
+    cls: str,
+    aspect: str,
+    case: LayerCase,
+    *,
+    transposed: bool = False,
+    note: str | None = None,
+    optional: bool = False,
+) -> Check:
     """One check covering forward and all gradients of one configuration."""
     check_id = f"blocks.{block}.{aspect}"
     run, exp = exercise(ctx, block, cls, case, transposed=transposed)
@@ -157,14 +182,25 @@ def param_check(block: str, run: LayerRun, exp: dict) -> Check:
     """param(): (parameter, gradient) pairs for weight and bias, with equal shapes."""
     check_id = f"blocks.{block}.param"
     if run.initial is None:
-        return failure_check(check_id, run.failure, prefix=f"{run.construct}: ") if run.failure else \
-            Check(check_id, "fail", "param() could not be read")
+        return (
+            failure_check(check_id, run.failure, prefix=f"{run.construct}: ")
+            if run.failure
+            else Check(check_id, "fail", "param() could not be read")
+        )
     snap = run.snapshots[-1] if run.snapshots else run.initial
     accessor, form = snap.get("accessor"), snap.get("form")
-    details = {"accessor": accessor, "form": form,
-               "pairs": [{"param_shape": list(p["param"].shape) if p.get("param") is not None else None,
-                          "grad_shape": list(p["grad"].shape) if p.get("grad") is not None else None,
-                          "role": p.get("role")} for p in snap.get("pairs", [])]}
+    details = {
+        "accessor": accessor,
+        "form": form,
+        "pairs": [
+            {
+                "param_shape": list(p["param"].shape) if p.get("param") is not None else None,
+                "grad_shape": list(p["grad"].shape) if p.get("grad") is not None else None,
+                "role": p.get("role"),
+            }
+            for p in snap.get("pairs", [])
+        ],
+    }
     if accessor is None:
         return Check(check_id, "fail", "no param() method: it must return (parameter, gradient) pairs", details=details)
     if snap.get("error"):
@@ -174,16 +210,25 @@ def param_check(block: str, run: LayerRun, exp: dict) -> Check:
     for role in ("weight", "bias"):
         shape = exp["shapes"][role]
         param, grad = find_pair(snap, role, shape)
-        in_pairs = any(p.get("param") is not None and tuple(p["param"].shape) == tuple(shape)
-                       for p in snap.get("pairs", []))
+        in_pairs = any(
+            p.get("param") is not None and tuple(p["param"].shape) == tuple(shape) for p in snap.get("pairs", [])
+        )
         if not in_pairs:
             problems.append(f"no {role} of shape {list(shape)} among the pairs")
         elif grad is None:
             problems.append(f"the {role} pair has no gradient tensor")
         elif tuple(grad.shape) != tuple(shape):
             problems.append(f"the {role} gradient has shape {list(grad.shape)}, not {list(shape)}")
-        roles.append(next((i for i, p in enumerate(snap.get("pairs", []))
-                           if p.get("param") is not None and tuple(p["param"].shape) == tuple(shape)), None))
+        roles.append(
+            next(
+                (
+                    i
+                    for i, p in enumerate(snap.get("pairs", []))
+                    if p.get("param") is not None and tuple(p["param"].shape) == tuple(shape)
+                ),
+                None,
+            )
+        )
     if problems:
         return Check(check_id, "fail", f"{accessor}(): " + "; ".join(problems), details=details)
     if accessor != "param":
@@ -210,18 +255,27 @@ def init_check(block: str, run: LayerRun, exp: dict, fan_in: int) -> Check:
         return Check(check_id, "fail", "no initial weight of torch's shape to inspect")
     bound = 1 / math.sqrt(fan_in)
     w = weight.to(torch.float64)
-    details = {"bound": bound, "max_abs_weight": float(w.abs().max()), "weight_std": float(w.std()),
-               "uniform_std": bound / math.sqrt(3)}
+    details = {
+        "bound": bound,
+        "max_abs_weight": float(w.abs().max()),
+        "weight_std": float(w.std()),
+        "uniform_std": bound / math.sqrt(3),
+    }
     if bias is not None:
         details["max_abs_bias"] = float(bias.to(torch.float64).abs().max())
     if not bool(torch.isfinite(w).all()):
-        return Check(check_id, "fail", "initial weights contain nan/inf (uninitialised memory from empty()?)",
-                     details=details)
+        return Check(
+            check_id, "fail", "initial weights contain nan/inf (uninitialised memory from empty()?)", details=details
+        )
     if float(w.abs().max()) == 0.0:
         return Check(check_id, "warn", "weights start at zero: every filter gets the same gradient", details=details)
     too_big = details["max_abs_weight"] > bound * (1 + 1e-5) or details.get("max_abs_bias", 0) > bound * (1 + 1e-5)
     if too_big:
-        return Check(check_id, "warn", f"initial values exceed torch's default bound ±{bound:.3g} "
-                                       f"(max |w| {details['max_abs_weight']:.3g}); training may behave differently",
-                     details=details)
+        return Check(
+            check_id,
+            "warn",
+            f"initial values exceed torch's default bound ±{bound:.3g} "
+            f"(max |w| {details['max_abs_weight']:.3g}); training may behave differently",
+            details=details,
+        )
     return Check(check_id, "pass", f"weights within ±1/sqrt(fan_in) = ±{bound:.3g}", details=details)

@@ -40,9 +40,11 @@ def _grade(ctx: BlockContext, cls: str) -> list[Check]:
         if abs(ratio - pred.numel()) < 1e-3 * pred.numel():
             cmp["message"] += " — it is the sum, not the mean (torch's MSELoss averages)"
     result.append(from_comparisons(f"blocks.{BLOCK}.forward", [cmp]))
-    forms = [{"name": "backward()", "args": []},
-             {"name": "backward(prediction, target)", "args": [pred, target]},
-             {"name": "backward(1.0)", "args": [1.0]}]
+    forms = [
+        {"name": "backward()", "args": []},
+        {"name": "backward(prediction, target)", "args": [pred, target]},
+        {"name": "backward(1.0)", "args": [1.0]},
+    ]
     try:
         back = client.call_forms(handle, "backward", forms, context=f"{BLOCK}.backward")
     except (StudentRaised, WorkerFailure) as exc:

@@ -46,8 +46,9 @@ def _grade(ctx: BlockContext, cls: str) -> list[Check]:
     checks = []
     try:
         y = tensor_of(client.call(seq, "forward", x, context=f"{BLOCK}.forward")["value"])
-        checks.append(_noted(from_comparisons(f"blocks.{BLOCK}.forward", [compare(y, out, what="forward output")]),
-                             form_note))
+        checks.append(
+            _noted(from_comparisons(f"blocks.{BLOCK}.forward", [compare(y, out, what="forward output")]), form_note)
+        )
     except StudentRaised as exc:
         return [failure_check(f"blocks.{BLOCK}.{a}", exc) for a in ASPECTS]
     try:
@@ -77,9 +78,13 @@ def _param_check(snap: dict, params, grads) -> Check:
         return Check(check_id, "fail", "no param() method: it must return the pairs of all its blocks, in order")
     pairs = snap.get("pairs", [])
     if len(pairs) != 4:
-        return Check(check_id, "fail", f"{snap['accessor']}() returned {len(pairs)} pairs; the three blocks have 4 "
-                                       "(param() of each block, concatenated in order)",
-                     details={"pairs": len(pairs)})
+        return Check(
+            check_id,
+            "fail",
+            f"{snap['accessor']}() returned {len(pairs)} pairs; the three blocks have 4 "
+            "(param() of each block, concatenated in order)",
+            details={"pairs": len(pairs)},
+        )
     comparisons = []
     for i, (pair, p, g) in enumerate(zip(pairs, params, grads)):
         comparisons.append(compare(pair.get("param"), p.double(), what=f"pair {i} parameter"))

@@ -49,8 +49,13 @@ def _construct(ctx: BlockContext, cls: str, pairs: str, holder: str, extra: dict
                 return handle, f"{form['name']} with {label}"
             except StudentRaised as exc:
                 errors.append(exc)
-    raise errors[0] if errors else StudentRaised({"type": "TypeError", "message": f"could not call {cls}(params, lr)",
-                                                  "where": []}, f"{BLOCK}.__init__")
+    raise (
+        errors[0]
+        if errors
+        else StudentRaised(
+            {"type": "TypeError", "message": f"could not call {cls}(params, lr)", "where": []}, f"{BLOCK}.__init__"
+        )
+    )
 
 
 def _plain(ctx: BlockContext, cls: str) -> list[Check]:
@@ -66,8 +71,9 @@ def _plain(ctx: BlockContext, cls: str) -> list[Check]:
     comparisons = [compare(after[i][0], want[i], what=f"parameter {i} after step()") for i in range(2)]
     for c in comparisons:
         if not c["ok"] and c.get("max_abs_err") is not None:
-            climbed = all(compare(after[i][0], params[i].double() + LR * grads[i].double(), what="")["ok"]
-                          for i in range(2))
+            climbed = all(
+                compare(after[i][0], params[i].double() + LR * grads[i].double(), what="")["ok"] for i in range(2)
+            )
             if climbed:
                 c["message"] += " — the step goes up the gradient (p + lr·g instead of p − lr·g)"
             unchanged = all(compare(after[i][0], params[i].double(), what="")["ok"] for i in range(2))
@@ -79,14 +85,26 @@ def _plain(ctx: BlockContext, cls: str) -> list[Check]:
             client.call(opt, "zero_grad", context=f"{BLOCK}.zero_grad")
             after = client.send("fetch", handle=pairs)["value"]
             nonzero = [i for i in range(2) if float(after[i][1].abs().max()) != 0.0]
-            out.append(Check(f"blocks.{BLOCK}.zero_grad", "fail" if nonzero else "pass",
-                             f"gradients {nonzero} not zero after zero_grad() (reset them in place)" if nonzero
-                             else "zero_grad() resets every gradient to zero"))
+            out.append(
+                Check(
+                    f"blocks.{BLOCK}.zero_grad",
+                    "fail" if nonzero else "pass",
+                    f"gradients {nonzero} not zero after zero_grad() (reset them in place)"
+                    if nonzero
+                    else "zero_grad() resets every gradient to zero",
+                )
+            )
         except StudentRaised as exc:
             out.append(failure_check(f"blocks.{BLOCK}.zero_grad", exc))
     else:
-        out.append(Check(f"blocks.{BLOCK}.zero_grad", "skipped", "no zero_grad() on the optimizer",
-                         details={"not_applicable": True}))
+        out.append(
+            Check(
+                f"blocks.{BLOCK}.zero_grad",
+                "skipped",
+                "no zero_grad() on the optimizer",
+                details={"not_applicable": True},
+            )
+        )
     return out
 
 
@@ -103,8 +121,9 @@ def _momentum(ctx: BlockContext, cls: str) -> Check:
     except StudentRaised:
         signature = []
     if not any(p["name"] in ("momentum", "mu", "beta") for p in signature):
-        return Check(check_id, "skipped", "the optimizer takes no momentum argument (optional)",
-                     details={"not_applicable": True})
+        return Check(
+            check_id, "skipped", "the optimizer takes no momentum argument (optional)", details={"not_applicable": True}
+        )
     params, grads, pairs, holder = _setup(ctx)
     second = [ctx.randn(4, 3, 2, 2), ctx.randn(4)]
     try:
@@ -117,8 +136,9 @@ def _momentum(ctx: BlockContext, cls: str) -> Check:
     except StudentRaised as exc:
         return failure_check(check_id, exc)
     want = expected.sgd_steps(params, [grads, second], LR, momentum=MOMENTUM)[1]
-    comparisons = [compare(after[i][0], want[i], what=f"parameter {i} after two steps with momentum {MOMENTUM}")
-                   for i in range(2)]
+    comparisons = [
+        compare(after[i][0], want[i], what=f"parameter {i} after two steps with momentum {MOMENTUM}") for i in range(2)
+    ]
     check = from_comparisons(check_id, comparisons, extra={"constructed": how})
     if check.status == "fail":  # momentum conventions differ (e.g. dampening); optional in the handout
         check.status, check.message = "warn", "momentum differs from torch.optim.SGD: " + check.message

@@ -24,13 +24,27 @@ from grader.sandbox.supervisor import WorkerFailure
 COMBO_ASPECTS = ["forward", "backward_input", "backward_weight", "backward_bias", "accumulate", "param"]
 TRANSPOSE_ASPECTS = COMBO_ASPECTS + ["init", "padding", "tuple_kernel"]
 
-T_BASIC = LayerCase("basic", (3, 4, 3), {"stride": 2}, (2, 3, 5, 6), (3, 4, 3, 3),
-                    expected.conv_transpose2d(stride=2), fan_in=36)
+T_BASIC = LayerCase(
+    "basic", (3, 4, 3), {"stride": 2}, (2, 3, 5, 6), (3, 4, 3, 3), expected.conv_transpose2d(stride=2), fan_in=36
+)
 T_EXTRA = [
-    ("padding", LayerCase("padding", (4, 3, 4), {"stride": 2, "padding": 1}, (1, 4, 4, 5), (4, 3, 4, 4),
-                          expected.conv_transpose2d(stride=2, padding=1)), False),
-    ("tuple_kernel", LayerCase("tuple_kernel", (3, 2, (2, 3)), {}, (2, 3, 4, 5), (3, 2, 2, 3),
-                               expected.conv_transpose2d()), False),
+    (
+        "padding",
+        LayerCase(
+            "padding",
+            (4, 3, 4),
+            {"stride": 2, "padding": 1},
+            (1, 4, 4, 5),
+            (4, 3, 4, 4),
+            expected.conv_transpose2d(stride=2, padding=1),
+        ),
+        False,
+    ),
+    (
+        "tuple_kernel",
+        LayerCase("tuple_kernel", (3, 2, (2, 3)), {}, (2, 3, 4, 5), (3, 2, 2, 3), expected.conv_transpose2d()),
+        False,
+    ),
 ]
 
 # the combination, tried with padding first, then without
@@ -38,9 +52,11 @@ COMBO_VALUES = [
     ({"in_channels": 3, "out_channels": 4, "kernel_size": 3, "scale_factor": 2, "padding": 1}, 1),
     ({"in_channels": 3, "out_channels": 4, "kernel_size": 3, "scale_factor": 2}, 0),
 ]
-COMBO_ORDERS = [("in_channels", "out_channels", "kernel_size", "scale_factor"),
-                ("scale_factor", "in_channels", "out_channels", "kernel_size"),
-                ("in_channels", "out_channels", "kernel_size")]
+COMBO_ORDERS = [
+    ("in_channels", "out_channels", "kernel_size", "scale_factor"),
+    ("scale_factor", "in_channels", "out_channels", "kernel_size"),
+    ("in_channels", "out_channels", "kernel_size"),
+]
 
 
 def not_applicable(block: str, aspects: list[str], why: str) -> list[Check]:
@@ -56,14 +72,22 @@ def checks(ctx: BlockContext) -> list[Check]:
     elif transpose_cls:
         result += not_applicable("NearestUpsampling", COMBO_ASPECTS, "the submission upsamples with TransposeConv2d")
     else:
-        result += [name_check("NearestUpsampling", None, None),
-                   *missing_checks("NearestUpsampling", COMBO_ASPECTS,
-                                   "no upsampling block: neither NearestUpsampling nor TransposeConv2d in model.py")]
+        result += [
+            name_check("NearestUpsampling", None, None),
+            *missing_checks(
+                "NearestUpsampling",
+                COMBO_ASPECTS,
+                "no upsampling block: neither NearestUpsampling nor TransposeConv2d in model.py",
+            ),
+        ]
     if transpose_cls:
         result += [name_check("TransposeConv2d", transpose_cls, transpose_note), *_transpose_checks(ctx, transpose_cls)]
     else:
-        why = ("the submission upsamples with NearestUpsampling" if nearest else
-               "no upsampling block (graded under NearestUpsampling)")
+        why = (
+            "the submission upsamples with NearestUpsampling"
+            if nearest
+            else "no upsampling block (graded under NearestUpsampling)"
+        )
         result += not_applicable("TransposeConv2d", TRANSPOSE_ASPECTS, why)
     return result
 
@@ -105,8 +129,10 @@ def _nearest_checks(ctx: BlockContext, candidates: list[str]) -> list[Check]:
             return bare
     message = f"could not construct an upsampling block; tried {', '.join(tried) or 'nothing'}"
     if isinstance(last_failure, WorkerFailure):
-        return [Check(f"blocks.{block}.{a}", "error", last_failure.message, details={"worker": last_failure.to_dict()})
-                for a in ["name", *COMBO_ASPECTS]]
+        return [
+            Check(f"blocks.{block}.{a}", "error", last_failure.message, details={"worker": last_failure.to_dict()})
+            for a in ["name", *COMBO_ASPECTS]
+        ]
     return [name_check(block, candidates[0], None), *missing_checks(block, COMBO_ASPECTS, message)]
 
 
@@ -135,7 +161,9 @@ def _build_combo(ctx: BlockContext, cls: str, tried: list[str]):
         for form in forms_for(signature, values, COMBO_ORDERS):
             tried.append(f"{cls} {form['name']}")
             try:
-                handle = client.new(cls, *form["args"], context="NearestUpsampling.__init__", **form["kwargs"])["handle"]
+                handle = client.new(cls, *form["args"], context="NearestUpsampling.__init__", **form["kwargs"])[
+                    "handle"
+                ]
                 snap = client.params(handle, context="NearestUpsampling.param")
             except StudentRaised:
                 continue
@@ -143,8 +171,15 @@ def _build_combo(ctx: BlockContext, cls: str, tried: list[str]):
             weight = snap.get("attrs", {}).get("weight")
             if [4, 3, 3, 3] in shapes or (weight is not None and list(weight.shape) == [4, 3, 3, 3]):
                 # padding may be implied by the form; the output shape settles it
-                case = LayerCase("combo", tuple(form["args"]), form["kwargs"], (2, 3, 5, 6), (4, 3, 3, 3),
-                                 expected.nearest_conv(2, padding=padding), fan_in=27)
+                case = LayerCase(
+                    "combo",
+                    tuple(form["args"]),
+                    form["kwargs"],
+                    (2, 3, 5, 6),
+                    (4, 3, 3, 3),
+                    expected.nearest_conv(2, padding=padding),
+                    fan_in=27,
+                )
                 if _probe_shape(ctx, handle) == [2, 4, 8, 10] and padding == 1:
                     case.fn = expected.nearest_conv(2, padding=0)
                 return handle, case, form["name"]
@@ -168,7 +203,9 @@ def _bare_checks(ctx: BlockContext, block: str, cls: str, tried: list[str]) -> l
     except StudentRaised:
         signature = None
     handle, form_name = None, None
-    for form in forms_for(signature, {"scale_factor": 2}, [("scale_factor",)]) + [{"name": "no arguments", "args": [], "kwargs": {}}]:
+    for form in forms_for(signature, {"scale_factor": 2}, [("scale_factor",)]) + [
+        {"name": "no arguments", "args": [], "kwargs": {}}
+    ]:
         tried.append(f"{cls} {form['name']}")
         try:
             handle = client.new(cls, *form["args"], context=f"{block}.__init__", **form["kwargs"])["handle"]
@@ -190,18 +227,26 @@ def _bare_checks(ctx: BlockContext, block: str, cls: str, tried: list[str]) -> l
     out.append(from_comparisons(f"blocks.{block}.forward", [compare(y, want, what="forward output")], extra=details))
     try:
         dx = tensor_of(client.call(handle, "backward", g, context=f"{block}.backward")["value"])
-        out.append(from_comparisons(f"blocks.{block}.backward_input",
-                                    [compare(dx, grads["x"], what="input gradient")], extra=details))
+        out.append(
+            from_comparisons(
+                f"blocks.{block}.backward_input", [compare(dx, grads["x"], what="input gradient")], extra=details
+            )
+        )
     except (StudentRaised, WorkerFailure) as exc:
         out.append(failure_check(f"blocks.{block}.backward_input", exc))
     why = "bare upsampling has no parameters; its convolution is graded as Conv2d"
-    out += [Check(f"blocks.{block}.{a}", "skipped", why, details={"not_applicable": True, **details})
-            for a in ("backward_weight", "backward_bias", "accumulate")]
+    out += [
+        Check(f"blocks.{block}.{a}", "skipped", why, details={"not_applicable": True, **details})
+        for a in ("backward_weight", "backward_bias", "accumulate")
+    ]
     try:
         snap = client.params(handle, context=f"{block}.param")
         status = "pass" if snap.get("accessor") and not snap.get("pairs") else "warn"
-        msg = ("param() returns no pairs" if status == "pass" else
-               f"{snap.get('accessor') or 'no param()'}: expected an empty list")
+        msg = (
+            "param() returns no pairs"
+            if status == "pass"
+            else f"{snap.get('accessor') or 'no param()'}: expected an empty list"
+        )
         out.append(Check(f"blocks.{block}.param", status, msg, details=details))
     except (StudentRaised, WorkerFailure) as exc:
         out.append(failure_check(f"blocks.{block}.param", exc))

@@ -14,16 +14,24 @@ def model_checks(ctx: ModelContext, *, pretrained_gain: float = 0.0) -> list[Che
     ctx.psnr["noisy_input"], ctx.psnr["noisy_input_global"] = noisy["per_image"], noisy["global"]
     api, handle = architecture.api_check(client, ctx.exported)
     checks = [api, architecture.architecture_check(client, handle)]
-    load, loaded = pretrained.load_check(ctx) if handle is not None else (
-        Check("model.load_pretrained", "skipped", "Model() could not be built"), None)
+    load, loaded = (
+        pretrained.load_check(ctx)
+        if handle is not None
+        else (Check("model.load_pretrained", "skipped", "Model() could not be built"), None)
+    )
     checks.append(load)
     generation = ctx.worker_generation
     checks += predict.predict_checks(ctx, loaded or handle)
     if loaded is not None and ctx.worker_generation != generation:  # a crash restarted the worker: reload
         _, loaded = pretrained.load_check(ctx)
-    psnr_check, value = pretrained.psnr_check("model.pretrained_psnr", ctx, loaded, label="pretrained model",
-                                              must_gain=pretrained_gain,
-                                              unavailable="no pretrained model loaded")
+    psnr_check, value = pretrained.psnr_check(
+        "model.pretrained_psnr",
+        ctx,
+        loaded,
+        label="pretrained model",
+        must_gain=pretrained_gain,
+        unavailable="no pretrained model loaded",
+    )
     if value is not None:
         ctx.psnr["pretrained"], ctx.psnr["pretrained_global"] = value["per_image"], value["global"]
     checks.append(psnr_check)
@@ -33,8 +41,10 @@ def model_checks(ctx: ModelContext, *, pretrained_gain: float = 0.0) -> list[Che
         checks.append(training.odd_n_check(ctx))
         checks += training.training_checks(ctx)
     else:
-        checks += [Check(i, "skipped", "Model() could not be built")
-                   for i in ("model.train_odd_n", "model.train_time", "model.trained_psnr")]
+        checks += [
+            Check(i, "skipped", "Model() could not be built")
+            for i in ("model.train_odd_n", "model.train_time", "model.trained_psnr")
+        ]
     return checks
 
 

@@ -17,14 +17,29 @@ from grader.sandbox.client import StudentRaised
 from grader.sandbox.supervisor import WorkerFailure
 
 REQUIRED = ["conv/2", "relu", "conv/2", "relu", "up", "relu", "up", "sigmoid"]
-PRETTY = {"conv/2": "Conv(stride 2)", "conv": "Conv", "relu": "ReLU", "up": "Upsampling", "sigmoid": "Sigmoid",
-          "nearest": "NearestUpsampling(bare)"}
+PRETTY = {
+    "conv/2": "Conv(stride 2)",
+    "conv": "Conv",
+    "relu": "ReLU",
+    "up": "Upsampling",
+    "sigmoid": "Sigmoid",
+    "nearest": "NearestUpsampling(bare)",
+}
 _KIND_NAMES = {
     "conv": names.ALIASES["Conv2d"],
     "relu": names.ALIASES["ReLU"],
     "sigmoid": names.ALIASES["Sigmoid"],
-    "up": names.ALIASES["TransposeConv2d"] + ("Upsampling", "UpSampling", "Upsample", "NearestUpsampling",
-                                             "NearestUpSampling", "UpsamplingConv", "Upconv", "UpConv"),
+    "up": names.ALIASES["TransposeConv2d"]
+    + (
+        "Upsampling",
+        "UpSampling",
+        "Upsample",
+        "NearestUpsampling",
+        "NearestUpSampling",
+        "UpsamplingConv",
+        "Upconv",
+        "UpConv",
+    ),
 }
 
 
@@ -40,21 +55,36 @@ def api_check(client, exported: dict) -> tuple[Check, str | None]:
     methods = client.send("describe_object", handle=handle)["methods"]
     missing = [m for m in ("load_pretrained_model", "train", "predict") if m not in methods]
     if missing:
-        return Check("model.api", "fail", f"Model lacks {', '.join(m + '()' for m in missing)}",
-                     details={"methods": methods}), handle
+        return Check(
+            "model.api", "fail", f"Model lacks {', '.join(m + '()' for m in missing)}", details={"methods": methods}
+        ), handle
     return Check("model.api", "pass", "Model() builds and has load_pretrained_model, train and predict"), handle
 
 
 def _kind(block: dict, shape_in, shape_out) -> str:
     cls = block["class"]
-    kind = next((k for k, aliases in _KIND_NAMES.items() if cls in aliases or any(m in aliases for m in block["mro"])),
-                None)
+    kind = next(
+        (k for k, aliases in _KIND_NAMES.items() if cls in aliases or any(m in aliases for m in block["mro"])), None
+    )
     if kind is None:
         lowered = cls.lower()
-        kind = ("relu" if "relu" in lowered else "sigmoid" if "sigmoid" in lowered else
-                "up" if ("up" in lowered or "transpose" in lowered) else "conv" if "conv" in lowered else "other")
-    halves = shape_in is not None and shape_out is not None and len(shape_out) == 4 and shape_out[-1] * 2 == shape_in[-1]
-    doubles = shape_in is not None and shape_out is not None and len(shape_out) == 4 and shape_out[-1] == shape_in[-1] * 2
+        kind = (
+            "relu"
+            if "relu" in lowered
+            else "sigmoid"
+            if "sigmoid" in lowered
+            else "up"
+            if ("up" in lowered or "transpose" in lowered)
+            else "conv"
+            if "conv" in lowered
+            else "other"
+        )
+    halves = (
+        shape_in is not None and shape_out is not None and len(shape_out) == 4 and shape_out[-1] * 2 == shape_in[-1]
+    )
+    doubles = (
+        shape_in is not None and shape_out is not None and len(shape_out) == 4 and shape_out[-1] == shape_in[-1] * 2
+    )
     stride = block.get("stride")
     stride2 = halves or (stride == 2 or stride == [2, 2])
     if kind == "conv" and stride2:
@@ -77,9 +107,12 @@ def architecture_check(client, handle: str | None) -> Check:
     except WorkerFailure as exc:
         return Check("model.architecture", "error", exc.message, details={"worker": exc.to_dict()})
     if not found.get("found"):
-        return Check("model.architecture", "fail",
-                     "no Sequential-like network found among Model's attributes (looked for an object with a "
-                     "list of blocks)", details={"attributes": found.get("attributes")})
+        return Check(
+            "model.architecture",
+            "fail",
+            "no Sequential-like network found among Model's attributes (looked for an object with a list of blocks)",
+            details={"attributes": found.get("attributes")},
+        )
     blocks = found["blocks"]
     shapes = [[1, 3, 32, 32]] + [b.get("output_shape") for b in blocks]
     kinds = [_kind(b, shapes[i], shapes[i + 1]) for i, b in enumerate(blocks)]
@@ -93,13 +126,27 @@ def architecture_check(client, handle: str | None) -> Check:
         collapsed.append(kinds[i])
         i += 1
     text = " → ".join(PRETTY.get(k, k) for k in collapsed)
-    details = {"blocks": blocks, "kinds": kinds, "sequence": collapsed, "required": REQUIRED,
-               "network_class": found.get("network_class"), "probe_shapes": shapes}
+    details = {
+        "blocks": blocks,
+        "kinds": kinds,
+        "sequence": collapsed,
+        "required": REQUIRED,
+        "network_class": found.get("network_class"),
+        "probe_shapes": shapes,
+    }
     final = shapes[-1]
     if collapsed != REQUIRED:
-        return Check("model.architecture", "fail", f"found {text}; required "
-                     + " → ".join(PRETTY[k] for k in REQUIRED), details=details)
+        return Check(
+            "model.architecture",
+            "fail",
+            f"found {text}; required " + " → ".join(PRETTY[k] for k in REQUIRED),
+            details=details,
+        )
     if final != [1, 3, 32, 32]:
-        return Check("model.architecture", "fail", f"the sequence is right but a 1×3×32×32 input comes out as {final}",
-                     details=details)
+        return Check(
+            "model.architecture",
+            "fail",
+            f"the sequence is right but a 1×3×32×32 input comes out as {final}",
+            details=details,
+        )
     return Check("model.architecture", "pass", f"{text} ({found.get('network_class')})", details=details)

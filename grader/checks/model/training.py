@@ -26,8 +26,16 @@ def odd_n_check(ctx: ModelContext) -> Check:
     client = ctx.client
     try:
         handle = client.new("Model", context="Model.__init__")["handle"]
-        client.call(handle, "train", ctx.train_input[:ODD_N], ctx.train_target[:ODD_N], 1, context="Model.train",
-                    cast=False, timeout=max(ctx.budget_floor, ctx.budget_seconds * ODD_N / max(1, len(ctx.train_input)) * 20))
+        client.call(
+            handle,
+            "train",
+            ctx.train_input[:ODD_N],
+            ctx.train_target[:ODD_N],
+            1,
+            context="Model.train",
+            cast=False,
+            timeout=max(ctx.budget_floor, ctx.budget_seconds * ODD_N / max(1, len(ctx.train_input)) * 20),
+        )
         client.free(handle)
     except WorkerFailure as exc:
         return Check(check_id, "error", f"train on {ODD_N} pairs: {exc.message}", details={"worker": exc.to_dict()})
@@ -41,11 +49,17 @@ def training_checks(ctx: ModelContext) -> list[Check]:
     pairs = len(ctx.train_input)
     budget = ctx.budget_seconds
     client = ctx.client
-    details = {"pairs": pairs, "budget_seconds": budget, "device": ctx.device,
-               "reference_seconds": ctx.reference.get("epoch_seconds")}
+    details = {
+        "pairs": pairs,
+        "budget_seconds": budget,
+        "device": ctx.device,
+        "reference_seconds": ctx.reference.get("epoch_seconds"),
+    }
     if not ctx.train:
-        return [Check("model.train_time", "skipped", "training not requested"),
-                Check("model.trained_psnr", "skipped", "training not requested")]
+        return [
+            Check("model.train_time", "skipped", "training not requested"),
+            Check("model.trained_psnr", "skipped", "training not requested"),
+        ]
     handle = None
     untrained = None
     try:
@@ -58,20 +72,30 @@ def training_checks(ctx: ModelContext) -> list[Check]:
             untrained = None
             handle = client.new("Model", context="Model.__init__")["handle"]
         started = time.monotonic()
-        client.call(handle, "train", ctx.train_input, ctx.train_target, 1, context="Model.train", cast=False,
-                    timeout=budget)
+        client.call(
+            handle, "train", ctx.train_input, ctx.train_target, 1, context="Model.train", cast=False, timeout=budget
+        )
         seconds = time.monotonic() - started
     except WorkerFailure as exc:
         if exc.reason == "timeout":
             details["seconds"] = exc.detail.get("seconds")
-            check = Check("model.train_time", "fail", f"one epoch of {pairs} pairs did not finish within the "
-                          f"budget of {budget:.0f} s ({ctx.device}); stopped", details={**details, "worker": exc.to_dict()})
+            check = Check(
+                "model.train_time",
+                "fail",
+                f"one epoch of {pairs} pairs did not finish within the "
+                f"budget of {budget:.0f} s ({ctx.device}); stopped",
+                details={**details, "worker": exc.to_dict()},
+            )
         else:
-            check = Check("model.train_time", "error", f"training: {exc.message}", details={**details, "worker": exc.to_dict()})
+            check = Check(
+                "model.train_time", "error", f"training: {exc.message}", details={**details, "worker": exc.to_dict()}
+            )
         return [check, Check("model.trained_psnr", "skipped", "training did not finish")]
     except StudentRaised as exc:
-        return [Check("model.train_time", "fail", f"train() failed: {exc}", details=details),
-                Check("model.trained_psnr", "skipped", "training failed")]
+        return [
+            Check("model.train_time", "fail", f"train() failed: {exc}", details=details),
+            Check("model.trained_psnr", "skipped", "training failed"),
+        ]
     details["seconds"] = seconds
     ctx.timing["epoch_seconds"] = seconds
     ctx.timing["epoch_pairs"] = pairs
@@ -83,8 +107,9 @@ def training_checks(ctx: ModelContext) -> list[Check]:
         ctx.timing["ratio_to_reference"] = seconds / ref
         text += f"; {seconds / ref:.2f}× the reference's {ref:.1f} s"
     checks = [Check("model.train_time", "pass", text, details=details)]
-    check, value = psnr_check("model.trained_psnr", ctx, handle, label="after training", must_gain=0.0,
-                              unavailable="training did not finish")
+    check, value = psnr_check(
+        "model.trained_psnr", ctx, handle, label="after training", must_gain=0.0, unavailable="training did not finish"
+    )
     if value is not None:
         ctx.psnr["trained"] = value["per_image"]
         ctx.psnr["trained_global"] = value["global"]
@@ -96,8 +121,10 @@ def training_checks(ctx: ModelContext) -> list[Check]:
         if ctx.short_training and improved:
             # a few thousand pairs need not beat the noisy input; learning is what --fast can show
             check.status = "pass"
-            check.message += (f"; short training (--fast): up {check.details['psnr'] - untrained:+.2f} dB from "
-                              f"the untrained model's {untrained:.2f} dB (needs {SHORT_TRAINING_GAIN_DB:+.1f})")
+            check.message += (
+                f"; short training (--fast): up {check.details['psnr'] - untrained:+.2f} dB from "
+                f"the untrained model's {untrained:.2f} dB (needs {SHORT_TRAINING_GAIN_DB:+.1f})"
+            )
         else:
             check.message += " — after one epoch the model should at least beat its noisy input"
             if untrained is not None:
