@@ -22,17 +22,17 @@ import sys
 import time
 import traceback
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Callable
 
 import grader
 from grader.grade import GradeError, grade_submission, load_grading_data
 from grader.options import GradeOptions, resolve_device
 from grader.result import Check, Result
-from grader.scoring import RubricError, load_rubric
 from grader.sandbox.supervisor import SandboxSettings, usable_cores
+from grader.scoring import RubricError, load_rubric
 
 # environment fields that must match for a stored result to stand for a new grade
 SKIP_KEYS = ("grader_version", "data_id", "rubric_digest", "fast", "train", "seed", "n_train", "n_val", "device")

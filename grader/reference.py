@@ -15,8 +15,7 @@ import platform
 from pathlib import Path
 
 import grader
-from grader.checks.model import ModelContext
-from grader.checks.model import pretrained, training
+from grader.checks.model import ModelContext, pretrained, training
 from grader.data.cache import cache_root
 from grader.sandbox.supervisor import SandboxSettings, usable_cores
 from grader.session import SubmissionSession

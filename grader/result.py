@@ -80,7 +80,7 @@ class Result:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False, sort_keys=False)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Result":
+    def from_dict(cls, data: dict[str, Any]) -> Result:
         fields = {f.name for f in dataclasses.fields(cls)}
         kwargs = {k: v for k, v in data.items() if k in fields}
         kwargs["checks"] = [Check(**c) for c in data.get("checks", [])]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+
+import tomllib
 
 from grader.result import Check, Result
 
@@ -95,7 +96,7 @@ def score(result: Result, rubric: Rubric) -> Result:
             continue
         check.max_score = points
         check.score = round(points * _fraction(check, rubric), 4)
-    for group, prefixes in rubric.alternatives.items():
+    for prefixes in rubric.alternatives.values():
         totals = {p: sum(c.score for c in result.checks if c.id.startswith(p + ".")) for p in prefixes}
         present = [p for p in prefixes if any(c.id.startswith(p + ".") and c.max_score for c in result.checks)]
         if len(present) > 1:  # both variants graded: the better one counts

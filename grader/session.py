@@ -55,7 +55,7 @@ class SubmissionSession:
     def close(self) -> None:
         self.worker.close()
 
-    def __enter__(self) -> "SubmissionSession":
+    def __enter__(self) -> SubmissionSession:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -1,7 +1,8 @@
 """Train the reference solution (or its torch.nn twin) on the embedded data set, logging each epoch.
 
-    python scripts/train_reference.py                  # reference -> bestmodel.pth + docs/reference-training.json
-    python scripts/train_reference.py --twin           # torch.nn twin, same seed/batches/schedule -> docs/reference-twin-training.json
+    python scripts/train_reference.py         # reference -> bestmodel.pth + docs/reference-training.json
+    python scripts/train_reference.py --twin  # torch.nn twin, same seed/batches/schedule
+                                              #   -> docs/reference-twin-training.json
 
 Both runs start from the same weights (the reference Model's initialisation for
 --seed), see the same batches in the same order (the reference's own batch

@@ -46,14 +46,17 @@ def _credits(d) -> str:
     return tabulate(rows, headers=("split", "photo", "crops", "subject", "credit", "licence", "shipped in"))
 
 
+def _dB(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
 def _baselines(d, n_tune: int) -> str:
     from grader.data.baselines import run_baselines
 
     rows = []
     for r in run_baselines(d, n_tune=n_tune, progress=True):
         params = ", ".join(f"{k}={v}" for k, v in r.params.items())
-        fmt = lambda v: "" if v is None else f"{v:.2f}"
-        rows.append((r.name, fmt(r.psnr_per_image), fmt(r.psnr_global), params or r.note))
+        rows.append((r.name, _dB(r.psnr_per_image), _dB(r.psnr_global), params or r.note))
     return tabulate(
         rows,
         headers=(

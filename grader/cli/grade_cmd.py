@@ -211,7 +211,7 @@ def submission(
     for path in paths:
         try:
             result = grade_submission(
-                path, options, data=data, progress=lambda m: click.echo(f"[{path}] {m}", err=True)
+                path, options, data=data, progress=lambda m, path=path: click.echo(f"[{path}] {m}", err=True)
             )
         except GradeError as exc:
             click.echo(f"grade: {exc}", err=True)

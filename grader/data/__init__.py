@@ -16,7 +16,8 @@ from typing import Any
 import click
 import torch
 
-from grader.data import cache, course, embedded, noise as noise_models
+from grader.data import cache, course, embedded
+from grader.data import noise as noise_models
 from grader.data import photos as photo_db
 from grader.data.checksums import ARRAY_NAMES, array_sha256, data_id
 from grader.data.errors import DataError
@@ -43,7 +44,7 @@ class N2NData:
     def data_id(self) -> str:
         return self.info["data_id"]
 
-    def subset(self, n_train: int | None = None, n_val: int | None = None) -> "N2NData":
+    def subset(self, n_train: int | None = None, n_val: int | None = None) -> N2NData:
         """The first `n_train` training and first `n_val` validation pairs (None keeps all)."""
         nt = len(self.train_input) if n_train is None else int(n_train)
         nv = len(self.val_input) if n_val is None else int(n_val)

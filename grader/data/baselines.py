@@ -18,8 +18,9 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

@@ -137,7 +137,8 @@ def store_entry(arrays: EmbeddedArrays, request: dict, root: Path | None = None)
     tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=root))  # mkdtemp makes it 0700
     try:
         for name in ARRAY_NAMES:
-            _write_private(tmp / f"{name}.npy", lambda f, a=getattr(arrays, name): np.save(f, a, allow_pickle=False))
+            array = getattr(arrays, name)
+            _write_private(tmp / f"{name}.npy", lambda f, a=array: np.save(f, a, allow_pickle=False))
         _write_private(tmp / MANIFEST, lambda f: f.write(json.dumps(manifest, indent=2).encode()))
         if os.path.lexists(final):
             _check_private(final)

@@ -13,7 +13,7 @@ and returns uint8 of the same shape (rounded half to even, then clipped to
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

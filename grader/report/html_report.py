@@ -9,8 +9,8 @@ import grader
 from grader.report import images as img
 from grader.report.details import (
     FAMILY_TITLES,
-    family_points,
     families,
+    family_points,
     key_numbers,
     locations,
     package_name,
@@ -32,7 +32,7 @@ def _check_row(check: Check, package: str) -> str:
     loc_html = (
         (
             "<ul class='locs'>"
-            + "".join(f"<li><code>{escape(l.path)}:{l.line}</code> {escape(l.message)}</li>" for l in locs[:20])
+            + "".join(f"<li><code>{escape(loc.path)}:{loc.line}</code> {escape(loc.message)}</li>" for loc in locs[:20])
             + "</ul>"
         )
         if locs

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from typing import Iterable
+from collections.abc import Iterable
 
 from grader.report.details import key_numbers, locations, package_name, shown
 from grader.result import Result

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from grader.report.details import (
     FAMILY_TITLES,
-    family_points,
     families,
+    family_points,
     key_numbers,
     locations,
     package_name,

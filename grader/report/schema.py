@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
 KINDS = ("result", "gradescope", "summary")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema() -> dict:
     """schema.json as a dict (its root validates result.json)."""
     return json.loads(resources.files("grader.report").joinpath("schema.json").read_text())

@@ -6,7 +6,7 @@ import textwrap
 
 from tabulate import tabulate
 
-from grader.report.details import FAMILY_TITLES, family_points, families, points
+from grader.report.details import FAMILY_TITLES, families, family_points, points
 from grader.result import Result
 
 SYMBOL = {"pass": "ok", "fail": "FAIL", "warn": "warn", "error": "ERROR", "skipped": "-"}

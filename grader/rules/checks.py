@@ -26,8 +26,9 @@ pass). Scores are left at 0: the rubric assigns points.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from grader.result import Check
 from grader.rules import policy

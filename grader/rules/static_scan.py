@@ -27,9 +27,9 @@ import importlib
 import os
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from grader.rules import policy
 from grader.rules.policy import (

@@ -28,15 +28,16 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from grader.sandbox import jail, protocol, reaper
 from grader.sandbox.channel import Channel, WorkerGone
 
 GiB = 2**30
-_live: set["Worker"] = set()
+_live: set[Worker] = set()
 _uid_lock = threading.Lock()
 _uid_counter = 0
 UID_RANGE = (61000, 65000)  # dedicated worker uids (judge running as root)
@@ -191,7 +192,7 @@ class Worker:
         self.source = Path(source) if source else None
         self.settings = settings or SandboxSettings()
         self.copy_fn = copy_fn or _copy_tree
-        self.on_start: list[Callable[["Worker"], None]] = []
+        self.on_start: list[Callable[[Worker], None]] = []
         self.proc: subprocess.Popen | None = None
         self.box: Path | None = None  # the live worker's private folder
         self._box_path: Path | None = None  # reused by every restart, so submission_root stays valid
@@ -386,7 +387,7 @@ class Worker:
             shutil.rmtree(self.box, ignore_errors=True)
             self.box = None
 
-    def __enter__(self) -> "Worker":
+    def __enter__(self) -> Worker:
         return self
 
     def __exit__(self, *exc) -> None:

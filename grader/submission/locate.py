@@ -49,7 +49,7 @@ class Submission:
         if self._finalizer is not None:
             self._finalizer()
 
-    def __enter__(self) -> "Submission":
+    def __enter__(self) -> Submission:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -74,8 +74,8 @@ def test_batch_then_summary_then_rerun(tmp_path, reference_copy, make_zip):
     assert summary.returncode == 0, summary.stderr
     lines = summary.stdout.splitlines()
     assert lines[0] == "## Class results"
-    assert any(l.startswith("| Proj_123456_654321 ") and "| pass " in l for l in lines)
-    assert any(l.startswith("| Proj_111111_222222 ") and "rules.static_imports" in l for l in lines)
+    assert any(line.startswith("| Proj_123456_654321 ") and "| pass " in line for line in lines)
+    assert any(line.startswith("| Proj_111111_222222 ") and "rules.static_imports" in line for line in lines)
 
     again = _grade(*sorted(str(p) for p in subs.iterdir()), "--out", str(out), "-j", "2", "--fast")
     assert again.returncode == 1

@@ -71,11 +71,11 @@ def test_the_workflow_command_in_a_student_repository(tmp_path):
     command = grade_step_command()
     run = subprocess.run(["bash", "-c", command], cwd=repo, env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 1, run.stdout[-2000:] + run.stderr[-2000:]
-    annotations = [l for l in run.stdout.splitlines() if l.startswith("::")]
+    annotations = [line for line in run.stdout.splitlines() if line.startswith("::")]
     assert (
         "::error file=Miniproject_2/model.py,line=1,title=rules.static_imports (required)::forbidden import numpy"
     ) in "\n".join(annotations)
-    assert all(re.match(r"^::(error|warning|notice)( [^:]+)?::", l) for l in annotations)
+    assert all(re.match(r"^::(error|warning|notice)( [^:]+)?::", line) for line in annotations)
     text = summary.read_text()
     assert text.startswith("## ❌ student-repo") and "| ❌ | `rules.static_imports` \\*" in text
     results = repo / "grade-results"

@@ -3,8 +3,7 @@
 import pytest
 import torch
 
-from grader.data import load_default_data
-from grader.data import baselines
+from grader.data import baselines, load_default_data
 from grader.data.baselines import run_baselines
 
 

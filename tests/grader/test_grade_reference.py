@@ -4,6 +4,7 @@ and no clean validation image ever crosses into the worker."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -12,7 +13,6 @@ from grader.checks.catalog import CATALOG
 from grader.grade import grade_submission
 from grader.result import Result
 from grader.sandbox import supervisor
-from pathlib import Path
 
 REFERENCE = Path(__file__).resolve().parents[2] / "reference_impl"
 

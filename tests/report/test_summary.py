@@ -87,8 +87,8 @@ def test_text_formats_list_every_team_and_the_failing_checks(class_dir, fmt):
         assert (team.replace("_", "\\_") if fmt == "latex" else team) in text
     assert "blocks.Conv2d.forward" in text
     if fmt == "github":
-        table = [l for l in text.splitlines() if l.startswith("| Proj_")]
-        assert len(table) == 2 and all(l.count("|") == text.splitlines()[4].count("|") for l in table)
+        table = [line for line in text.splitlines() if line.startswith("| Proj_")]
+        assert len(table) == 2 and all(line.count("|") == text.splitlines()[4].count("|") for line in table)
     if fmt == "latex":
         assert text.count("\\begin{tabular}") == 3
 

@@ -24,9 +24,9 @@ TAMPER = HERE / "tamper"
 
 def namespaces_available() -> bool:
     """Can this machine give a process new mount, PID and network namespaces (what the jail asks for)?"""
+    flags = 0x20000000 | 0x00020000 | 0x40000000 | (0 if os.geteuid() == 0 else 0x10000000)  # PID, NS, NET, USER
     probe = (
-        "import ctypes, os; libc = ctypes.CDLL(None, use_errno=True); "
-        f"os._exit(0 if libc.unshare({0x20000000 | 0x00020000 | 0x40000000 | (0 if os.geteuid() == 0 else 0x10000000)}) == 0 else 1)"
+        f"import ctypes, os; libc = ctypes.CDLL(None, use_errno=True); os._exit(0 if libc.unshare({flags}) == 0 else 1)"
     )
     return subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True).returncode == 0
 

@@ -121,8 +121,8 @@ def zombie_children() -> list[int]:
 def test_the_snoop_does_find_clean_images_where_they_would_be_reachable(tmp_path, data, plant):
     """The control: the hunter above is not blind. Planted in its memory or files, it finds them."""
     import numpy as np
-
     from sandbox_helpers import Session
+
     from grader.sandbox.client import tensor_of
 
     root = copy_submission(SNOOP, tmp_path)

@@ -7,10 +7,9 @@ import os
 import subprocess
 import sys
 import tempfile
-
-import pytest
 from pathlib import Path
 
+import pytest
 from sandbox_helpers import HERE, HOSTILE, NAMESPACES, ROOT, Session, copy_submission, kept_below, leftovers, pack_arg
 
 import grader

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from sandbox_helpers import NAMESPACES, ROOT, leftovers, needs_namespaces
+
 from grader.sandbox import supervisor
 from grader.sandbox.client import StudentRaised, tensor_of
 from grader.sandbox.jail import default_keep_paths
@@ -211,6 +212,7 @@ def test_gpu_mode_exposes_the_driver_and_drops_the_address_space_limit(hostile_r
     This machine may have no GPU; the worker must still start and say what it did.
     """
     from sandbox_helpers import Session
+
     from grader.sandbox.supervisor import gpu_devices
 
     s = Session(hostile_root, device="cuda")

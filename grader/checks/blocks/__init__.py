@@ -11,7 +11,6 @@ from grader.checks.blocks.context import BlockContext
 from grader.checks.catalog import grader_error_checks
 from grader.result import Check
 
-
 FAMILIES = (
     (conv, ("Conv2d",)),
     (upsampling, ("NearestUpsampling", "TransposeConv2d")),

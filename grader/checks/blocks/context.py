@@ -51,7 +51,7 @@ def missing_checks(block: str, aspects: list[str], message: str | None = None) -
     return [Check(f"blocks.{block}.{a}", "fail", message) for a in aspects]
 
 
-def grade_block(ctx: "BlockContext", block: str, aspects: list[str], grade) -> list[Check]:
+def grade_block(ctx: BlockContext, block: str, aspects: list[str], grade) -> list[Check]:
     """The name check, then `grade(ctx, cls)`; a missing block fails every aspect, a dead worker errors
     the aspects not yet graded."""
     cls, note = ctx.resolve(block)

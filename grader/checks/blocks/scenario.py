@@ -132,12 +132,12 @@ def _plant(client, handle: str, run: LayerRun, role: str, value: torch.Tensor) -
         return param.detach().to(torch.float64)
     found = [list(p["param"].shape) for p in (run.initial or {}).get("pairs", []) if p.get("param") is not None]
     attr = (run.initial or {}).get("attrs", {}).get(role)
+    seen = f"attribute .{role} of shape {list(attr.shape)}" if attr is not None else f"no .{role} attribute"
     raise StudentRaised(
         {
             "type": "ShapeMismatch",
-            "message": f"no {role} tensor of shape {list(value.shape)} (torch's layout); found "
-            f"{'attribute .' + role + ' of shape ' + str(list(attr.shape)) if attr is not None else 'no .' + role + ' attribute'}"
-            f" and param() shapes {found}",
+            "message": f"no {role} tensor of shape {list(value.shape)} (torch's layout); found {seen} "
+            f"and param() shapes {found}",
             "where": [],
         },
         "setting weights",

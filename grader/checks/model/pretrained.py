@@ -13,8 +13,8 @@ import os
 
 import torch
 
-from grader.checks.model.context import ModelContext
 from grader import psnr
+from grader.checks.model.context import ModelContext
 from grader.result import Check
 from grader.sandbox.client import StudentRaised, tensor_of
 from grader.sandbox.supervisor import WorkerFailure

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 
-
 from grader.checks.model.context import ModelContext
 from grader.checks.model.pretrained import predict_all, psnr_check, psnr_of
 from grader.result import Check

@@ -112,7 +112,10 @@ def shifted_sum(z, padding, windows):
 
 
 def shifted_sum_adjoint(dy, padding, size, taps):
-    """dz (N, H, W, Th, Tw, M) from dy (N, Ho, Wo, M): the adjoint of `shifted_sum`, dz[n, p, t] = dy[n, p + before - t]."""
+    """dz (N, H, W, Th, Tw, M) from dy (N, Ho, Wo, M): the adjoint of `shifted_sum`.
+
+    dz[n, p, t] = dy[n, p + before - t].
+    """
     n, ho, wo, m = dy.shape
     (h, w), (th, tw) = size, taps
     (top, _), (left, _) = padding
