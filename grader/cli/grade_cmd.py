@@ -17,97 +17,11 @@ from pathlib import Path
 
 import click
 
+from grader.ci import run as ci_run
+from grader.cli.options import grading_options
 from grader.grade import GradeError, grade_submission, load_grading_data
 from grader.options import GradeOptions
 from grader.report import terminal
-
-
-def grading_options(fn):
-    """The options shared by every command that grades (sizes also from N2N_GRADE_* variables)."""
-    decorators = [
-        click.option(
-            "--data",
-            "data_dir",
-            type=click.Path(file_okay=False, path_type=Path),
-            envvar="N2N_GRADE_DATA",
-            help="Folder with the course's train_data.pkl and val_data.pkl (default: the embedded data).",
-        ),
-        click.option("--fast", is_flag=True, help="A slice of the data and a short training (CI, quick checks)."),
-        click.option("--seed", type=int, default=0, show_default=True, help="Seed of the data and of the checks."),
-        click.option("--noise", default="gaussian", show_default=True, help="Noise of the embedded data set."),
-        click.option(
-            "--device",
-            type=click.Choice(["auto", "cpu", "cuda"]),
-            default="auto",
-            show_default=True,
-            envvar="N2N_GRADE_DEVICE",
-        ),
-        click.option("--rubric", type=click.Path(dir_okay=False, path_type=Path), help="A rubric TOML file."),
-        click.option("--no-train", is_flag=True, envvar="N2N_GRADE_NO_TRAIN", help="Skip the timed training epoch."),
-        click.option(
-            "--train-pairs",
-            type=click.IntRange(min=1),
-            envvar="N2N_GRADE_TRAIN_PAIRS",
-            help="Pairs for the timed epoch (default: all, or 4000 with --fast).",
-        ),
-        click.option(
-            "--val-pairs",
-            type=click.IntRange(min=1),
-            envvar="N2N_GRADE_VAL_PAIRS",
-            help="Validation images for the PSNR checks (default: all, or 200 with --fast).",
-        ),
-        click.option(
-            "--no-reference",
-            is_flag=True,
-            envvar="N2N_GRADE_NO_REFERENCE",
-            help="Do not measure the reference implementation (no time ratio, no reference PSNR).",
-        ),
-        click.option(
-            "--threads",
-            type=click.IntRange(min=1),
-            envvar="N2N_GRADE_THREADS",
-            help="torch threads of the student's worker (default: every core, or the cores shared "
-            "out with -j). Fewer on a busy machine: one busy core can slow a two-thread epoch "
-            "many-fold.",
-        ),
-    ]
-    for decorator in reversed(decorators):
-        fn = decorator(fn)
-    return fn
-
-
-def make_options(
-    data_dir,
-    fast,
-    seed,
-    noise,
-    device,
-    rubric,
-    no_train,
-    train_pairs,
-    *,
-    val_pairs=None,
-    no_reference=False,
-    out=None,
-    threads=None,
-) -> GradeOptions:
-    """GradeOptions from the shared command-line options."""
-    options = GradeOptions(
-        data_dir=data_dir,
-        fast=fast,
-        seed=seed,
-        noise=noise,
-        device=device,
-        rubric=rubric,
-        train=not no_train,
-        n_train=train_pairs,
-        n_val=val_pairs,
-        measure_reference=not no_reference,
-        extra_hidden=[str(Path(out).resolve())] if out else [],
-    )
-    if threads is not None:
-        options.sandbox = replace(options.sandbox, threads=threads)
-    return options
 
 
 @click.command("submission", context_settings={"help_option_names": ["-h", "--help"]})
@@ -141,62 +55,15 @@ def make_options(
     help="Student CI mode: fast checks, GitHub annotations, job summary, JUnit (same as `grade ci PATH`).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Also list checks that do not apply.")
-def submission(
-    paths,
-    data_dir,
-    fast,
-    seed,
-    noise,
-    device,
-    rubric,
-    no_train,
-    train_pairs,
-    val_pairs,
-    no_reference,
-    threads,
-    as_json,
-    out,
-    jobs,
-    force,
-    timeout,
-    ci,
-    verbose,
-):
+def submission(paths, options, as_json, out, jobs, force, timeout, ci, verbose):
     """Grade the submission(s) at PATH: a Proj_* folder, a Miniproject_2 folder or a zip."""
     if ci:
-        from grader.cli.ci_cmd import run_ci
-
         if len(paths) != 1:
             raise click.UsageError("--ci grades one submission (the repository): give one PATH")
-        options = make_options(
-            data_dir,
-            True,
-            seed,
-            noise,
-            device,
-            rubric,
-            no_train,
-            train_pairs,
-            val_pairs=val_pairs,
-            no_reference=no_reference,
-            out=out or "grade-results",
-            threads=threads,
-        )
-        sys.exit(run_ci(paths[0], options, out=out or Path("grade-results"), verbose=verbose))
-    options = make_options(
-        data_dir,
-        fast,
-        seed,
-        noise,
-        device,
-        rubric,
-        no_train,
-        train_pairs,
-        val_pairs=val_pairs,
-        no_reference=no_reference,
-        out=out,
-        threads=threads,
-    )
+        out = out or Path("grade-results")
+        sys.exit(ci_run.run_ci(paths[0], replace(options, fast=True).hiding(out), out=out, verbose=verbose))
+    if out is not None:
+        options = options.hiding(out)
     if out is not None or jobs > 1:
         if out is None:
             raise click.UsageError("-j/--jobs grades into a folder: give --out DIR")

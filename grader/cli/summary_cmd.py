@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from grader.report import summary_tables
+from grader.report import summary_writer
+from grader.report.atomic import atomic_write
 from grader.report.summary import SORTS, SummaryError, summarize_folder
 
 
@@ -16,7 +17,7 @@ from grader.report.summary import SORTS, SummaryError, summarize_folder
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(summary_tables.FORMATS),
+    type=click.Choice(summary_writer.FORMATS),
     default="github",
     show_default=True,
     help="github: Markdown; grid: a terminal table; csv: one row per SCIPER for a gradebook; latex; "
@@ -44,10 +45,8 @@ def summary(directory, fmt, sort, output):
         sys.exit(2)
     for problem in result.problems:
         click.echo(f"grade summary: warning: {problem}", err=True)
-    text = summary_tables.render(result, fmt)
+    text = summary_writer.render(result, fmt)
     if output is not None:
-        from grader.report.atomic import atomic_write
-
         atomic_write(output, text)
         click.echo(f"wrote {output}", err=True)
     else:

@@ -58,9 +58,9 @@ def status_of(result: Result) -> str:
     return "fail" if result.failed_required else "pass"
 
 
-def points(score: float, max_score: float) -> str:
-    """'3/5' for a check worth points, '' for one worth none."""
-    return f"{score:g}/{max_score:g}" if max_score else ""
+def points(score: float | None, max_score: float | None) -> str:
+    """'3/5' for something worth points, '' for one worth none or not graded (score None)."""
+    return f"{score:g}/{max_score:g}" if score is not None and max_score else ""
 
 
 def families(result: Result) -> dict[str, list[Check]]:

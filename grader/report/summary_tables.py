@@ -1,16 +1,15 @@
-"""The class summary in text formats: Markdown (github), grid, LaTeX and CSV; JSON is its plain data."""
+"""The class summary in text formats: Markdown (github), grid, simple and LaTeX tables, and CSV."""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 
 from tabulate import tabulate
 
+from grader.report.details import points
 from grader.report.summary import ClassSummary, Row
 
-FORMATS = ("github", "grid", "csv", "latex", "html", "json")
 TABLEFMT = {"github": "github", "grid": "grid", "latex": "latex_booktabs", "simple": "simple"}
 STAT_LABELS = {
     "score": "score",
@@ -25,10 +24,6 @@ STATUS_TEXT = {"pass": "pass", "fail": "FAIL", "error": "ERROR"}
 def num(value, digits: int = 2) -> str:
     """Fixed decimals, or an empty cell when missing."""
     return "" if value is None else f"{value:.{digits}f}"
-
-
-def points(score, max_score) -> str:
-    return "" if score is None else f"{score:g}/{max_score:g}"
 
 
 def status_cell(row: Row, limit: int = 3) -> str:
@@ -209,18 +204,3 @@ def render_csv(summary: ClassSummary) -> str:
         for sciper in r.scipers or [""]:
             writer.writerow({"sciper": sciper, **base})
     return buffer.getvalue()
-
-
-def render(summary: ClassSummary, fmt: str = "github") -> str:
-    """The summary in one of FORMATS (html: a complete page)."""
-    if fmt == "csv":
-        return render_csv(summary)
-    if fmt == "json":
-        return json.dumps(summary.to_dict(), indent=2, allow_nan=False) + "\n"
-    if fmt == "html":
-        from grader.report import summary_html
-
-        return summary_html.render(summary)
-    if fmt in TABLEFMT:
-        return render_text(summary, fmt)
-    raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")

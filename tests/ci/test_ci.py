@@ -88,9 +88,9 @@ def test_the_workflow_command_in_a_student_repository(tmp_path):
 
 def test_grade_dash_dash_ci_is_grade_ci(monkeypatch, tmp_path):
     calls = []
-    import grader.cli.ci_cmd as ci_cmd
+    import grader.ci.run as ci_run
 
-    monkeypatch.setattr(ci_cmd, "run_ci", lambda path, options, **kw: calls.append((path, options, kw)) or 1)
+    monkeypatch.setattr(ci_run, "run_ci", lambda path, options, **kw: calls.append((path, options, kw)) or 1)
     result = CliRunner().invoke(main, ["--ci", str(tmp_path)])
     assert result.exit_code == 1
     ((path, options, kw),) = calls
@@ -100,11 +100,11 @@ def test_grade_dash_dash_ci_is_grade_ci(monkeypatch, tmp_path):
 
 
 def test_without_github_actions_there_are_no_annotations(monkeypatch, tmp_path):
-    from grader.cli import ci_cmd
+    from grader.ci import run as ci_run
     from grader.result import Check, Result
 
     failed = Result("t", checks=[Check("blocks.ReLU.forward", "fail", "wrong", required=True)])
-    monkeypatch.setattr(ci_cmd, "grade_submission", lambda path, options, progress=None: failed)
+    monkeypatch.setattr(ci_run, "grade_submission", lambda path, options, progress=None: failed)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     result = CliRunner().invoke(

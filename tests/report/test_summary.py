@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import main
-from grader.report import schema, summary_tables
+from grader.report import schema, summary_tables, summary_writer
 from grader.report.summary import SummaryError, summarize, summarize_folder
 from grader.report.views import write_views
 
@@ -63,7 +63,7 @@ def test_sort_orders(class_dir, sort, first):
 
 def test_csv_has_one_row_per_sciper(class_dir):
     folder, teams = class_dir
-    rows = list(csv.DictReader(io.StringIO(summary_tables.render(summarize_folder(folder), "csv"))))
+    rows = list(csv.DictReader(io.StringIO(summary_writer.render(summarize_folder(folder), "csv"))))
     scipers = [r["sciper"] for r in rows if r["sciper"]]
     assert sorted(scipers) == sorted(s for t in teams for s in t.scipers)
     by_sciper = {r["sciper"]: r for r in rows}
@@ -75,14 +75,14 @@ def test_csv_has_one_row_per_sciper(class_dir):
 
 
 def test_json_format_matches_the_schema(class_dir):
-    data = json.loads(summary_tables.render(summarize_folder(class_dir[0]), "json"))
+    data = json.loads(summary_writer.render(summarize_folder(class_dir[0]), "json"))
     schema.validate(data, "summary")
     assert data["teams"] == 4 and data["errored"] == 1
 
 
 @pytest.mark.parametrize("fmt", ["github", "grid", "latex"])
 def test_text_formats_list_every_team_and_the_failing_checks(class_dir, fmt):
-    text = summary_tables.render(summarize_folder(class_dir[0]), fmt)
+    text = summary_writer.render(summarize_folder(class_dir[0]), fmt)
     for team in ("Proj_100001_100002", "Proj_200001_200002_200003", "crashed_team"):
         assert (team.replace("_", "\\_") if fmt == "latex" else team) in text
     assert "blocks.Conv2d.forward" in text
@@ -114,7 +114,7 @@ def test_an_empty_folder_is_a_clear_error(tmp_path):
         summarize([], sort="grade")
 
 
-@pytest.mark.parametrize("fmt", summary_tables.FORMATS)
+@pytest.mark.parametrize("fmt", summary_writer.FORMATS)
 def test_grade_summary_command(class_dir, fmt):
     result = CliRunner().invoke(main, ["summary", str(class_dir[0]), "--format", fmt, "--sort", "name"])
     assert result.exit_code == 0, result.output
