@@ -18,12 +18,24 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from grader.result import Check
+from grader.checks.declare import check
+from grader.result import Check, Status
 from grader.submission.limits import MAX_TOTAL_BYTES, MiB
 from grader.submission.locate import Submission
 from grader.submission.naming import PACKAGE_NAME, TEAM_PATTERN, scipers_in
 from grader.submission.sniff import parse_lfs_pointer, read_head, sniff_format
 from grader.submission.walk import Entry, walk
+
+LAYOUT = check("structure.layout", 2, "a Miniproject_2 package with __init__.py and model.py was found", required=True)
+FOLDER_NAME = check(
+    "structure.folder_name", 0.5, "the team folder is named Proj_SCIPER1_SCIPER2[_SCIPER3] (warning only)"
+)
+BESTMODEL = check(
+    "structure.bestmodel", 1.5, "bestmodel.pth is present, not a Git LFS pointer, not empty, not oversized"
+)
+REPORT = check("structure.report", 0.5, "Report_2.pdf is present (warning only; the report is graded separately)")
+FILES = check("structure.files", 0.5, "no stray bytecode-only modules, huge or numerous files (warning only)")
+CHECKS = (LAYOUT, FOLDER_NAME, BESTMODEL, REPORT, FILES)
 
 BESTMODEL_NAME = "bestmodel.pth"
 REPORT_NAME = "Report_2.pdf"
@@ -87,7 +99,7 @@ def _mib(n: int) -> str:
 
 
 def _verdict(fails: list[str], warns: list[str]) -> str:
-    return "fail" if fails else "warn" if warns else "pass"
+    return Status.FAIL if fails else Status.WARN if warns else Status.PASS
 
 
 def _elsewhere(sub: Submission, tree: _Tree, wanted) -> list[str]:
@@ -141,12 +153,12 @@ def _layout(sub: Submission, tree: _Tree) -> Check:
             f"{PACKAGE_NAME!r} (accepted here; other graders are case-sensitive)"
         )
     status = _verdict(fails, warns)
-    if status == "pass":
+    if status == Status.PASS:
         message = f"{PACKAGE_NAME}/ holds __init__.py and model.py"
     else:
         message = "; ".join(fails + warns + hints)
     return Check(
-        "structure.layout",
+        LAYOUT.id,
         status,
         message,
         details={
@@ -168,14 +180,12 @@ def _folder_name(sub: Submission) -> Check:
     if TEAM_PATTERN.fullmatch(name):
         if len(set(scipers)) < len(scipers):
             return Check(
-                "structure.folder_name",
-                "warn",
+                FOLDER_NAME.id,
+                Status.WARN,
                 f"team folder {name!r} repeats a SCIPER; list each member once",
                 details=details,
             )
-        return Check(
-            "structure.folder_name", "pass", f"team folder {name!r} names {len(scipers)} SCIPERs", details=details
-        )
+        return Check(FOLDER_NAME.id, Status.PASS, f"team folder {name!r} names {len(scipers)} SCIPERs", details=details)
     if re.fullmatch(r"Proj_\d{6}", name):
         problem = "names one SCIPER; teams had two or three members"
     elif re.fullmatch(r"Proj(_\d{6}){4,}", name):
@@ -185,8 +195,8 @@ def _folder_name(sub: Submission) -> Check:
     else:
         problem = f"does not match {expected}"
     return Check(
-        "structure.folder_name",
-        "warn",
+        FOLDER_NAME.id,
+        Status.WARN,
         f"team folder {name!r} {problem} (a warning only, as in the course's own check)",
         details=details,
     )
@@ -204,16 +214,16 @@ def _bestmodel(sub: Submission, tree: _Tree) -> Check:
                 f"; found {', '.join(others)}: the API requires "
                 f"{PACKAGE_NAME}/{BESTMODEL_NAME} (exact name, next to model.py)"
             )
-        return Check("structure.bestmodel", "fail", message, details=details)
+        return Check(BESTMODEL.id, Status.FAIL, message, details=details)
     if entry.kind == "symlink":
         return Check(
-            "structure.bestmodel",
-            "fail",
+            BESTMODEL.id,
+            Status.FAIL,
             f"{BESTMODEL_NAME} is a symbolic link: the grader copies regular files only",
             details=details,
         )
     if entry.kind != "file":
-        return Check("structure.bestmodel", "fail", f"{BESTMODEL_NAME} is not a regular file", details=details)
+        return Check(BESTMODEL.id, Status.FAIL, f"{BESTMODEL_NAME} is not a regular file", details=details)
     details["size_bytes"] = entry.size
     fmt = sniff_format(entry.path)
     details["format"] = fmt
@@ -251,11 +261,11 @@ def _bestmodel(sub: Submission, tree: _Tree) -> Check:
             f"(over {_mib(BESTMODEL_WARN_BYTES)}): did it save more than the weights?"
         )
     status = _verdict(fails, warns)
-    if status == "pass":
+    if status == Status.PASS:
         message = f"{BESTMODEL_NAME}: {_mib(entry.size)}, {LOADABLE_FORMATS[fmt]}"
     else:
         message = "; ".join(fails + warns)
-    return Check("structure.bestmodel", status, message, details=details)
+    return Check(BESTMODEL.id, status, message, details=details)
 
 
 def _report(sub: Submission, tree: _Tree) -> Check:
@@ -268,16 +278,16 @@ def _report(sub: Submission, tree: _Tree) -> Check:
         message = f"{REPORT_NAME} {what} (the report is graded separately)"
         if others:
             message += f"; found {', '.join(others)}: the course asked for {PACKAGE_NAME}/{REPORT_NAME}"
-        return Check("structure.report", "warn", message, details=details)
+        return Check(REPORT.id, Status.WARN, message, details=details)
     details["size_bytes"] = entry.size
     if sniff_format(entry.path) != "pdf":
         return Check(
-            "structure.report",
-            "warn",
+            REPORT.id,
+            Status.WARN,
             f"{REPORT_NAME} does not start with %PDF-: it is not a PDF file",
             details=details,
         )
-    return Check("structure.report", "pass", f"{REPORT_NAME} present ({_mib(entry.size)})", details=details)
+    return Check(REPORT.id, Status.PASS, f"{REPORT_NAME} present ({_mib(entry.size)})", details=details)
 
 
 def _sourceless_bytecode(tree: _Tree) -> list[str]:
@@ -336,5 +346,5 @@ def _files(tree: _Tree) -> Check:
         "truncated": tree.truncated,
     }
     if not warns:
-        return Check("structure.files", "pass", f"{len(files)} files, {_mib(total)}: nothing unusual", details=details)
-    return Check("structure.files", "warn", "; ".join(warns), details=details)
+        return Check(FILES.id, Status.PASS, f"{len(files)} files, {_mib(total)}: nothing unusual", details=details)
+    return Check(FILES.id, Status.WARN, "; ".join(warns), details=details)

@@ -11,10 +11,11 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from grader.result import Result
-from grader.rules.checks import STATIC_CHECKS, import_side_effects_check, runtime_checks, static_checks
+from grader.rules.checks import STATIC, import_side_effects_check, runtime_checks, static_checks
 from grader.rules.policy import classify_runtime_call
 
 REFERENCE = Path(__file__).resolve().parents[2] / "reference_impl" / "Miniproject_2"
+STATIC_IDS = [static.spec.id for static in STATIC]
 
 
 def _submission(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -39,7 +40,7 @@ def test_clean_submission_passes_every_static_check(tmp_path):
         },
     )
     checks = _by_id(static_checks(root))
-    assert set(checks) == set(STATIC_CHECKS)
+    assert set(checks) == set(STATIC_IDS)
     assert {c.status for c in checks.values()} == {"pass"}
     assert "2 files scanned" in checks["rules.static_imports"].message
 
@@ -148,7 +149,9 @@ def test_runtime_accepts_tracer_drain_lists():
     checks = _by_id(runtime_checks(trace))
     assert checks["rules.autograd"].status == "fail"
     assert checks["rules.runtime_tampering"].status == "fail"
-    assert checks["rules.runtime_forbidden"].status == "pass"
+    # no forbidden call in a trace the code switched off proves nothing
+    assert checks["rules.runtime_forbidden"].status == "fail"
+    assert "tampered with the grader's runtime trace" in checks["rules.runtime_forbidden"].message
 
 
 def test_runtime_checks_from_a_real_trace():
@@ -218,7 +221,7 @@ def test_checks_serialise_to_json(tmp_path):
 @pytest.mark.skipif(not (REFERENCE / "model.py").is_file(), reason="reference_impl not written yet")
 def test_reference_implementation_passes_static_checks():
     checks = static_checks(REFERENCE)
-    assert {c.id: c.status for c in checks} == {i: "pass" for i in STATIC_CHECKS}
+    assert {c.id: c.status for c in checks} == {i: "pass" for i in STATIC_IDS}
 
 
 def test_runtime_accepts_a_bare_drain_list_and_merges_repeats():

@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import torch
 
+from grader.checks.declare import check
 from grader.checks.model.context import ModelContext
-from grader.result import Check
-from grader.sandbox.client import StudentRaised, tensor_of
-from grader.sandbox.supervisor import WorkerFailure
+from grader.checks.verdicts import RUN_FAILURES, failure_check, failure_checks
+from grader.result import Check, Status
+from grader.sandbox.client import tensor_of
 
-IDS = [
-    "model.predict_shape",
-    "model.predict_range",
-    "model.predict_dtype",
-    "model.predict_input_unchanged",
-    "model.predict_uint8",
-    "model.predict_other_size",
-]
+SHAPE = check("model.predict_shape", 2, "predict returns N×C×H×W", required=True)
+RANGE = check("model.predict_range", 2, "predict's values are finite and within 0–255", required=True)
+DTYPE = check("model.predict_dtype", 0.5, "predict returns a float tensor (warning otherwise)")
+INPUT_UNCHANGED = check("model.predict_input_unchanged", 1, "predict leaves its input tensor unchanged")
+UINT8 = check("model.predict_uint8", 0.5, "predict accepts a uint8 tensor (warning otherwise)")
+OTHER_SIZE = check("model.predict_other_size", 1, "predict works on another, odd image size (warning otherwise)")
+CHECKS = (SHAPE, RANGE, DTYPE, INPUT_UNCHANGED, UINT8, OTHER_SIZE)
+FLOAT_DTYPES = ("float32", "float64", "float16", "bfloat16")
 
 
 def _predict(ctx: ModelContext, handle: str, x: torch.Tensor):
@@ -34,7 +35,7 @@ def _predict(ctx: ModelContext, handle: str, x: torch.Tensor):
 def predict_checks(ctx: ModelContext, handle: str | None) -> list[Check]:
     """The contract clauses; the uint8 and other-size calls run even when the first call failed."""
     if handle is None:
-        return [Check(i, "skipped", "no model to call predict on (Model() failed)") for i in IDS]
+        return [Check(spec.id, Status.SKIPPED, "no model to call predict on (Model() failed)") for spec in CHECKS]
     generation = ctx.worker_generation
     checks = _main_call_checks(ctx, handle)
 
@@ -45,7 +46,7 @@ def predict_checks(ctx: ModelContext, handle: str | None) -> list[Check]:
             generation = ctx.worker_generation
         return handle
 
-    checks.append(_variant(ctx, model, "model.predict_uint8", ctx.val_input[:4].clone(), "uint8 input"))
+    checks.append(_variant(ctx, model, UINT8.id, ctx.val_input[:4].clone(), "uint8 input"))
     odd = torch.clamp(
         torch.nn.functional.interpolate(
             ctx.val_input[:2].to(torch.float32), size=(45, 38), mode="bilinear", align_corners=False
@@ -53,27 +54,26 @@ def predict_checks(ctx: ModelContext, handle: str | None) -> list[Check]:
         0,
         255,
     ).round()
-    checks.append(_variant(ctx, model, "model.predict_other_size", odd, "a 2×3×45×38 input (another, odd size)"))
+    checks.append(_variant(ctx, model, OTHER_SIZE.id, odd, "a 2×3×45×38 input (another, odd size)"))
     return checks
 
 
 def _main_call_checks(ctx: ModelContext, handle: str) -> list[Check]:
     """Shape, range, dtype and input-unchanged, all from one call on 16 float images."""
-    ids = IDS[:4]
+    ids = [SHAPE.id, RANGE.id, DTYPE.id, INPUT_UNCHANGED.id]
     x = ctx.val_input[:16].to(torch.float32)
     checks: list[Check] = []
     try:
         y, reply = _predict(ctx, handle, x)
-    except (StudentRaised, WorkerFailure) as exc:
-        status = "error" if isinstance(exc, WorkerFailure) else "fail"
-        return [Check(i, status, f"predict(16×3×32×32 float) failed: {exc}") for i in ids]
+    except RUN_FAILURES as exc:
+        return failure_checks(ids, exc, prefix="predict(16×3×32×32 float) failed: ")
     kind = reply["value"].get("kind")
     if y is None:
-        return [Check(i, "fail", f"predict returned a {kind}, not a tensor") for i in ids]
+        return [Check(i, Status.FAIL, f"predict returned a {kind}, not a tensor") for i in ids]
     checks.append(
         Check(
-            "model.predict_shape",
-            "pass" if list(y.shape) == list(x.shape) else "fail",
+            SHAPE.id,
+            Status.PASS if list(y.shape) == list(x.shape) else Status.FAIL,
             f"output shape {list(y.shape)}"
             + ("" if list(y.shape) == list(x.shape) else f" where {list(x.shape)} was expected"),
             details={"shape": list(y.shape)},
@@ -89,31 +89,27 @@ def _main_call_checks(ctx: ModelContext, handle: str) -> list[Check]:
         in_range = False
     checks.append(
         Check(
-            "model.predict_range",
-            "pass" if in_range else "fail",
+            RANGE.id,
+            Status.PASS if in_range else Status.FAIL,
             message,
             details={"min": lo, "max": hi, "finite": finite},
         )
     )
     dtype = reply["value"].get("dtype")
+    is_float = bool(dtype) and dtype.startswith(("float", "bfloat"))
     checks.append(
         Check(
-            "model.predict_dtype",
-            "pass" if dtype in ("float32", "float64", "float16", "bfloat16") else "warn",
-            f"dtype {dtype}"
-            + (
-                ""
-                if dtype and dtype.startswith(("float", "bfloat"))
-                else " — the handout's predict returns a float tensor"
-            ),
+            DTYPE.id,
+            Status.PASS if dtype in FLOAT_DTYPES else Status.WARN,
+            f"dtype {dtype}" + ("" if is_float else " — the handout's predict returns a float tensor"),
             details={"dtype": dtype},
         )
     )
     changed = reply.get("args_changed", [False])[0]
     checks.append(
         Check(
-            "model.predict_input_unchanged",
-            "fail" if changed else "pass",
+            INPUT_UNCHANGED.id,
+            Status.FAIL if changed else Status.PASS,
             "predict modified its input tensor in place" if changed else "input left unchanged",
         )
     )
@@ -123,12 +119,12 @@ def _main_call_checks(ctx: ModelContext, handle: str) -> list[Check]:
 def _variant(ctx: ModelContext, model, check_id: str, x: torch.Tensor, what: str) -> Check:
     try:
         y, _ = _predict(ctx, model(), x)
-    except WorkerFailure as exc:
-        return Check(check_id, "error", exc.message, details={"worker": exc.to_dict()})
-    except StudentRaised as exc:
-        return Check(check_id, "warn", f"predict on {what} failed: {exc}")
+    except RUN_FAILURES as exc:  # real graders fed float tensors of even sizes: a warning at most
+        return failure_check(check_id, exc, prefix=f"predict on {what} failed: ", student=Status.WARN)
     if y is None or list(y.shape) != list(x.shape):
-        return Check(check_id, "warn", f"predict on {what} returned shape {list(y.shape) if y is not None else None}")
+        return Check(
+            check_id, Status.WARN, f"predict on {what} returned shape {list(y.shape) if y is not None else None}"
+        )
     if not bool(torch.isfinite(y.to(torch.float64)).all()):
-        return Check(check_id, "warn", f"predict on {what} returned non-finite values")
-    return Check(check_id, "pass", f"works on {what}")
+        return Check(check_id, Status.WARN, f"predict on {what} returned non-finite values")
+    return Check(check_id, Status.PASS, f"works on {what}")

@@ -14,10 +14,22 @@ import os
 import torch
 
 from grader import psnr
+from grader.checks.declare import PSNR_GAIN, check
 from grader.checks.model.context import ModelContext
-from grader.result import Check
+from grader.checks.verdicts import RUN_FAILURES, failure_check
+from grader.result import Check, Status
 from grader.sandbox.client import StudentRaised, tensor_of
 from grader.sandbox.supervisor import WorkerFailure
+
+LOAD_PRETRAINED = check(
+    "model.load_pretrained", 3, "bestmodel.pth loads from another working directory on the grading device"
+)
+PRETRAINED_PSNR = check(
+    "model.pretrained_psnr",
+    8,
+    "PSNR of the pretrained model on the validation set (points grow with the gain)",
+    credit=PSNR_GAIN,
+)
 
 _CUDA_HINTS = ("CUDA", "cuda", "torch.cuda.is_available() is False")
 
@@ -37,7 +49,7 @@ def load_check(ctx: ModelContext) -> tuple[Check, str | None]:
             handle = client.new("Model", context="Model.__init__")["handle"]  # (re)starts the worker if needed
             client.call(handle, "load_pretrained_model", context="Model.load_pretrained_model", cwd=cwd(), timeout=120)
         except WorkerFailure as exc:
-            return Check("model.load_pretrained", "error", exc.message, details={"worker": exc.to_dict()}), None
+            return failure_check(LOAD_PRETRAINED.id, exc), None
         except StudentRaised as exc:
             last = exc
             text = f"{exc.info.get('type')}: {exc.info.get('message')}"
@@ -63,14 +75,9 @@ def load_check(ctx: ModelContext) -> tuple[Check, str | None]:
         message = f"bestmodel.pth loaded from {where}"
         details = {"working_directory": where, "mapped_to_cpu": mapped_to_cpu, "notes": notes}
         if notes:
-            return Check("model.load_pretrained", "warn", message + "; " + "; ".join(notes), details=details), handle
-        return Check("model.load_pretrained", "pass", message, details=details), handle
-    return Check(
-        "model.load_pretrained",
-        "fail",
-        f"load_pretrained_model() failed: {last}",
-        details={"exception": last.info if last else None},
-    ), None
+            return Check(LOAD_PRETRAINED.id, Status.WARN, message + "; " + "; ".join(notes), details=details), handle
+        return Check(LOAD_PRETRAINED.id, Status.PASS, message, details=details), handle
+    return failure_check(LOAD_PRETRAINED.id, last, prefix="load_pretrained_model() failed: "), None
 
 
 def predict_all(ctx: ModelContext, handle: str, label: str) -> torch.Tensor:
@@ -121,14 +128,14 @@ def psnr_check(
     """PSNR of the model's predictions vs clean; passes when it beats the noisy input by `must_gain` dB."""
     noisy = noisy_psnr(ctx)
     if handle is None:
-        return Check(check_id, "skipped", unavailable), None
+        return Check(check_id, Status.SKIPPED, unavailable), None
     try:
         prediction = predict_all(ctx, handle, label)
         value = psnr_of(ctx, prediction)
-    except WorkerFailure as exc:
-        return Check(check_id, "error", exc.message, details={"worker": exc.to_dict()}), None
-    except (StudentRaised, ValueError) as exc:
-        return Check(check_id, "fail", f"predict on the validation set failed: {exc}"), None
+    except RUN_FAILURES as exc:
+        return failure_check(check_id, exc, prefix="predict on the validation set failed: "), None
+    except ValueError as exc:  # the prediction's shape
+        return Check(check_id, Status.FAIL, f"predict on the validation set failed: {exc}"), None
     if ctx.on_predictions is not None:
         try:  # a report's pictures; never allowed to break grading
             ctx.on_predictions(label, ctx.val_input, prediction, ctx.val_target)
@@ -150,5 +157,5 @@ def psnr_check(
     )
     if details["reference"] is not None:
         text += f"; reference {details['reference']:.2f} dB"
-    status = "pass" if gain > must_gain else "fail"
+    status = Status.PASS if gain > must_gain else Status.FAIL
     return Check(check_id, status, text, details=details), value

@@ -157,6 +157,6 @@ def test_team_verdicts(team_dir, grading_data, tmp_path):
     unexpected = [m for m in problems if m.key not in known]
     fixed = [key for (team, key) in KNOWN_BUGS if team == exp.team and key not in {m.key for m in problems}]
     assert not unexpected, (f"{exp.team} ({exp.summary}):\n  " + "\n  ".join(map(str, unexpected)))
-    assert not fixed, f"{exp.team}: known grader bug(s) fixed: remove {fixed} from tests/submissions/known_bugs.py"
+    assert not fixed, f"{exp.team}: known grader bug(s) fixed: remove {fixed} from tests/sample_teams/known_bugs.py"
     if known:
         pytest.xfail("known grader bug(s): " + "; ".join(f"{k}: {v}" for k, v in known.items()))
