@@ -741,6 +741,239 @@ def classify_name(name: str, local_modules: Iterable[str] = ()) -> Verdict | Non
     return classify_module(name, local_modules)
 
 
+# ---------------------------------------------------------------- what only the static scan sees
+#
+# Source patterns with no torch or module name of their own to classify. Most are
+# hints (warn): a scan cannot tell a tensor from the student's own object, and
+# the runtime trace decides.
+
+STATIC_HINT = "static hint: the runtime trace decides"
+
+
+def outside_submission(top: str) -> Verdict:
+    """An import of the team folder or another mini-project, which is not there when grading."""
+    return Verdict(
+        THIRD_PARTY,
+        top,
+        WARN,
+        f"{top} is outside the graded Miniproject_2 folder and is not there when grading; "
+        "move the code into Miniproject_2/others",
+    )
+
+
+def computed_import(how: str) -> Verdict:
+    """`__import__(name)` / `importlib.import_module(name)` with a name the scan cannot read."""
+    return Verdict(
+        OBFUSCATION,
+        how,
+        WARN,
+        f"{how} with a computed module name hides what is imported; use a plain import statement",
+    )
+
+
+def star_import(module: str) -> Verdict:
+    """`from torch import *`: every forbidden function in scope."""
+    return Verdict(
+        FORBIDDEN_TORCH,
+        f"{module}.*",
+        WARN,
+        f"`from {module} import *` brings forbidden functions into scope; import only what you use, "
+        "e.g. `from torch import empty, cat, arange`",
+    )
+
+
+def dynamic_code(name: str) -> Verdict:
+    """exec / eval / compile."""
+    return Verdict(OBFUSCATION, name, WARN, f"{name}() runs code the scan cannot see; write the code out")
+
+
+def sys_modules_read() -> Verdict:
+    return Verdict(
+        OBFUSCATION,
+        "sys.modules",
+        WARN,
+        "reads sys.modules, the interpreter's table of loaded modules; use plain imports",
+    )
+
+
+def sys_modules_change() -> Verdict:
+    return Verdict(
+        TAMPERING, "sys.modules", FAIL, "changing sys.modules swaps modules under the grader; use plain imports"
+    )
+
+
+def frame_attribute(attr: str) -> Verdict:
+    """`.f_back`, `.tb_frame`, ...: a frame walk reached without naming a module."""
+    return Verdict(
+        TAMPERING,
+        f"frame.{attr}",
+        FAIL,
+        f".{attr} walks the interpreter's frames, which can reach the grader's own objects; remove it",
+    )
+
+
+def reflection(attr: str) -> Verdict:
+    """`.__subclasses__`, `.__globals__`: objects reached without importing them."""
+    return Verdict(OBFUSCATION, attr, WARN, f".{attr} reaches objects the code never imported; use plain imports")
+
+
+def grad_fn_read() -> Verdict:
+    return Verdict(
+        AUTOGRAD,
+        ".grad_fn",
+        WARN,
+        f"reads .grad_fn, which belongs to autograd (always None with autograd off); {STATIC_HINT}",
+    )
+
+
+def torch_assignment(dotted: str) -> Verdict:
+    """`torch.x = ...` (torch.backends flags excepted)."""
+    return Verdict(
+        TAMPERING,
+        dotted,
+        FAIL,
+        f"assigning to {dotted} monkeypatches torch for the whole process, including the grader's checks; "
+        "remove it (torch.backends.* flags are fine)",
+    )
+
+
+def interpreter_assignment(dotted: str) -> Verdict:
+    """`sys.x = ...`, `builtins.x = ...`."""
+    return Verdict(
+        TAMPERING,
+        dotted,
+        FAIL,
+        f"assigning to {dotted} changes the interpreter for the whole process, including the grader; remove it",
+    )
+
+
+def grader_by_name(name: str) -> Verdict:
+    """A grader module named in a string (`sys.modules.get("grader")`)."""
+    return Verdict(
+        TAMPERING,
+        f"'{name}'",
+        FAIL,
+        f"looks up the grader's module {name!r} by name: submissions must not reach into the grader; remove it",
+    )
+
+
+def monkeypatch_call(accessor: str, target: str) -> Verdict:
+    """`setattr(torch, ...)` / `delattr(sys, ...)` on a watched module."""
+    return Verdict(
+        TAMPERING,
+        f"{accessor}({target}, ...)",
+        FAIL,
+        f"{accessor} on {target} monkeypatches it for the whole process, including the grader's checks; remove it",
+    )
+
+
+def computed_getattr(target: str) -> Verdict:
+    return Verdict(
+        OBFUSCATION,
+        f"getattr({target}, <expression>)",
+        WARN,
+        f"getattr on {target} with a computed name hides which function is called; call it by name",
+    )
+
+
+def legacy_constructor(dotted: str) -> Verdict:
+    """`torch.FloatTensor(...)` called: what torch.empty does, but not on the list."""
+    return Verdict(
+        FORBIDDEN_TORCH,
+        f"{dotted}(...)",
+        WARN,
+        f"the legacy constructor {dotted}(...) is not in the allowed list; use torch.empty(shape)",
+    )
+
+
+def dispatch_hook(name: str) -> Verdict:
+    """Defining `__torch_function__` / `__torch_dispatch__`."""
+    return Verdict(
+        TAMPERING,
+        name,
+        FAIL,
+        f"defining {name} intercepts torch's dispatch, which the grader uses to check the rules; remove it",
+    )
+
+
+def grad_mode_expression() -> Verdict:
+    """`torch.set_grad_enabled(mode)` with a mode the scan cannot read."""
+    return Verdict(
+        AUTOGRAD,
+        "torch.set_grad_enabled(<expression>)",
+        WARN,
+        f"torch.set_grad_enabled with a computed mode may switch autograd on; pass False; {STATIC_HINT}",
+    )
+
+
+def requires_grad_assignment() -> Verdict:
+    """`x.requires_grad = <not False>` on an object the scan cannot type."""
+    return Verdict(
+        AUTOGRAD,
+        ".requires_grad = True",
+        WARN,
+        f"setting .requires_grad turns autograd on if the object is a tensor; {STATIC_HINT}",
+    )
+
+
+def requires_grad_argument() -> Verdict:
+    """`f(..., requires_grad=...)` where f or the value is unknown."""
+    return Verdict(
+        AUTOGRAD,
+        "requires_grad=True",
+        WARN,
+        f"passing requires_grad=True turns autograd on if it creates a tensor; {STATIC_HINT}",
+    )
+
+
+def requires_grad_call() -> Verdict:
+    """`x.requires_grad_()` on an object the scan cannot type."""
+    return Verdict(
+        AUTOGRAD,
+        ".requires_grad_()",
+        WARN,
+        f".requires_grad_() turns autograd on if the object is a tensor; {STATIC_HINT}",
+    )
+
+
+def autograd_backward(keywords: list[str]) -> Verdict:
+    """`.backward(retain_graph=..., ...)`: only autograd's backward takes these."""
+    return Verdict(
+        AUTOGRAD,
+        ".backward(" + "=, ".join(keywords) + "=)",
+        FAIL,
+        f".backward({keywords[0]}=...) is autograd's backward; {AUTOGRAD_ADVICE}",
+    )
+
+
+def bare_backward() -> Verdict:
+    """A statement `x.backward()`: autograd's loss.backward(), or the student's own block."""
+    return Verdict(
+        AUTOGRAD,
+        ".backward()",
+        WARN,
+        ".backward() with no argument looks like autograd's loss.backward(); fine if it is your own block's "
+        f"method ({STATIC_HINT})",
+    )
+
+
+def backward_gradient() -> Verdict:
+    return Verdict(
+        AUTOGRAD,
+        ".backward(gradient=)",
+        WARN,
+        ".backward(gradient=...) looks like autograd's backward; fine if it is your own block's method "
+        f"({STATIC_HINT})",
+    )
+
+
+def autograd_method(attr: str) -> Verdict:
+    """`.retain_grad()` / `.register_hook()` on an object the scan cannot type."""
+    return Verdict(
+        AUTOGRAD, f".{attr}()", WARN, f".{attr}() belongs to autograd if the object is a tensor; {STATIC_HINT}"
+    )
+
+
 # ---------------------------------------------------------------- runtime
 
 

@@ -33,22 +33,19 @@ from pathlib import Path
 
 from grader.rules import policy
 from grader.rules.policy import (
-    AUTOGRAD,
     FAIL,
-    FORBIDDEN_TORCH,
     NOTE,
     OBFUSCATION,
     SYNTAX,
-    TAMPERING,
     THIRD_PARTY,
     WARN,
     Verdict,
 )
+from grader.rules.reachability import reachable_files
 
 MAX_NAMES_PER_CATEGORY = 20
 MAX_LINES_LISTED = 10
 MAX_FILE_BYTES = 5_000_000
-ENTRY_POINTS = ("model.py", "__init__.py")
 LAYOUT_MODULES = ("model", "others", "Miniproject_2")  # names fixed by the assignment
 
 _SEVERITY_RANK = {NOTE: 0, WARN: 1, FAIL: 2}
@@ -56,7 +53,6 @@ _TORCH_TOPS = ("torch", "functorch")
 _DYNAMIC_CODE = ("exec", "eval", "compile")
 _SYS_MODULES_MUTATORS = frozenset({"pop", "popitem", "update", "setdefault", "clear", "__setitem__", "__delitem__"})
 _AUTOGRAD_KWARGS_FAIL = ("retain_graph", "create_graph", "inputs")
-_STATIC_HINT = "static hint: the runtime trace decides"
 _OUTSIDE_SUBMISSION = re.compile(r"^(Miniproject_\d+|Proj_[0-9_]+)$")
 
 
@@ -202,13 +198,7 @@ class _FileScanner(ast.NodeVisitor):
         if self._is_local(module):
             return None
         if _OUTSIDE_SUBMISSION.match(top):
-            return Verdict(
-                THIRD_PARTY,
-                top,
-                WARN,
-                f"{top} is outside the graded Miniproject_2 folder and is not there "
-                "when grading; move the code into Miniproject_2/others",
-            )
+            return policy.outside_submission(top)
         return policy.classify_module(module)
 
     def _classify_dotted(self, dotted: str) -> Verdict | None:
@@ -228,12 +218,7 @@ class _FileScanner(ast.NodeVisitor):
             self.dynamic_imports = True
             self._add(
                 node,
-                Verdict(
-                    OBFUSCATION,
-                    how,
-                    WARN,
-                    f"{how} with a computed module name hides what is imported; use a plain import statement",
-                ),
+                policy.computed_import(how),
             )
         elif not module.startswith("."):
             self._add(node, self._classify_module(module), kind="import")
@@ -252,14 +237,7 @@ class _FileScanner(ast.NodeVisitor):
             if a.name == "*":
                 verdict = self._classify_module(module)
                 if verdict is None and top in _TORCH_TOPS:
-                    verdict = Verdict(
-                        FORBIDDEN_TORCH,
-                        f"{module}.*",
-                        WARN,
-                        f"`from {module} import *` brings forbidden functions into "
-                        "scope; import only what you use, e.g. "
-                        "`from torch import empty, cat, arange`",
-                    )
+                    verdict = policy.star_import(module)
                 self._add(node, verdict, kind="import")
             elif top in _TORCH_TOPS:
                 self._add(node, policy.classify_torch_name(f"{module}.{a.name}"), kind="import")
@@ -274,16 +252,14 @@ class _FileScanner(ast.NodeVisitor):
                 self.dynamic_imports = True  # the hidden code may import anything
                 self._add(
                     node,
-                    Verdict(
-                        OBFUSCATION, node.id, WARN, f"{node.id}() runs code the scan cannot see; write the code out"
-                    ),
+                    policy.dynamic_code(node.id),
                 )
                 return
             dotted = self._resolve_name(node.id)
             if dotted:
                 self._add(node, self._classify_dotted(dotted), kind=self._kind(node))
         elif node.id in ("__torch_function__", "__torch_dispatch__"):
-            self._add(node, _dispatch_hook(node.id))
+            self._add(node, policy.dispatch_hook(node.id))
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         dotted = self._dotted(node)
@@ -296,16 +272,11 @@ class _FileScanner(ast.NodeVisitor):
             return
         if dotted == "sys.modules" or dotted.startswith("sys.modules."):
             if node.attr in _SYS_MODULES_MUTATORS:
-                self._add(node, _sys_modules_verdict())
+                self._add(node, policy.sys_modules_change())
             else:
                 self._add(
                     node,
-                    Verdict(
-                        OBFUSCATION,
-                        "sys.modules",
-                        WARN,
-                        "reads sys.modules, the interpreter's table of loaded modules; use plain imports",
-                    ),
+                    policy.sys_modules_read(),
                 )
             return
         self._add(node, self._classify_dotted(dotted), kind=self._kind(node))
@@ -318,27 +289,17 @@ class _FileScanner(ast.NodeVisitor):
         if attr in policy.FRAME_ATTRIBUTES:
             self._add(
                 node,
-                Verdict(
-                    TAMPERING,
-                    f"frame.{attr}",
-                    FAIL,
-                    f".{attr} walks the interpreter's frames, which can reach the grader's own objects; remove it",
-                ),
+                policy.frame_attribute(attr),
             )
         elif attr in ("__subclasses__", "__globals__"):
             self._add(
                 node,
-                Verdict(OBFUSCATION, attr, WARN, f".{attr} reaches objects the code never imported; use plain imports"),
+                policy.reflection(attr),
             )
         elif attr == "grad_fn" and isinstance(node.ctx, ast.Load):
             self._add(
                 node,
-                Verdict(
-                    AUTOGRAD,
-                    ".grad_fn",
-                    WARN,
-                    f"reads .grad_fn, which belongs to autograd (always None with autograd off); {_STATIC_HINT}",
-                ),
+                policy.grad_fn_read(),
             )
 
     def _attribute_store(self, node: ast.Attribute, dotted: str) -> None:
@@ -346,32 +307,19 @@ class _FileScanner(ast.NodeVisitor):
         if top in _TORCH_TOPS and not dotted.startswith("torch.backends."):
             self._add(
                 node,
-                Verdict(
-                    TAMPERING,
-                    dotted,
-                    FAIL,
-                    f"assigning to {dotted} monkeypatches torch for the whole "
-                    "process, including the grader's checks; remove it "
-                    "(torch.backends.* flags are fine)",
-                ),
+                policy.torch_assignment(dotted),
             )
         elif top in ("sys", "builtins") and dotted not in ("sys.path", "sys.stdout", "sys.stderr"):
             self._add(
                 node,
-                Verdict(
-                    TAMPERING,
-                    dotted,
-                    FAIL,
-                    f"assigning to {dotted} changes the interpreter for the whole "
-                    "process, including the grader; remove it",
-                ),
+                policy.interpreter_assignment(dotted),
             )
         elif top in policy.GRADER_MODULE_NAMES:
             self._add(node, policy.classify_module(dotted))
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
         if isinstance(node.ctx, (ast.Store, ast.Del)) and self._dotted(node.value) == "sys.modules":
-            self._add(node, _sys_modules_verdict())
+            self._add(node, policy.sys_modules_change())
             self.visit(node.slice)
             return
         self._grader_by_name(node, node.slice)
@@ -383,19 +331,13 @@ class _FileScanner(ast.NodeVisitor):
         if name and name.split(".", 1)[0] in policy.GRADER_MODULE_NAMES:
             self._add(
                 node,
-                Verdict(
-                    TAMPERING,
-                    f"'{name}'",
-                    FAIL,
-                    f"looks up the grader's module {name!r} by name: submissions must not "
-                    "reach into the grader; remove it",
-                ),
+                policy.grader_by_name(name),
             )
 
     # -- definitions
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
         if node.name in ("__torch_function__", "__torch_dispatch__"):
-            self._add(node, _dispatch_hook(node.name))
+            self._add(node, policy.dispatch_hook(node.name))
         self.generic_visit(node)
 
     visit_AsyncFunctionDef = visit_FunctionDef
@@ -414,12 +356,7 @@ class _FileScanner(ast.NodeVisitor):
             if isinstance(target, ast.Attribute) and target.attr == "requires_grad" and not _is_literal(value, False):
                 self._add(
                     node,
-                    Verdict(
-                        AUTOGRAD,
-                        ".requires_grad = True",
-                        WARN,
-                        f"setting .requires_grad turns autograd on if the object is a tensor; {_STATIC_HINT}",
-                    ),
+                    policy.requires_grad_assignment(),
                 )
 
     # -- calls
@@ -448,23 +385,12 @@ class _FileScanner(ast.NodeVisitor):
             elif not _is_literal(mode, False):
                 self._add(
                     node,
-                    Verdict(
-                        AUTOGRAD,
-                        "torch.set_grad_enabled(<expression>)",
-                        WARN,
-                        "torch.set_grad_enabled with a computed mode may switch "
-                        f"autograd on; pass False; {_STATIC_HINT}",
-                    ),
+                    policy.grad_mode_expression(),
                 )
         elif dotted in policy.LEGACY_CONSTRUCTORS:
             self._add(
                 node,
-                Verdict(
-                    FORBIDDEN_TORCH,
-                    f"{dotted}(...)",
-                    WARN,
-                    f"the legacy constructor {dotted}(...) is not in the allowed list; use torch.empty(shape)",
-                ),
+                policy.legacy_constructor(dotted),
                 kind="call",
             )
         self._requires_grad_kwarg(node, dotted, kwargs)
@@ -483,25 +409,14 @@ class _FileScanner(ast.NodeVisitor):
         if accessor in ("setattr", "delattr"):
             self._add(
                 node,
-                Verdict(
-                    TAMPERING,
-                    f"{accessor}({target}, ...)",
-                    FAIL,
-                    f"{accessor} on {target} monkeypatches it for the whole "
-                    "process, including the grader's checks; remove it",
-                ),
+                policy.monkeypatch_call(accessor, target),
             )
             return
         attr = _literal_str(args[1]) if len(args) > 1 else None
         if attr is None:
             self._add(
                 node,
-                Verdict(
-                    OBFUSCATION,
-                    f"getattr({target}, <expression>)",
-                    WARN,
-                    f"getattr on {target} with a computed name hides which function is called; call it by name",
-                ),
+                policy.computed_getattr(target),
             )
         else:
             self._add(node, self._classify_dotted(f"{target}.{attr}"), kind="call")
@@ -515,12 +430,7 @@ class _FileScanner(ast.NodeVisitor):
         else:
             self._add(
                 node,
-                Verdict(
-                    AUTOGRAD,
-                    "requires_grad=True",
-                    WARN,
-                    f"passing requires_grad=True turns autograd on if it creates a tensor; {_STATIC_HINT}",
-                ),
+                policy.requires_grad_argument(),
                 kind="call",
             )
 
@@ -530,37 +440,19 @@ class _FileScanner(ast.NodeVisitor):
             if strong:
                 self._add(
                     node,
-                    Verdict(
-                        AUTOGRAD,
-                        ".backward(" + "=, ".join(strong) + "=)",
-                        FAIL,
-                        f".backward({strong[0]}=...) is autograd's backward; {policy.AUTOGRAD_ADVICE}",
-                    ),
+                    policy.autograd_backward(strong),
                     kind="call",
                 )
             elif not args and not kwargs and id(node) in self._statements:
                 self._add(
                     node,
-                    Verdict(
-                        AUTOGRAD,
-                        ".backward()",
-                        WARN,
-                        ".backward() with no argument looks like autograd's "
-                        "loss.backward(); fine if it is your own block's method "
-                        f"({_STATIC_HINT})",
-                    ),
+                    policy.bare_backward(),
                     kind="call",
                 )
             elif "gradient" in kwargs:
                 self._add(
                     node,
-                    Verdict(
-                        AUTOGRAD,
-                        ".backward(gradient=)",
-                        WARN,
-                        ".backward(gradient=...) looks like autograd's backward; "
-                        f"fine if it is your own block's method ({_STATIC_HINT})",
-                    ),
+                    policy.backward_gradient(),
                     kind="call",
                 )
         elif attr == "requires_grad_":
@@ -568,40 +460,15 @@ class _FileScanner(ast.NodeVisitor):
             if not _is_literal(on, False):
                 self._add(
                     node,
-                    Verdict(
-                        AUTOGRAD,
-                        ".requires_grad_()",
-                        WARN,
-                        f".requires_grad_() turns autograd on if the object is a tensor; {_STATIC_HINT}",
-                    ),
+                    policy.requires_grad_call(),
                     kind="call",
                 )
         elif attr in ("retain_grad", "register_hook"):
             self._add(
                 node,
-                Verdict(
-                    AUTOGRAD,
-                    f".{attr}()",
-                    WARN,
-                    f".{attr}() belongs to autograd if the object is a tensor; {_STATIC_HINT}",
-                ),
+                policy.autograd_method(attr),
                 kind="call",
             )
-
-
-def _dispatch_hook(name: str) -> Verdict:
-    return Verdict(
-        TAMPERING,
-        name,
-        FAIL,
-        f"defining {name} intercepts torch's dispatch, which the grader uses to check the rules; remove it",
-    )
-
-
-def _sys_modules_verdict() -> Verdict:
-    return Verdict(
-        TAMPERING, "sys.modules", FAIL, "changing sys.modules swaps modules under the grader; use plain imports"
-    )
 
 
 _KIND_PREFIX = {
@@ -825,7 +692,7 @@ def scan_submission(root: Path) -> list[Finding]:
         if scanner is not None:
             trees[path] = tree
             dynamic = dynamic or scanner.dynamic_imports
-    reachable = None if dynamic else _reachable_files(root, trees)
+    reachable = None if dynamic else reachable_files(root, trees)
     out: list[Finding] = []
     for path, findings in per_file.items():
         if reachable is not None and path not in reachable:
@@ -835,79 +702,3 @@ def scan_submission(root: Path) -> list[Finding]:
                     f.message += " (this file is not imported by model.py, so grading never runs it)"
         out.extend(findings)
     return out
-
-
-# ---------------------------------------------------------------- reachability
-
-
-def _module_files(base: Path, parts: list[str], root: Path) -> list[Path]:
-    """Files executed by importing `parts` relative to `base`: package __init__s and the module."""
-    files = []
-    here = base
-    for i, part in enumerate(parts):
-        here = here / part
-        init = here / "__init__.py"
-        if init.is_file():
-            files.append(init)
-        elif i == len(parts) - 1 and here.with_suffix(".py").is_file():
-            files.append(here.with_suffix(".py"))
-        elif not here.is_dir():
-            return []
-    return [f for f in files if _inside(f, root)]
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-        return True
-    except ValueError:
-        return False
-
-
-def _imports_of(path: Path, tree: ast.Module, root: Path) -> set[Path]:
-    found: set[Path] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            targets = [(None, a.name.split("."), []) for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            names = [a.name for a in node.names if a.name != "*"]
-            parts = node.module.split(".") if node.module else []
-            targets = [(node.level, parts, names)]
-        else:
-            continue
-        for level, parts, names in targets:
-            if level:
-                base = path.parent
-                for _ in range(level - 1):
-                    base = base.parent
-                bases = [base]
-            else:
-                if parts and parts[0] == root.name:
-                    parts = parts[1:]
-                    bases = [root]
-                else:
-                    bases = [path.parent, root]
-            for base in bases:
-                found.update(_module_files(base, parts, root))
-                for name in names:  # `from .others import conv` imports a submodule
-                    found.update(_module_files(base, [*parts, name], root))
-    found.discard(path)
-    return found
-
-
-def _reachable_files(root: Path, trees: dict[Path, ast.Module]) -> set[Path] | None:
-    """Files that importing model.py (and the package __init__) executes; None if unknown."""
-    entries = [root / name for name in ENTRY_POINTS if (root / name).is_file()]
-    if not (root / "model.py").is_file():
-        return None  # no entry point: everything might run
-    seen: set[Path] = set()
-    todo = list(entries)
-    while todo:
-        path = todo.pop()
-        if path in seen:
-            continue
-        seen.add(path)
-        tree = trees.get(path)
-        if tree is not None:
-            todo.extend(p for p in _imports_of(path, tree, root) if p not in seen)
-    return seen

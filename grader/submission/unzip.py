@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from grader.paths import is_within
 from grader.submission.errors import SubmissionError
 from grader.submission.limits import MAX_FILES, MAX_RATIO, MAX_TOTAL_BYTES, RATIO_MIN_BYTES
 
@@ -159,11 +160,6 @@ def copy_bounded(src: BinaryIO, dst: BinaryIO, *, limit: int, what: str) -> int:
         dst.write(chunk)
 
 
-def _inside(path: Path, root: Path) -> bool:
-    real = os.path.realpath(path)
-    return real == root.as_posix() or real.startswith(root.as_posix().rstrip("/") + "/")
-
-
 def safe_extract(
     zip_path: Path | str,
     dest: Path | str,
@@ -202,7 +198,7 @@ def safe_extract(
             shown = "/".join(item.parts)
             folder = target if item.is_dir else target.parent
             folder.mkdir(mode=0o755, parents=True, exist_ok=True)
-            if not _inside(folder, root):  # only possible if `dest` held links beforehand
+            if not is_within(folder, root):  # only possible if `dest` held links beforehand
                 raise SubmissionError(f"{where}: entry {shown!r} would land outside {dest}")
             if item.is_dir:
                 continue
