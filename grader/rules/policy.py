@@ -402,123 +402,185 @@ def _special_verdict(name: str) -> Verdict | None:
     return None
 
 
+def _under(*prefixes: str) -> Callable[[str, list[str]], bool]:
+    """The name is one of `prefixes` or inside one of them."""
+    return lambda name, parts: any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def _in(*names: Iterable[str]) -> Callable[[str, list[str]], bool]:
+    allowed = frozenset().union(*names)
+    return lambda name, parts: name in allowed
+
+
+def _submodule(*names: str) -> Callable[[str, list[str]], bool]:
+    """torch.<one of names>[...]"""
+    return lambda name, parts: parts[1] in names
+
+
+def _top_level(names: Iterable[str] | None = None) -> Callable[[str, list[str]], bool]:
+    """torch.<name>, any name or one of `names`."""
+    return lambda name, parts: len(parts) == 2 and (names is None or parts[1] in names)
+
+
+def _allowed(name: str, parts: list[str]) -> None:
+    return None
+
+
+def _fail(reason: str, severity: str = FAIL) -> Callable[[str, list[str]], Verdict]:
+    return lambda name, parts: _forbidden(name, reason, severity)
+
+
+def _tensor_attribute(name: str, parts: list[str]) -> Verdict | None:
+    attr = parts[2]
+    if attr not in AUTOGRAD_TENSOR_ATTRS:
+        return None  # every other tensor method is allowed, also as torch.Tensor.exp(x)
+    severity = WARN if attr in AUTOGRAD_WARN_ONLY else FAIL
+    return _autograd(f"torch.Tensor.{attr}", AUTOGRAD_TENSOR_ATTRS[attr], severity)
+
+
+def _global_state(name: str, parts: list[str]) -> Verdict:
+    return Verdict(
+        GLOBAL_STATE,
+        name,
+        NOTE,
+        f"{name} changes torch for the whole process (and for the grader's own "
+        "checks in it); set dtypes/devices on your own tensors instead",
+    )
+
+
+def _nn(name: str, parts: list[str]) -> Verdict:
+    short = parts[-1] if parts[-1][:1].isupper() else parts[2]  # torch.nn.modules.conv.Conv2d reads as Conv2d
+    if short == "init":
+        return _forbidden(name, "torch.nn.init is not allowed; " + _NN_HINTS["init"])
+    hint = _NN_HINTS.get(
+        short, f"write your own {short} block" if short[:1].isupper() else "write it with tensor methods"
+    )
+    return _forbidden(
+        name, "torch.nn modules and helpers are not allowed (only torch.nn.functional.fold/unfold); " + hint
+    )
+
+
+_TRANSFORMS = "transforms (vmap, grad, ...) are not allowed; write the batched maths and the gradients by hand"
+
+# What a dotted torch name gets: the first row whose test matches decides (None: allowed).
+# Dispatch hooks come first (they sit inside otherwise-allowed namespaces), then autograd,
+# then everything allowed, then the forbidden families from the most to the least specific.
+TORCH_RULES: tuple[tuple[str, Callable[[str, list[str]], bool], Callable[[str, list[str]], Verdict | None]], ...] = (
+    (
+        "dispatch hooks",
+        _under(*TAMPERING_TORCH),
+        lambda name, parts: Verdict(TAMPERING, name, FAIL, f"{name}: {TAMPERING_ADVICE}"),
+    ),
+    (
+        "autograd",
+        _under("torch.autograd", "torch.enable_grad"),
+        lambda name, parts: _autograd(name, "is part of autograd"),
+    ),
+    (
+        "checkpointing",
+        _under("torch.utils.checkpoint"),
+        lambda name, parts: _autograd(name, "re-runs the forward pass under autograd"),
+    ),
+    ("tensor methods", lambda name, parts: parts[:2] == ["torch", "Tensor"] and len(parts) >= 3, _tensor_attribute),
+    ("the allowed list", _in(ALLOWED_NAMESPACES, ALLOWED_COMPUTE, ALLOWED_UTILITIES), _allowed),
+    (
+        "mixed precision",  # inside torch.cuda, which is allowed
+        lambda name, parts: name.startswith("torch.cuda.amp"),
+        _fail("mixed-precision helpers are not in the allowed list; compute in float32", WARN),
+    ),
+    ("utility namespaces", lambda name, parts: name in ALLOWED_MODULES or name.startswith(ALLOWED_PREFIXES), _allowed),
+    ("dtypes", _top_level(DTYPES), _allowed),
+    ("sizes and dtypes", _under("torch.Size", "torch.dtype"), _allowed),
+    ("process-wide settings", _in(GLOBAL_STATE_FUNCS), _global_state),
+    (
+        "torch.nn.functional",
+        _under("torch.nn.functional"),
+        lambda name, parts: _forbidden(
+            name, "only fold and unfold are allowed from torch.nn.functional; " + _function_hint(parts[3])
+        ),
+    ),
+    ("torch.nn", _under("torch.nn"), _nn),
+    (
+        "optimizers",
+        _submodule("optim"),
+        _fail("torch.optim is not allowed; write your own SGD that updates each parameter in place: p.sub_(lr * grad)"),
+    ),
+    ("function transforms", _submodule("func", "_functorch"), _fail(f"torch.func {_TRANSFORMS}")),
+    (
+        "internal kernels",
+        _submodule("_C", "ops", "_ops", "_refs", "_prims", "_decomp"),
+        lambda name, parts: _forbidden(
+            name, "internal torch kernels are not allowed; " + _function_hint(parts[-1].split(".")[0])
+        ),
+    ),
+    (
+        "tooling",
+        _submodule("jit", "compile", "_dynamo", "testing", "profiler", "amp", "autocast"),
+        lambda name, parts: _forbidden(
+            name,
+            f"torch.{parts[1]} is tooling outside the allowed list and may not work on the grading machine; "
+            "leave it out",
+            WARN,
+        ),
+    ),
+    ("compiled extensions", _under("torch.utils.cpp_extension"), _fail("compiled extensions are not allowed")),
+    (
+        "data loaders",
+        _under("torch.utils.data"),
+        _fail("torch.utils.data is not in the allowed list; make batches by slicing: x[i:i + batch_size]", WARN),
+    ),
+    ("other utilities", _submodule("utils"), _fail("torch.utils is not in the allowed list; leave it out", WARN)),
+    (
+        "distribution",
+        _submodule("hub", "distributed", "distributions"),
+        lambda name, parts: _forbidden(name, f"torch.{parts[1]} is not allowed"),
+    ),
+    (
+        "queries",
+        _top_level(QUERY_FUNCS),
+        lambda name, parts: _forbidden(
+            name,
+            "module-level torch functions other than empty, cat and arange "
+            "are not allowed; this one computes nothing, but " + _function_hint(parts[1]),
+            WARN,
+        ),
+    ),
+    (
+        "module-level functions",
+        _top_level(),
+        lambda name, parts: _forbidden(
+            name,
+            "module-level torch functions other than empty, cat and arange are not allowed; "
+            + _function_hint(parts[1]),
+        ),
+    ),
+    (
+        # torch.linalg.norm, torch.fft.fft, torch.special.expit, unknown submodules
+        "every other submodule",
+        lambda name, parts: True,
+        lambda name, parts: _forbidden(name, f"torch.{parts[1]} is not allowed; " + _function_hint(parts[-1])),
+    ),
+)
+
+
 @functools.lru_cache(maxsize=4096)
 def classify_torch_name(name: str) -> Verdict | None:
     """Verdict for a dotted torch name (`torch.zeros`, `torch.nn.Conv2d`, `torch.Tensor.exp`).
 
     None means allowed. Namespaces (`torch.nn`) are allowed as names; what is
-    taken from them is judged separately.
+    taken from them is judged separately. The verdict is that of the first row
+    of TORCH_RULES that matches.
     """
     name = _normalise(name)
     special = _special_verdict(name)
     if special is not None:
         return special
     if name == "functorch" or name.startswith("functorch."):
-        return _forbidden(
-            name,
-            "functorch transforms (vmap, grad, ...) are not allowed; write the batched maths and the gradients by hand",
-        )
+        return _forbidden(name, f"functorch {_TRANSFORMS}")
     if not (name == "torch" or name.startswith("torch.")):
         return None
     parts = name.split(".")
-
-    # Dispatch hooks first: they sit inside otherwise-allowed namespaces.
-    for prefix in TAMPERING_TORCH:
-        if name == prefix or name.startswith(prefix + "."):
-            return Verdict(TAMPERING, name, FAIL, f"{name}: {TAMPERING_ADVICE}")
-
-    # Autograd.
-    if name in ("torch.autograd", "torch.enable_grad") or name.startswith("torch.autograd."):
-        return _autograd(name, "is part of autograd")
-    if name == "torch.utils.checkpoint" or name.startswith("torch.utils.checkpoint."):
-        return _autograd(name, "re-runs the forward pass under autograd")
-    if parts[:2] == ["torch", "Tensor"] and len(parts) >= 3:
-        attr = parts[2]
-        if attr in AUTOGRAD_TENSOR_ATTRS:
-            sev = WARN if attr in AUTOGRAD_WARN_ONLY else FAIL
-            return _autograd(f"torch.Tensor.{attr}", AUTOGRAD_TENSOR_ATTRS[attr], sev)
-        return None  # every other tensor method is allowed, also as torch.Tensor.exp(x)
-
-    # Allowed.
-    if name in ALLOWED_NAMESPACES or name in ALLOWED_COMPUTE or name in ALLOWED_UTILITIES:
-        return None
-    if name in ALLOWED_MODULES or name.startswith(ALLOWED_PREFIXES):
-        if name.startswith(("torch.cuda.amp", "torch.cpu.amp")):
-            return _forbidden(name, "mixed-precision helpers are not in the allowed list; compute in float32", WARN)
-        return None
-    if len(parts) == 2 and parts[1] in DTYPES:
-        return None
-    if parts[:2] == ["torch", "Size"] or parts[:2] == ["torch", "dtype"]:
-        return None
-    if name in GLOBAL_STATE_FUNCS:
-        return Verdict(
-            GLOBAL_STATE,
-            name,
-            NOTE,
-            f"{name} changes torch for the whole process (and for the grader's own "
-            "checks in it); set dtypes/devices on your own tensors instead",
-        )
-
-    # torch.nn and torch.nn.functional.
-    if parts[:3] == ["torch", "nn", "functional"]:
-        short = parts[3]
-        return _forbidden(name, "only fold and unfold are allowed from torch.nn.functional; " + _function_hint(short))
-    if parts[:2] == ["torch", "nn"]:
-        # torch.nn.modules.conv.Conv2d is reported like torch.nn.Conv2d.
-        short = parts[-1] if parts[-1][:1].isupper() else parts[2]
-        if short == "init":
-            return _forbidden(name, "torch.nn.init is not allowed; " + _NN_HINTS["init"])
-        hint = _NN_HINTS.get(
-            short, f"write your own {short} block" if short[:1].isupper() else "write it with tensor methods"
-        )
-        return _forbidden(
-            name, "torch.nn modules and helpers are not allowed (only torch.nn.functional.fold/unfold); " + hint
-        )
-    if parts[1] == "optim":
-        return _forbidden(
-            name,
-            "torch.optim is not allowed; write your own SGD that updates each parameter in place: p.sub_(lr * grad)",
-        )
-    if parts[1] in ("func", "_functorch"):
-        return _forbidden(
-            name,
-            "torch.func transforms (vmap, grad, ...) are not allowed; "
-            "write the batched maths and the gradients by hand",
-        )
-    if parts[1] in ("_C", "ops", "_ops", "_refs", "_prims", "_decomp"):
-        return _forbidden(name, "internal torch kernels are not allowed; " + _function_hint(parts[-1].split(".")[0]))
-    if parts[1] in ("jit", "compile", "_dynamo", "testing", "profiler", "amp", "autocast"):
-        return _forbidden(
-            name,
-            f"torch.{parts[1]} is tooling outside the allowed list and may "
-            "not work on the grading machine; leave it out",
-            WARN,
-        )
-    if parts[1] == "utils":
-        if len(parts) > 2 and parts[2] == "cpp_extension":
-            return _forbidden(name, "compiled extensions are not allowed")
-        if len(parts) > 2 and parts[2] == "data":
-            return _forbidden(
-                name, "torch.utils.data is not in the allowed list; make batches by slicing: x[i:i + batch_size]", WARN
-            )
-        return _forbidden(name, "torch.utils is not in the allowed list; leave it out", WARN)
-    if parts[1] in ("hub", "distributed", "distributions"):
-        return _forbidden(name, f"torch.{parts[1]} is not allowed")
-    if len(parts) == 2 and parts[1] in QUERY_FUNCS:
-        return _forbidden(
-            name,
-            "module-level torch functions other than empty, cat and arange "
-            "are not allowed; this one computes nothing, but " + _function_hint(parts[1]),
-            WARN,
-        )
-    if len(parts) == 2:
-        return _forbidden(
-            name,
-            "module-level torch functions other than empty, cat and "
-            "arange are not allowed; " + _function_hint(parts[1]),
-        )
-    # torch.linalg.norm, torch.fft.fft, torch.special.expit, unknown submodules.
-    return _forbidden(name, f"torch.{parts[1]} is not allowed; " + _function_hint(parts[-1]))
+    return next(verdict(name, parts) for _, matches, verdict in TORCH_RULES if matches(name, parts))
 
 
 # ---------------------------------------------------------------- modules
