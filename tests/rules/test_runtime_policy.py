@@ -265,3 +265,41 @@ def test_hints_point_to_the_allowed_spelling():
     assert "unfold + matmul" in classify_torch_name("torch.nn.functional.conv2d").reason
     assert "write your own Conv2d" in classify_torch_name("torch.nn.Conv2d").reason
     assert "SGD" in classify_torch_name("torch.optim.SGD").reason
+
+
+# One name decided by each row of the torch table, in the table's order.
+ROW_EXAMPLES = {
+    "dispatch hooks": "torch.overrides.TorchFunctionMode",
+    "autograd": "torch.autograd.grad",
+    "checkpointing": "torch.utils.checkpoint.checkpoint",
+    "tensor methods": "torch.Tensor.backward",
+    "the allowed list": "torch.cat",
+    "mixed precision": "torch.cuda.amp.autocast",
+    "utility namespaces": "torch.cuda.is_available",
+    "dtypes": "torch.float32",
+    "sizes and dtypes": "torch.Size.numel",
+    "process-wide settings": "torch.set_default_dtype",
+    "torch.nn.functional": "torch.nn.functional.conv2d",
+    "torch.nn": "torch.nn.Conv2d",
+    "optimizers": "torch.optim.SGD",
+    "function transforms": "torch.func.vmap",
+    "internal kernels": "torch.ops.aten.relu",
+    "tooling": "torch.jit.script",
+    "compiled extensions": "torch.utils.cpp_extension.load",
+    "data loaders": "torch.utils.data.DataLoader",
+    "other utilities": "torch.utils.tensorboard",
+    "distribution": "torch.distributed.init_process_group",
+    "queries": "torch.numel",
+    "module-level functions": "torch.zeros",
+    "every other submodule": "torch.linalg.norm",
+}
+
+
+def test_every_row_of_the_torch_table_decides_its_example():
+    from grader.rules.policy import TORCH_RULES
+
+    assert [row for row, _, _ in TORCH_RULES] == list(ROW_EXAMPLES)
+    for row, name in ROW_EXAMPLES.items():
+        parts = name.split(".")
+        first = next(label for label, matches, _ in TORCH_RULES if matches(name, parts))
+        assert first == row, name

@@ -14,7 +14,6 @@ from sample_teams import TEAMS
 from grader.checks.catalog import catalog
 from grader.submission.sniff import sniff_format
 
-
 MiB = 2**20
 
 
@@ -53,8 +52,9 @@ def test_expectations_name_real_checks(team_dir):
     assert exp.target.exists(), f"{exp.target} is missing"
 
 
-@pytest.mark.parametrize("team", [t for t in TEAMS if t.checkpoint not in ("none", "lfs") and t.zip_extra is None],
-                         ids=lambda t: t.name)
+@pytest.mark.parametrize(
+    "team", [t for t in TEAMS if t.checkpoint not in ("none", "lfs") and t.zip_extra is None], ids=lambda t: t.name
+)
 def test_checkpoints_are_small_torch_files(team):
     path = _checkpoint(team.name)
     assert path.is_file()
