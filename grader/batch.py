@@ -29,9 +29,10 @@ from pathlib import Path
 
 import grader
 from grader.grade import GradeError, grade_submission, load_grading_data
+from grader.machine import usable_cores
 from grader.options import GradeOptions, resolve_device
 from grader.result import Check, Result
-from grader.sandbox.supervisor import SandboxSettings, usable_cores
+from grader.sandbox.supervisor import SandboxSettings
 from grader.scoring import RubricError, load_rubric
 
 # environment fields that must match for a stored result to stand for a new grade

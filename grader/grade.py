@@ -23,8 +23,9 @@ from grader.checks.model import ModelContext, model_checks_or_errors
 from grader.checks.voiding import void_forbidden
 from grader.data import DataError, N2NData, load_data
 from grader.data.cache import cache_root
+from grader.machine import busy, cpu_model
 from grader.options import GradeOptions, resolve_device
-from grader.reference import _cpu_model, busy, measure_reference
+from grader.reference import measure_reference
 from grader.result import Check, Result, Status
 from grader.rules.checks import runtime_checks, static_checks
 from grader.scoring import Rubric, RubricError, load_rubric, score
@@ -223,7 +224,7 @@ def _environment(
         "python": platform.python_version(),
         "torch": torch.__version__,
         "platform": platform.platform(),
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "threads": settings.threads,
         "device": device,
         "data_id": data.data_id,

@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.machine import gpu_devices, usable_cores
 from grader.sandbox import jail, protocol, reaper
 from grader.sandbox.channel import Channel, WorkerGone
 
@@ -59,11 +60,6 @@ _MEMORY_MARKERS = (
     "not enough memory",
 )
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def usable_cores() -> int:
-    """CPU cores this process may run on (its affinity mask where the system has one)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 @dataclass
@@ -546,15 +542,6 @@ def _remove_stale_boxes() -> None:
             shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
         except PermissionError:
             continue
-
-
-def gpu_devices() -> list[str]:
-    """The device nodes a CUDA worker needs (NVIDIA's control, UVM and per-GPU nodes), where present."""
-    import glob
-
-    return sorted(p for p in glob.glob("/dev/nvidia*") if not os.path.isdir(p)) + sorted(
-        p for p in glob.glob("/dev/nvidia-caps") if os.path.isdir(p)
-    )
 
 
 def _copy_tree(source: Path, dest: Path) -> None:

@@ -213,7 +213,7 @@ def test_gpu_mode_exposes_the_driver_and_drops_the_address_space_limit(hostile_r
     """
     from sandbox_helpers import Session
 
-    from grader.sandbox.supervisor import gpu_devices
+    from grader.machine import gpu_devices
 
     s = Session(hostile_root, device="cuda")
     try:
