@@ -20,6 +20,7 @@ from grader.data import cache, course, embedded
 from grader.data import noise as noise_models
 from grader.data import photos as photo_db
 from grader.data.checksums import ARRAY_NAMES, array_sha256, data_id
+from grader.data.course import export_course_data  # N2NData has the four tensors it writes
 from grader.data.errors import DataError
 
 __all__ = ["N2NData", "DataError", "load_data", "load_default_data", "load_course_data", "export_course_data"]
@@ -129,7 +130,7 @@ def load_default_data(
 
 def load_course_data(folder) -> N2NData:
     """The course's train_data.pkl and val_data.pkl from `folder`, validated (DataError if not)."""
-    tensors = dict(zip(ARRAY_NAMES, course.load_course_data(folder)))
+    tensors = dict(zip(ARRAY_NAMES, course.read_course_files(folder)))
     info = {
         "source": f"course:{Path(folder)}",
         "seed": None,
@@ -157,8 +158,3 @@ def load_data(
     if folder is not None:
         return load_course_data(folder)
     return load_default_data(seed, noise, rebuild=rebuild, progress=progress, **sizes)
-
-
-def export_course_data(data: N2NData, folder) -> tuple[Path, Path]:
-    """Write `data` as train_data.pkl / val_data.pkl (course format, mode 0600) in `folder`."""
-    return course.export_course_data(data, folder)

@@ -18,7 +18,7 @@ import torch
 
 from grader.data.errors import DataError
 
-__all__ = ["TRAIN_FILE", "VAL_FILE", "read_pair", "load_course_data", "export_course_data"]
+__all__ = ["TRAIN_FILE", "VAL_FILE", "read_pair", "read_course_files", "export_course_data"]
 
 TRAIN_FILE = "train_data.pkl"
 VAL_FILE = "val_data.pkl"
@@ -123,7 +123,7 @@ def _first_line(e: BaseException) -> str:
     return text[0][:200] if text else type(e).__name__
 
 
-def load_course_data(folder: str | os.PathLike) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+def read_course_files(folder: str | os.PathLike) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """(train_input, train_target, val_input, val_target) from the course files in `folder`."""
     folder = Path(folder)
     if not folder.is_dir():
