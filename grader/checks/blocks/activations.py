@@ -75,18 +75,18 @@ def empty_param_check(ctx: BlockContext, block: Block, handle: str) -> Check:
     """A block without parameters should still answer param() with an empty list."""
     check_id = block.id("param")
     try:
-        snap = ctx.client.params(handle, context=f"{block.name}.param")
+        snapshot = ctx.client.params(handle, context=f"{block.name}.param")
     except RUN_FAILURES as exc:
         return failure_check(check_id, exc)
-    if snap.get("accessor") is None:
+    if snapshot.get("accessor") is None:
         return Check(check_id, Status.WARN, "no param() method; Sequential.param() may fail on this block")
-    if snap.get("error"):
-        return Check(check_id, Status.FAIL, f"{snap['accessor']}(): {snap['error']}")
-    if snap.get("pairs"):
-        pairs = len(snap["pairs"])
+    if snapshot.get("error"):
+        return Check(check_id, Status.FAIL, f"{snapshot['accessor']}(): {snapshot['error']}")
+    if snapshot.get("pairs"):
+        pairs = len(snapshot["pairs"])
         return Check(
-            check_id, Status.FAIL, f"{snap['accessor']}() returns {pairs} pairs for a block without parameters"
+            check_id, Status.FAIL, f"{snapshot['accessor']}() returns {pairs} pairs for a block without parameters"
         )
-    if snap["accessor"] != "param":
-        return Check(check_id, Status.WARN, f"found {snap['accessor']}() instead of param()")
+    if snapshot["accessor"] != "param":
+        return Check(check_id, Status.WARN, f"found {snapshot['accessor']}() instead of param()")
     return Check(check_id, Status.PASS, "param() returns an empty list")

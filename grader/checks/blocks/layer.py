@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -44,6 +44,14 @@ class LayerCase:
     optional: bool = False  # a feature the handout does not require: a warning at most
 
 
+@dataclass
+class Expectation:
+    """What torch computes for a layer run: per pass, the output and each gradient; the tensors' shapes."""
+
+    shapes: dict[str, tuple[int, ...]]  # weight, bias
+    passes: list[dict[str, torch.Tensor]] = field(default_factory=list)  # out, x, weight, bias
+
+
 def _shapes(case: LayerCase, transposed: bool) -> tuple[tuple, tuple]:
     out_channels = case.weight_shape[1] if transposed else case.weight_shape[0]
     return case.weight_shape, (out_channels,)
@@ -51,7 +59,7 @@ def _shapes(case: LayerCase, transposed: bool) -> tuple[tuple, tuple]:
 
 def exercise(
     ctx: BlockContext, block: Block, cls: str, case: LayerCase, *, transposed: bool = False, handle: str | None = None
-) -> tuple[LayerRun, dict]:
+) -> tuple[LayerRun, Expectation]:
     """Run `case` in the worker and compute the judge's expectations for both passes."""
     w_shape, b_shape = _shapes(case, transposed)
     weight = ctx.randn(*w_shape, scale=0.5)
@@ -70,15 +78,15 @@ def exercise(
         passes=[(x1, g1), (x2, g2)],
         handle=handle,
     )
-    exp = {"passes": [], "shapes": {"weight": w_shape, "bias": b_shape}}
+    expectation = Expectation(shapes={"weight": w_shape, "bias": b_shape})
     w = run.weights.get("weight", weight)
     b = run.weights.get("bias", bias)
     if tuple(w.shape) != tuple(w_shape) or tuple(b.shape) != tuple(b_shape):
         w, b = weight, bias  # never compute with a student tensor of the wrong shape
     for x, g in ((x1, g1), (x2, g2)):
         out, grads = expected.with_grads(case.fn, {"x": x, "weight": w, "bias": b}, g)
-        exp["passes"].append({"out": out, **grads})
-    return run, exp
+        expectation.passes.append({"out": out, **grads})
+    return run, expectation
 
 
 def _grad_delta(run: LayerRun, role: str, shape, index: int) -> torch.Tensor | None:
@@ -97,9 +105,9 @@ def _passed_stages(run: LayerRun) -> int:
     return len(run.snapshots) - 1
 
 
-def compare_pass(run: LayerRun, exp: dict, i: int, parts: tuple[str, ...]) -> list[Comparison]:
+def compare_pass(run: LayerRun, expectation: Expectation, i: int, parts: tuple[str, ...]) -> list[Comparison]:
     """Comparisons of pass `i` (1-based) for the requested parts: out, x, weight, bias."""
-    want = exp["passes"][i - 1]
+    want = expectation.passes[i - 1]
     results = []
     for part in parts:
         if part == "out":
@@ -109,7 +117,7 @@ def compare_pass(run: LayerRun, exp: dict, i: int, parts: tuple[str, ...]) -> li
             got = run.input_grads[i - 1] if len(run.input_grads) >= i else None
             results.append(compare(got, want["x"], what="input gradient (backward's return value)"))
         else:
-            shape = exp["shapes"][part]
+            shape = expectation.shapes[part]
             got = _grad_delta(run, part, shape, i) if _passed_stages(run) >= i else None
             if got is None:
                 results.append(missing(f"no gradient tensor found for {part} (param() pairs or .{part}'s gradient)"))
@@ -127,7 +135,7 @@ def _failure_or(check_id: str, run: LayerRun, needed_stage_prefixes: tuple[str, 
     return None
 
 
-def core_checks(block: Block, run: LayerRun, exp: dict, *, note: str | None) -> list[Check]:
+def core_checks(block: Block, run: LayerRun, expectation: Expectation, *, note: str | None) -> list[Check]:
     """forward / backward_input / backward_weight / backward_bias / accumulate for the basic case."""
     early = ("construction", "param()", "setting weights")
     specs = [
@@ -145,7 +153,7 @@ def core_checks(block: Block, run: LayerRun, exp: dict, *, note: str | None) -> 
         if broken is not None:
             checks.append(broken)
             continue
-        comparisons = compare_pass(run, exp, index, parts)
+        comparisons = compare_pass(run, expectation, index, parts)
         if aspect == "accumulate":
             comparisons = [
                 c.explained(
@@ -162,7 +170,7 @@ def case_check(
 ) -> Check:
     """`blocks.<Name>.<case.name>`: one check covering forward and all gradients of one configuration."""
     check_id, optional = block.id(case.name), case.optional
-    run, exp = exercise(ctx, block, cls, case, transposed=transposed)
+    run, expectation = exercise(ctx, block, cls, case, transposed=transposed)
     details = {"construct": run.construct, "x_shape": list(case.x_shape), "notes": run.notes}
     if run.failure is not None and run.failed_stage == "construction" and optional:
         check = failure_check(check_id, run.failure, prefix=f"{run.construct}: ")
@@ -171,7 +179,7 @@ def case_check(
         return check
     if run.failure is not None:
         return failure_check(check_id, run.failure, prefix=f"{run.construct}: ")
-    comparisons = compare_pass(run, exp, 1, ("out", "x", "weight", "bias"))
+    comparisons = compare_pass(run, expectation, 1, ("out", "x", "weight", "bias"))
     check = from_comparisons(check_id, comparisons, note=note, extra=details)
     if check.status == Status.FAIL:
         check.message = f"{run.construct} on {list(case.x_shape)}: {check.message}"
@@ -181,7 +189,7 @@ def case_check(
     return check
 
 
-def param_check(block: Block, run: LayerRun, exp: dict) -> Check:
+def param_check(block: Block, run: LayerRun, expectation: Expectation) -> Check:
     """param(): (parameter, gradient) pairs for weight and bias, with equal shapes."""
     check_id = block.id("param")
     if run.initial is None:
@@ -190,8 +198,8 @@ def param_check(block: Block, run: LayerRun, exp: dict) -> Check:
             if run.failure
             else Check(check_id, Status.FAIL, "param() could not be read")
         )
-    snap = run.snapshots[-1] if run.snapshots else run.initial
-    accessor, form = snap.get("accessor"), snap.get("form")
+    snapshot = run.snapshots[-1] if run.snapshots else run.initial
+    accessor, form = snapshot.get("accessor"), snapshot.get("form")
     details = {
         "accessor": accessor,
         "form": form,
@@ -201,22 +209,22 @@ def param_check(block: Block, run: LayerRun, exp: dict) -> Check:
                 "grad_shape": list(p["grad"].shape) if p.get("grad") is not None else None,
                 "role": p.get("role"),
             }
-            for p in snap.get("pairs", [])
+            for p in snapshot.get("pairs", [])
         ],
     }
     if accessor is None:
         return Check(
             check_id, Status.FAIL, "no param() method: it must return (parameter, gradient) pairs", details=details
         )
-    if snap.get("error"):
-        return Check(check_id, Status.FAIL, f"{accessor}(): {snap['error']}", details=details)
+    if snapshot.get("error"):
+        return Check(check_id, Status.FAIL, f"{accessor}(): {snapshot['error']}", details=details)
     problems, notes = [], []
     roles = []
     for role in ("weight", "bias"):
-        shape = exp["shapes"][role]
-        param, grad = find_pair(snap, role, shape)
+        shape = expectation.shapes[role]
+        param, grad = find_pair(snapshot, role, shape)
         in_pairs = any(
-            p.get("param") is not None and tuple(p["param"].shape) == tuple(shape) for p in snap.get("pairs", [])
+            p.get("param") is not None and tuple(p["param"].shape) == tuple(shape) for p in snapshot.get("pairs", [])
         )
         if not in_pairs:
             problems.append(f"no {role} of shape {list(shape)} among the pairs")
@@ -228,7 +236,7 @@ def param_check(block: Block, run: LayerRun, exp: dict) -> Check:
             next(
                 (
                     i
-                    for i, p in enumerate(snap.get("pairs", []))
+                    for i, p in enumerate(snapshot.get("pairs", []))
                     if p.get("param") is not None and tuple(p["param"].shape) == tuple(shape)
                 ),
                 None,
@@ -242,18 +250,18 @@ def param_check(block: Block, run: LayerRun, exp: dict) -> Check:
         notes.append(f"pairs are {form}s, not tuples")
     if None not in roles and roles[0] > roles[1]:
         notes.append("bias is listed before weight")
-    if len(snap.get("pairs", [])) != 2:
-        notes.append(f"{len(snap['pairs'])} pairs where torch has 2")
+    if len(snapshot.get("pairs", [])) != 2:
+        notes.append(f"{len(snapshot['pairs'])} pairs where torch has 2")
     if notes:
         return Check(check_id, Status.WARN, f"{accessor}() works; " + "; ".join(notes), details=details)
     return Check(check_id, Status.PASS, "param() returns (weight, grad) and (bias, grad) pairs", details=details)
 
 
-def init_check(block: Block, run: LayerRun, exp: dict, fan_in: int) -> Check:
+def init_check(block: Block, run: LayerRun, expectation: Expectation, fan_in: int) -> Check:
     """Initial weights within torch's default bounds (uniform ±1/sqrt(fan_in)); a warning at most."""
     check_id = block.id("init")
-    weight, _ = find_pair(run.initial, "weight", exp["shapes"]["weight"])
-    bias, _ = find_pair(run.initial, "bias", exp["shapes"]["bias"])
+    weight, _ = find_pair(run.initial, "weight", expectation.shapes["weight"])
+    bias, _ = find_pair(run.initial, "bias", expectation.shapes["bias"])
     if weight is None:
         if run.failure is not None and run.failed_stage in ("construction", "param()"):
             return failure_check(check_id, run.failure, prefix=f"{run.construct}: ")

@@ -68,11 +68,11 @@ def _grade(ctx: BlockContext, cls: str) -> list[Check]:
     except StudentRaised as exc:
         checks.append(failure_check(SEQUENTIAL.id("backward"), exc))
     try:
-        snap = client.params(seq, context="Sequential.param")
+        snapshot = client.params(seq, context="Sequential.param")
     except StudentRaised as exc:
         checks.append(failure_check(SEQUENTIAL.id("param"), exc))
         return checks
-    checks.append(_param_check(snap, [a1, b1, a2, b2], [grads[k] for k in ("a1", "b1", "a2", "b2")]))
+    checks.append(_param_check(snapshot, [a1, b1, a2, b2], [grads[k] for k in ("a1", "b1", "a2", "b2")]))
     return checks
 
 
@@ -82,16 +82,16 @@ def _noted(check: Check, note: str | None) -> Check:
     return check
 
 
-def _param_check(snap: dict, params, grads) -> Check:
+def _param_check(snapshot: dict, params, grads) -> Check:
     check_id = SEQUENTIAL.id("param")
-    if snap.get("accessor") is None:
+    if snapshot.get("accessor") is None:
         return Check(check_id, Status.FAIL, "no param() method: it must return the pairs of all its blocks, in order")
-    pairs = snap.get("pairs", [])
+    pairs = snapshot.get("pairs", [])
     if len(pairs) != 4:
         return Check(
             check_id,
             Status.FAIL,
-            f"{snap['accessor']}() returned {len(pairs)} pairs; the three blocks have 4 "
+            f"{snapshot['accessor']}() returned {len(pairs)} pairs; the three blocks have 4 "
             "(param() of each block, concatenated in order)",
             details={"pairs": len(pairs)},
         )
@@ -99,7 +99,9 @@ def _param_check(snap: dict, params, grads) -> Check:
     for i, (pair, p, g) in enumerate(zip(pairs, params, grads)):
         comparisons.append(compare(pair.get("param"), p.double(), what=f"pair {i} parameter"))
         comparisons.append(compare(pair.get("grad"), g, what=f"pair {i} gradient after backward"))
-    check = from_comparisons(check_id, comparisons, extra={"accessor": snap["accessor"], "form": snap.get("form")})
-    if check.status == Status.PASS and snap["accessor"] != "param":
-        check.status, check.message = Status.WARN, f"found {snap['accessor']}() instead of param(); {check.message}"
+    check = from_comparisons(
+        check_id, comparisons, extra={"accessor": snapshot["accessor"], "form": snapshot.get("form")}
+    )
+    if check.status == Status.PASS and snapshot["accessor"] != "param":
+        check.status, check.message = Status.WARN, f"found {snapshot['accessor']}() instead of param(); {check.message}"
     return check

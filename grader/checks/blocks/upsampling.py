@@ -202,11 +202,11 @@ def _build_combo(ctx: BlockContext, cls: str, tried: list[str]):
                 handle = client.new(cls, *form["args"], context="NearestUpsampling.__init__", **form["kwargs"])[
                     "handle"
                 ]
-                snap = client.params(handle, context="NearestUpsampling.param")
+                snapshot = client.params(handle, context="NearestUpsampling.param")
             except StudentRaised:
                 continue
-            shapes = [list(p["param"].shape) for p in snap.get("pairs", []) if p.get("param") is not None]
-            weight = snap.get("attrs", {}).get("weight")
+            shapes = [list(p["param"].shape) for p in snapshot.get("pairs", []) if p.get("param") is not None]
+            weight = snapshot.get("attrs", {}).get("weight")
             if [4, 3, 3, 3] in shapes or (weight is not None and list(weight.shape) == [4, 3, 3, 3]):
                 # padding may be implied by the form; the output shape settles it
                 case = LayerCase(
@@ -276,12 +276,12 @@ def _bare_checks(ctx: BlockContext, cls: str, tried: list[str]) -> list[Check] |
     why = "bare upsampling has no parameters; its convolution is graded as Conv2d"
     out += not_applicable(NEAREST, ["backward_weight", "backward_bias", "accumulate"], why, details)
     try:
-        snap = client.params(handle, context=f"{block}.param")
-        status = Status.PASS if snap.get("accessor") and not snap.get("pairs") else Status.WARN
+        snapshot = client.params(handle, context=f"{block}.param")
+        status = Status.PASS if snapshot.get("accessor") and not snapshot.get("pairs") else Status.WARN
         msg = (
             "param() returns no pairs"
             if status == Status.PASS
-            else f"{snap.get('accessor') or 'no param()'}: expected an empty list"
+            else f"{snapshot.get('accessor') or 'no param()'}: expected an empty list"
         )
         out.append(Check(NEAREST.id("param"), status, msg, details=details))
     except RUN_FAILURES as exc:
