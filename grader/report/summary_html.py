@@ -12,6 +12,7 @@ from grader.report.summary import ClassSummary
 from grader.report.summary_tables import (
     CHECK_HEADERS,
     STATS_HEADERS,
+    check_rows,
     class_headers,
     class_rows,
     stats_rows,
@@ -37,19 +38,10 @@ def render(summary: ClassSummary) -> str:
         rows, headers=[escape(h) for h in class_headers(summary)], tablefmt="unsafehtml", disable_numparse=True
     )
     stats = tabulate(_escaped(stats_rows(summary)), headers=STATS_HEADERS, tablefmt="unsafehtml", disable_numparse=True)
-    check_cells = [
-        [
-            f"<code>{escape(c.id)}</code>",
-            "yes" if c.required else "",
-            c.applicable,
-            c.passed,
-            c.failed,
-            c.errored,
-            c.skipped,
-            ("" if c.pass_rate is None else f"{100 * c.pass_rate:.0f}%") + bar(c.pass_rate),
-        ]
-        for c in summary.checks
-    ]
+    check_cells = _escaped(check_rows(summary, only_failing=False))
+    for cells, stat in zip(check_cells, summary.checks):
+        cells[0] = f"<code>{cells[0]}</code>"
+        cells[-1] = ("" if stat.pass_rate is None else f"{100 * stat.pass_rate:.0f}%") + bar(stat.pass_rate)
     checks = tabulate(check_cells, headers=CHECK_HEADERS, tablefmt="unsafehtml", disable_numparse=True)
     problems = (
         ("<h2>Unreadable results</h2><ul>" + "".join(f"<li>{escape(p)}</li>" for p in summary.problems) + "</ul>")

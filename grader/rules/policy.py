@@ -812,6 +812,11 @@ def classify_name(name: str, local_modules: Iterable[str] = ()) -> Verdict | Non
 STATIC_HINT = "static hint: the runtime trace decides"
 
 
+def _autograd_hint(name: str, what: str) -> Verdict:
+    """Autograd if the object is a tensor, which the scan cannot tell: a warning the runtime trace settles."""
+    return Verdict(AUTOGRAD, name, WARN, f"{what}; {STATIC_HINT}")
+
+
 def outside_submission(top: str) -> Verdict:
     """An import of the team folder or another mini-project, which is not there when grading."""
     return Verdict(
@@ -880,12 +885,7 @@ def reflection(attr: str) -> Verdict:
 
 
 def grad_fn_read() -> Verdict:
-    return Verdict(
-        AUTOGRAD,
-        ".grad_fn",
-        WARN,
-        f"reads .grad_fn, which belongs to autograd (always None with autograd off); {STATIC_HINT}",
-    )
+    return _autograd_hint(".grad_fn", "reads .grad_fn, which belongs to autograd (always None with autograd off)")
 
 
 def torch_assignment(dotted: str) -> Verdict:
@@ -960,42 +960,25 @@ def dispatch_hook(name: str) -> Verdict:
 
 def grad_mode_expression() -> Verdict:
     """`torch.set_grad_enabled(mode)` with a mode the scan cannot read."""
-    return Verdict(
-        AUTOGRAD,
+    return _autograd_hint(
         "torch.set_grad_enabled(<expression>)",
-        WARN,
-        f"torch.set_grad_enabled with a computed mode may switch autograd on; pass False; {STATIC_HINT}",
+        "torch.set_grad_enabled with a computed mode may switch autograd on; pass False",
     )
 
 
 def requires_grad_assignment() -> Verdict:
     """`x.requires_grad = <not False>` on an object the scan cannot type."""
-    return Verdict(
-        AUTOGRAD,
-        ".requires_grad = True",
-        WARN,
-        f"setting .requires_grad turns autograd on if the object is a tensor; {STATIC_HINT}",
-    )
+    return _autograd_hint(".requires_grad = True", "setting .requires_grad turns autograd on if the object is a tensor")
 
 
 def requires_grad_argument() -> Verdict:
     """`f(..., requires_grad=...)` where f or the value is unknown."""
-    return Verdict(
-        AUTOGRAD,
-        "requires_grad=True",
-        WARN,
-        f"passing requires_grad=True turns autograd on if it creates a tensor; {STATIC_HINT}",
-    )
+    return _autograd_hint("requires_grad=True", "passing requires_grad=True turns autograd on if it creates a tensor")
 
 
 def requires_grad_call() -> Verdict:
     """`x.requires_grad_()` on an object the scan cannot type."""
-    return Verdict(
-        AUTOGRAD,
-        ".requires_grad_()",
-        WARN,
-        f".requires_grad_() turns autograd on if the object is a tensor; {STATIC_HINT}",
-    )
+    return _autograd_hint(".requires_grad_()", ".requires_grad_() turns autograd on if the object is a tensor")
 
 
 def autograd_backward(keywords: list[str]) -> Verdict:
@@ -1031,12 +1014,7 @@ def backward_gradient() -> Verdict:
 
 def autograd_method(attr: str) -> Verdict:
     """`.retain_grad()` / `.register_hook()` on an object the scan cannot type."""
-    return Verdict(
-        AUTOGRAD, f".{attr}()", WARN, f".{attr}() belongs to autograd if the object is a tensor; {STATIC_HINT}"
-    )
-
-
-# ---------------------------------------------------------------- runtime
+    return _autograd_hint(f".{attr}()", f".{attr}() belongs to autograd if the object is a tensor")
 
 
 def runtime_name(func: Any) -> str | None:

@@ -30,6 +30,16 @@ from grader.result import Check, Status
 from grader.sandbox.client import StudentRaised, tensor_of
 from grader.sandbox.supervisor import WorkerFailure
 
+# The two ways to upsample are alternatives (the rubric counts the better): the same checks, worth the same.
+UPSAMPLING = (
+    NAME,
+    aspect("forward", 2.5, LAYER["forward"], required=True),
+    aspect("backward_input", 2.5, LAYER["backward_input"], required=True),
+    aspect("backward_weight", 2, LAYER["backward_weight"]),
+    aspect("backward_bias", 1, LAYER["backward_bias"]),
+    aspect("accumulate", 0.5, LAYER["accumulate"]),
+    aspect("param", 0.5, LAYER["param"]),
+)
 NEAREST = Block(
     "NearestUpsampling",
     aliases=(
@@ -44,15 +54,7 @@ NEAREST = Block(
         "UpSample",
         "Upsampling2d",
     ),
-    aspects=(
-        NAME,
-        aspect("forward", 2.5, LAYER["forward"], required=True),
-        aspect("backward_input", 2.5, LAYER["backward_input"], required=True),
-        aspect("backward_weight", 2, LAYER["backward_weight"]),
-        aspect("backward_bias", 1, LAYER["backward_bias"]),
-        aspect("accumulate", 0.5, LAYER["accumulate"]),
-        aspect("param", 0.5, LAYER["param"]),
-    ),
+    aspects=UPSAMPLING,
 )
 TRANSPOSE = Block(
     "TransposeConv2d",
@@ -66,13 +68,7 @@ TRANSPOSE = Block(
         "TransposeConvolution2d",
     ),
     aspects=(
-        NAME,
-        aspect("forward", 2.5, LAYER["forward"], required=True),
-        aspect("backward_input", 2.5, LAYER["backward_input"], required=True),
-        aspect("backward_weight", 2, LAYER["backward_weight"]),
-        aspect("backward_bias", 1, LAYER["backward_bias"]),
-        aspect("accumulate", 0.5, LAYER["accumulate"]),
-        aspect("param", 0.5, LAYER["param"]),
+        *UPSAMPLING,
         aspect("init", 0, "initial weights within torch's default bounds (warning only)"),
         aspect("padding", 0, "TransposeConv2d(4, 3, 4, stride=2, padding=1), forward and gradients"),
         aspect("tuple_kernel", 0, "TransposeConv2d(3, 2, (2, 3)), forward and gradients"),
