@@ -12,6 +12,8 @@ from __future__ import annotations
 from grader import session
 from grader.checks import blocks, model
 from grader.checks.declare import CheckSpec
+from grader.checks.verdicts import grader_failure_checks
+from grader.result import Check
 from grader.rules import checks as rules
 from grader.submission import structure
 
@@ -29,6 +31,11 @@ def catalog() -> dict[str, CheckSpec]:
         twice = sorted({s.id for s in specs if sum(t.id == s.id for t in specs) > 1})
         raise ValueError(f"check ids declared twice: {', '.join(twice)}")
     return table
+
+
+def grader_error_checks(prefixes: list[str], exc: BaseException) -> list[Check]:
+    """`error` checks for every declared id under `prefixes` (see verdicts.grader_failure_checks)."""
+    return grader_failure_checks([i for i in catalog() if i.startswith(tuple(prefixes))], exc)
 
 
 def __getattr__(name: str):
