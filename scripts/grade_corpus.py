@@ -40,9 +40,10 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from grader.cli.grade_cmd import make_options
 from grader.grade import GradeError, grade_submission, load_grading_data, measure_reference_for
+from grader.options import GradeOptions
 from grader.result import Result
+from grader.sandbox.supervisor import SandboxSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 IGNORED = shutil.ignore_patterns(".git", "__pycache__", "*.pyc", ".DS_Store", "__MACOSX")
@@ -153,20 +154,20 @@ def main(argv: list[str] | None = None) -> int:
     if _inside(ns.out.resolve(), ROOT):
         parser.error("--out must be outside the repository (results quote student messages)")
     ns.out.mkdir(parents=True, exist_ok=True)
-    options = make_options(
-        ns.data,
-        not ns.full,
-        ns.seed,
-        ns.noise,
-        ns.device,
-        ns.rubric,
-        ns.no_train,
-        ns.train_pairs,
-        val_pairs=ns.val_pairs,
-        no_reference=ns.no_reference,
-        out=ns.out,
-        threads=ns.threads,
-    )  # the same GradeOptions as `grade` builds from these flags
+    options = GradeOptions(  # the same GradeOptions as `grade` builds from these flags
+        data_dir=ns.data,
+        fast=not ns.full,
+        seed=ns.seed,
+        noise=ns.noise,
+        device=ns.device,
+        rubric=ns.rubric,
+        train=not ns.no_train,
+        n_train=ns.train_pairs,
+        n_val=ns.val_pairs,
+        measure_reference=not ns.no_reference,
+        sandbox=SandboxSettings() if ns.threads is None else SandboxSettings(threads=ns.threads),
+        extra_hidden=(str(ns.out.resolve()),),
+    )
     try:
         data = load_grading_data(options)
     except GradeError as exc:
