@@ -90,8 +90,9 @@ class Client:
     ) -> dict:
         return self.send("set", handle=handle, value=value, role=role, index=index, what=what, context="set parameters")
 
-    def describe(self, handle: str, probe=None) -> dict:
-        return self.send("describe", handle=handle, probe=probe, context="Model.describe")
+    def describe(self, handle: str, probes=None, timeout: float | None = None) -> dict:
+        """The stages of the Model's network, probed with `probes` (first: the size the network is graded at)."""
+        return self.send("describe", handle=handle, probes=probes, context="Model.describe", timeout=timeout)
 
     def free(self, *handles: str) -> None:
         if self.worker.alive:
