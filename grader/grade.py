@@ -155,6 +155,7 @@ def _grade_located(
             short_training=options.fast,
             on_predictions=on_predictions,
             budget_floor=options.budget_floor,
+            seed=options.seed,
         )
         say(
             f"checking the Model (pretrained PSNR on {len(data.val_input)} images, one epoch on "
