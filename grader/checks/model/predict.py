@@ -56,10 +56,12 @@ CAUSES = {
 }
 
 
-def with_cause(check: Check, cause: str) -> Check:
-    """`check` with the diagnosed cause (and its sentence) in its details (see CAUSES)."""
+def with_cause(check: Check, cause: str, *, say: bool = True) -> Check:
+    """`check` with the diagnosed cause (and its sentence) in its details (see CAUSES), and in its message."""
     check.details["cause"] = cause
     check.details["cause_text"] = CAUSES[cause]
+    if say:
+        check.message += f" — likely cause: {CAUSES[cause]}"
     return check
 
 
@@ -98,7 +100,7 @@ def predict_checks(ctx: ModelContext, handle: str | None) -> list[Check]:
     range_check = next(c for c in checks if c.id == RANGE.id)
     if float_check.details.get("cause") == "predict.float_as_unit_range" and range_check.status == Status.FAIL:
         range_check.message += " (predict treats float input as 0–1: see model.predict_float)"
-        with_cause(range_check, "predict.float_as_unit_range")
+        with_cause(range_check, "predict.float_as_unit_range", say=False)
     checks.append(float_check)
     odd = torch.clamp(
         torch.nn.functional.interpolate(
@@ -246,6 +248,7 @@ def _float_check(ctx: ModelContext, model, x: torch.Tensor, y_float, float_error
                 details=details,
             ),
             "predict.float_as_unit_range",
+            say=False,
         )
     return Check(
         FLOAT_INPUT.id,
