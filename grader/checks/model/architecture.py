@@ -179,25 +179,25 @@ def read_stage(stage: dict) -> Stage:
     return Stage(kind, label, f"{label} [{where}: {change}]", facts)
 
 
+_NAMED = {
+    **LABELS,
+    "conv": "Conv(stride 1)",
+    "nearest×2": "NearestUpsampling alone (no parameters)",
+    "elementwise": "element-wise map (neither ReLU nor Sigmoid)",
+}
+# kinds with a number: the prefix and how to say it
+_NUMBERED = (
+    ("conv/", "Conv(stride {})"),
+    ("up×", "Upsampling ×{}"),
+    ("nearest×", "upsampling ×{} without parameters"),
+    ("pool/", "downsampling /{} without parameters"),
+)
+
+
 def _label(kind: str, scale: Fraction | None) -> str:
     base, _, rest = kind.partition("+")
-    if base in LABELS:
-        text = LABELS[base]
-    elif base == "conv":
-        text = "Conv(stride 1)"
-    elif base.startswith("conv/"):
-        text = f"Conv(stride {base[5:]})"
-    elif base.startswith("up×"):
-        text = f"Upsampling ×{base[3:]}"
-    elif base == "nearest×2":
-        text = "NearestUpsampling alone (no parameters)"
-    elif base.startswith("nearest×"):
-        text = f"upsampling ×{base[8:]} without parameters"
-    elif base.startswith("pool/"):
-        text = f"downsampling /{base[5:]} without parameters"
-    elif base == "elementwise":
-        text = "element-wise map (neither ReLU nor Sigmoid)"
-    else:
+    text = _NAMED.get(base) or next((t.format(base[len(p) :]) for p, t in _NUMBERED if base.startswith(p)), None)
+    if text is None:
         text = f"a block that scales the image by {scale}" if scale is not None else "a block of unclear effect"
     if rest:
         text += " with a built-in non-linearity (not affine)"
