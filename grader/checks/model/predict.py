@@ -201,6 +201,8 @@ def _difference(a: torch.Tensor, b: torch.Tensor) -> float:
 
 def _float_check(ctx: ModelContext, model, x: torch.Tensor, y_float, float_error, y_uint8) -> Check:
     """model.predict_float: a float 0–255 input gives the images the same uint8 input gives."""
+    if float_error is not None and not isinstance(float_error, StudentRaised):  # the worker failed: no verdict
+        return failure_check(FLOAT_INPUT.id, float_error, prefix="predict on float input: ")
     if float_error is not None:
         check = Check(
             FLOAT_INPUT.id,
