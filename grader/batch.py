@@ -165,7 +165,7 @@ def annotate(result: Result, options: GradeOptions, jobs: int) -> Result:
     env.setdefault("train", options.train)
     env.setdefault("seed", options.seed)
     env["batch_jobs"] = jobs
-    warning = contention_warning(options, jobs)
+    warning = "" if "node" in env else contention_warning(options, jobs)  # a cluster worker had its own cores
     if warning and any(c.id == "model.train_time" for c in result.checks):
         result.notes.append(warning)
     return result
@@ -224,6 +224,27 @@ def _capture_kwargs(grade_fn: Callable, box: list) -> dict:
     return {"on_predictions": on_predictions}
 
 
+def grade_task(task: Task, options: GradeOptions, data, reference: dict, grade_fn: Callable,
+               progress: Callable[[str], None]) -> tuple[str, Result, object, str]:
+    """Grade one task in this (judge) process: (state, result, pictures or None, message).
+
+    A grader bug or a GradeError costs this submission only: it becomes an error result.
+    """
+    samples: list = []
+    try:
+        result = grade_fn(task.path, options, data=data, reference=reference, progress=progress,
+                          **_capture_kwargs(grade_fn, samples))
+        state, message = "graded", ""
+    except GradeError as exc:
+        state, message = "error", str(exc)
+        result = error_result(task, "grader.could_not_grade", message, {})
+    except Exception as exc:  # a grader bug must cost one submission, not the batch
+        state, message = "error", f"{type(exc).__name__}: {exc}"
+        result = error_result(task, "grader.crashed", f"the grader crashed: {message}\n"
+                              + "".join(traceback.format_exc(limit=8)), {})
+    return state, result, samples[0] if samples else None, message
+
+
 def _judge_main(conn: Connection, options: GradeOptions, data, reference: dict, grade_fn: Callable,
                 torch_threads: int) -> None:
     """A judge process: grade the tasks it receives until it gets None."""
@@ -239,21 +260,9 @@ def _judge_main(conn: Connection, options: GradeOptions, data, reference: dict, 
                 return
             started = time.monotonic()
             conn.send(("started", task.index))
-            samples: list = []
-            try:
-                result = grade_fn(task.path, options, data=data, reference=reference,
-                                  progress=lambda m, i=task.index: conn.send(("progress", i, m)),
-                                  **_capture_kwargs(grade_fn, samples))
-                state, message = "graded", ""
-            except GradeError as exc:
-                state, message = "error", str(exc)
-                result = error_result(task, "grader.could_not_grade", message, {})
-            except Exception as exc:  # a grader bug must cost one submission, not the batch
-                state, message = "error", f"{type(exc).__name__}: {exc}"
-                result = error_result(task, "grader.crashed", f"the grader crashed: {message}\n"
-                                      + "".join(traceback.format_exc(limit=8)), {})
-            conn.send(("done", task.index, state, result.to_dict(), samples[0] if samples else None,
-                       time.monotonic() - started, message))
+            state, result, samples, message = grade_task(
+                task, options, data, reference, grade_fn, lambda m, i=task.index: conn.send(("progress", i, m)))
+            conn.send(("done", task.index, state, result.to_dict(), samples, time.monotonic() - started, message))
     except (_Stopped, EOFError, BrokenPipeError):
         return
 
