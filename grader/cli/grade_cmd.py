@@ -17,6 +17,7 @@ from pathlib import Path
 
 import click
 
+from grader.cli.cluster_cmd import cluster_options, cluster_spec
 from grader.grade import GradeError, grade_submission, load_grading_data
 from grader.options import GradeOptions
 from grader.report import terminal
@@ -77,8 +78,9 @@ def make_options(data_dir, fast, seed, noise, device, rubric, no_train, train_pa
 @click.option("--ci", "ci", is_flag=True, help="Student CI mode: fast checks, GitHub annotations, job summary, "
                                                "JUnit (same as `grade ci PATH`).")
 @click.option("-v", "--verbose", is_flag=True, help="Also list checks that do not apply.")
+@cluster_options
 def submission(paths, data_dir, fast, seed, noise, device, rubric, no_train, train_pairs, val_pairs, no_reference,
-               threads, as_json, out, jobs, force, timeout, ci, verbose):
+               threads, as_json, out, jobs, force, timeout, ci, verbose, **cluster):
     """Grade the submission(s) at PATH: a Proj_* folder, a Miniproject_2 folder or a zip."""
     if ci:
         from grader.cli.ci_cmd import run_ci
@@ -91,10 +93,11 @@ def submission(paths, data_dir, fast, seed, noise, device, rubric, no_train, tra
         sys.exit(run_ci(paths[0], options, out=out or Path("grade-results"), verbose=verbose))
     options = make_options(data_dir, fast, seed, noise, device, rubric, no_train, train_pairs,
                            val_pairs=val_pairs, no_reference=no_reference, out=out, threads=threads)
-    if out is not None or jobs > 1:
+    spec = cluster_spec(jobs, **cluster)
+    if out is not None or jobs > 1 or spec is not None:
         if out is None:
-            raise click.UsageError("-j/--jobs grades into a folder: give --out DIR")
-        sys.exit(_batch(paths, options, out, jobs, force, timeout, as_json, verbose))
+            raise click.UsageError("-j/--jobs and --cluster grade into a folder: give --out DIR")
+        sys.exit(_batch(paths, options, out, jobs, force, timeout, as_json, verbose, spec))
     if force or timeout:
         raise click.UsageError("--force and --timeout apply to batches: give --out DIR")
     try:
@@ -133,23 +136,24 @@ def batch_paths(paths: list[Path], out: Path) -> list[Path]:
 
 
 def _batch(paths, options: GradeOptions, out: Path, jobs: int, force: bool, timeout, as_json: bool,
-           verbose: bool) -> int:
+           verbose: bool, cluster=None) -> int:
     from grader.batch import contention_warning, run_batch
+    from grader.cluster.spec import ClusterError
     from grader.report.summary import SummaryError
     from grader.report.summary_writer import write_class_files
 
     paths = batch_paths(list(paths), out)
     if not paths:
         raise click.UsageError("no submission folder or .zip among the paths given")
-    warning = contention_warning(options, jobs)
+    warning = contention_warning(options, jobs) if cluster is None else ""
     if warning:
         click.echo(f"grade: warning: {warning}", err=True)
     progress = _Progress(len(paths))
     try:
         with progress:
             report = run_batch(paths, out, options, jobs=jobs, force=force, timeout=timeout,
-                               on_outcome=progress.done, on_progress=progress.step)
-    except GradeError as exc:
+                               on_outcome=progress.done, on_progress=progress.step, cluster=cluster)
+    except (GradeError, ClusterError) as exc:
         click.echo(f"grade: {exc}", err=True)
         return 2
     results = [o.result for o in sorted(report.outcomes, key=lambda o: o.task.index)]
@@ -164,14 +168,24 @@ def _batch(paths, options: GradeOptions, out: Path, jobs: int, force: bool, time
         written = None
     if written is not None and not as_json and len(paths) > 1:
         click.echo(written.text)
-    states = [o.state for o in report.outcomes]
-    click.echo(f"{states.count('graded')} graded, {states.count('skipped')} up to date (skipped), "
-               f"{states.count('error')} not gradable, in {report.wall_seconds:.1f} s with -j {jobs}; "
+    where = f"-j {jobs}" if cluster is None else f"{jobs} worker(s) on cluster {cluster.kind}"
+    click.echo(f"{status_counts(report.outcomes)}, in {report.wall_seconds:.1f} s with {where}; "
                f"results in {out}/ (class table: grade summary {out})", err=True)
     if report.interrupted:
         click.echo(f"grade: interrupted; {report.pending} submission(s) not graded. Finished results are kept: "
                    "run the same command again to continue.", err=True)
     return report.exit_code
+
+
+def status_counts(outcomes) -> str:
+    """'5 graded (4 passed, 1 failed a required check), 2 up to date (skipped), 1 not gradable (1 grader.timeout)'."""
+    graded = [o for o in outcomes if o.state == "graded"]
+    failed = sum(o.result.failed_required for o in graded)
+    errors = [o.result.checks[0].id if o.result.checks else "error" for o in outcomes if o.state == "error"]
+    kinds = ", ".join(f"{errors.count(k)} {k}" for k in sorted(set(errors)))
+    return (f"{len(graded)} graded ({len(graded) - failed} passed, {failed} failed a required check), "
+            f"{sum(o.state == 'skipped' for o in outcomes)} up to date (skipped), {len(errors)} not gradable"
+            + (f" ({kinds})" if kinds else ""))
 
 
 class _Progress:

@@ -70,7 +70,7 @@ def job_kwargs(spec: ClusterSpec) -> dict:
         prologue.append(f"export N2N_GRADE_JOB_END=$(( $(date +%s) + {int(parse_walltime(walltime))} ))")
     extra_args = list(dask.config.get(f"jobqueue.{kind}.worker-extra-args", None) or [])
     kwargs = {"cores": int(cores), "memory": memory, "processes": 1, "walltime": walltime,
-              "job_name": dask.config.get(f"jobqueue.{kind}.name", None) or JOB_NAME,
+              "job_name": JOB_NAME,
               "job_script_prologue": prologue,
               "worker_extra_args": [*extra_args, "--nthreads", "1"]}  # one task at a time (click: last wins)
     if spec.queue:
