@@ -47,11 +47,10 @@ class DataMismatch(Exception):
 
 def _scratch() -> Path:
     """This worker's local folder (Dask's local directory: node-local, removed with the worker)."""
-    try:
-        from distributed import get_worker
-
-        folder = Path(get_worker().local_directory) / "n2n-grade"
-    except ValueError:  # not on a worker (a direct call in tests)
+    worker = _this_worker()
+    if worker is not None:
+        folder = Path(worker.local_directory) / "n2n-grade"
+    else:  # not on a worker (a direct call in tests)
         folder = Path(tempfile.gettempdir()) / f"n2n-grade-{os.getpid()}"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
@@ -194,7 +193,7 @@ def _watch(workdir: Path, job: dict, run: dict) -> dict:
                             start_new_session=True, env=env, cwd=str(workdir))
     started, tail = [None], deque(maxlen=40)
     launched = time.monotonic()
-    reader = threading.Thread(target=_relay, args=(proc, job, started, tail), daemon=True)
+    reader = threading.Thread(target=_relay, args=(proc, job, started, tail, _this_worker()), daemon=True)
     reader.start()
     stop, checked, why = _stop_event(run), 0.0, None
     while proc.poll() is None:
@@ -230,14 +229,18 @@ def _watch(workdir: Path, job: dict, run: dict) -> dict:
     return reply
 
 
-def _relay(proc, job: dict, started: list, tail: deque) -> None:
-    """Read the judge's output: progress lines become worker events, the rest is kept for messages."""
+def _this_worker():
+    """The Dask worker running this task (None outside one); only the task's own thread can ask."""
     try:
         from distributed import get_worker
 
-        worker = get_worker()
+        return get_worker()
     except ValueError:
-        worker = None
+        return None
+
+
+def _relay(proc, job: dict, started: list, tail: deque, worker) -> None:
+    """Read the judge's output: progress lines become worker events, the rest is kept for messages."""
     for raw in proc.stdout:
         line = raw.decode("utf-8", "replace").rstrip("\n")
         if not line.startswith(MARKER):
@@ -270,12 +273,12 @@ def _stop(proc) -> None:
 def _stop_event(run: dict):
     if not run.get("stop_event"):
         return None
-    try:
-        from distributed import Event, get_worker
-
-        return Event(run["stop_event"], client=get_worker().client)
-    except (ValueError, ImportError):
+    worker = _this_worker()
+    if worker is None:
         return None
+    from distributed import Event
+
+    return Event(run["stop_event"], client=worker.client)
 
 
 def _is_set(event) -> bool:

@@ -1,0 +1,72 @@
+"""The batch on a Dask LocalCluster: lost workers, exactly-once writes, TLS, per-node preparation."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+from cluster_helpers import judge_starts, make_subs
+
+from grader.batch import run_batch
+from grader.cluster import ClusterSpec
+from grader.report import schema
+
+
+def test_a_lost_worker_costs_one_attempt_then_the_submission_is_recorded_as_node_lost(tmp_path, fake_grader,
+                                                                                     tiny_options, monkeypatch):
+    """victim_* kills its worker on its first start (graded again elsewhere); killer_* kills every worker that
+    grades it (recorded as grader.node_lost after two); the rest are graded once. Every result is written once."""
+    grade, log = fake_grader
+    monkeypatch.setenv("FAKE_GRADER_SECONDS", "1")
+    names = ["good_a", "victim_b", "good_c", "killer_d", "good_e"]
+    paths = make_subs(tmp_path / "subs", names)
+    writes: Counter = Counter()
+    progress: list[str] = []
+
+    def write(result, folder, samples):
+        writes[folder.name] += 1
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "result.json").write_text(result.to_json())
+
+    report = run_batch(paths, tmp_path / "out", tiny_options, jobs=2, grade_fn=grade, write=write, timeout=120,
+                       cluster=ClusterSpec("local", jobs=2), on_progress=lambda task, m: progress.append(m))
+    states = {o.task.name: (o.state, o.result.checks[0].id) for o in report.outcomes}
+    assert states == {"good_a": ("graded", "structure.layout"), "victim_b": ("graded", "structure.layout"),
+                      "good_c": ("graded", "structure.layout"), "killer_d": ("error", "grader.node_lost"),
+                      "good_e": ("graded", "structure.layout")}
+    assert writes == Counter({name: 1 for name in names})  # exactly one write per submission
+    assert judge_starts(log) == {"good_a": 1, "victim_b": 2, "good_c": 1, "killer_d": 2, "good_e": 1}
+    assert report.exit_code == 2 and report.pending == 0
+    lost = json.loads((tmp_path / "out" / "killer_d" / "result.json").read_text())
+    schema.validate(lost, "result")
+    assert "lost 2 times" in lost["checks"][0]["message"] and lost["environment"]["batch_error"] is True
+    graded = json.loads((tmp_path / "out" / "good_a" / "result.json").read_text())
+    node = graded["environment"]["node"]
+    assert node["host"] and node["cpu"] and node["threads"] >= 1 and node["worker"].startswith("tls://127.0.0.1:")
+    assert graded["source"] == str(paths[0])  # the driver's path, not the worker's copy
+    assert any("working on good_a" in m for m in progress)
+
+
+def test_a_client_without_the_run_certificate_cannot_submit(tmp_path):
+    from distributed import Client
+    from distributed.security import Security
+
+    from grader.cluster.jobs import start_cluster
+    from grader.cluster.security import run_security
+
+    spec = ClusterSpec("local", jobs=1)
+    security = run_security(spec)
+    cluster, client = start_cluster(spec, security)
+    try:
+        address = cluster.scheduler_address
+        assert address.startswith("tls://127.0.0.1:")  # TLS, on loopback only
+        assert client.submit(sum, [1, 2]).result(timeout=60) == 3  # the run's own client works
+        with pytest.raises((OSError, TimeoutError)):
+            Client(address.replace("tls://", "tcp://"), timeout=3)  # no TLS at all
+        with pytest.raises((OSError, TimeoutError)):
+            Client(address, security=Security.temporary(), timeout=3)  # TLS, another certificate
+    finally:
+        client.close()
+        cluster.close()
+        security.close()
