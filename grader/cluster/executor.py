@@ -161,6 +161,10 @@ class DaskExecutor:
                 if self.cluster is not None:
                     self.cluster.close()
             finally:
+                for name in ("_job_ca_file", "_job_cert", "_job_key"):  # the certificate files dask-jobqueue wrote
+                    handle = getattr(self.cluster, name, None)
+                    if handle is not None:
+                        handle.close()  # a NamedTemporaryFile: closing removes it
                 self.security.close()
 
     # ------------------------------------------------------------ workers
