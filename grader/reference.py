@@ -45,7 +45,14 @@ def _key(ref_hash: str, data, device: str, settings: SandboxSettings, train: boo
 
     return "|".join([grader.__version__, ref_hash[:16], data.data_id, str(len(data.train_input)),
                      str(len(data.val_input)), device, str(settings.threads), torch.__version__, _cpu_model(),
-                     "train" if train else "no-train"])
+                     "train" if train else "no-train"] + ([_gpu_model()] if device == "cuda" else []))
+
+
+def _gpu_model() -> str:
+    """The GPU an epoch on 'cuda' runs on (part of the cache key: nodes of one cluster differ)."""
+    import torch
+
+    return torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
 
 
 def measure_reference(data, *, device: str, settings: SandboxSettings, reference_dir: Path | None = None,

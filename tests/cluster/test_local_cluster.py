@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 
 import pytest
+import torch
 from cluster_helpers import judge_starts, make_subs
 
 from grader.batch import run_batch
 from grader.cluster import ClusterSpec
+from grader.data import N2NData
 from grader.report import schema
 
 
@@ -70,3 +73,27 @@ def test_a_client_without_the_run_certificate_cannot_submit(tmp_path):
         client.close()
         cluster.close()
         security.close()
+
+
+def test_no_grade_starts_on_a_worker_whose_job_ends_too_soon(tmp_path, fake_grader, tiny_options, monkeypatch):
+    grade, log = fake_grader
+    monkeypatch.setenv("N2N_GRADE_JOB_END", str(int(time.time()) + 200))  # the workers' job: 200 s left
+    paths = make_subs(tmp_path / "subs", ["team_a", "team_b"])
+    report = run_batch(paths, tmp_path / "out", tiny_options, jobs=2, grade_fn=grade, timeout=60,  # needs 360 s
+                       cluster=ClusterSpec("local", jobs=2, wait_seconds=5))
+    assert {o.task.name: (o.state, o.result.checks[0].id) for o in report.outcomes} == {
+        "team_a": ("error", "grader.node_lost"), "team_b": ("error", "grader.node_lost")}
+    assert "no worker available" in report.outcomes[0].message
+    assert judge_starts(log) == {}  # nothing was started that could not finish
+
+
+def test_a_node_whose_data_is_not_the_drivers_grades_nothing(tmp_path, fake_grader, tiny_options):
+    grade, log = fake_grader
+    x = torch.zeros(4, 3, 8, 8, dtype=torch.uint8)
+    other = N2NData(x, x, x, x, info={"data_id": "not-the-embedded-data"})
+    report = run_batch(make_subs(tmp_path / "subs", ["team_a"]), tmp_path / "out", tiny_options, jobs=1,
+                       grade_fn=grade, data=other, cluster=ClusterSpec("local", jobs=1))
+    outcome = report.outcomes[0]
+    assert outcome.state == "error" and "no worker can grade" in outcome.message
+    assert "DataMismatch" in outcome.message and "not-the-embedded-data" in outcome.message
+    assert judge_starts(log) == {}
