@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -180,7 +181,7 @@ def _batch(paths, options: GradeOptions, out: Path, jobs: int, force: bool, time
 def status_counts(outcomes) -> str:
     """'5 graded (4 passed, 1 failed a required check), 2 up to date (skipped), 1 not gradable (1 grader.timeout)'."""
     graded = [o for o in outcomes if o.state == "graded"]
-    failed = sum(o.result.failed_required for o in graded)
+    failed = sum(bool(o.result.failed_required) for o in graded)
     errors = [o.result.checks[0].id if o.result.checks else "error" for o in outcomes if o.state == "error"]
     kinds = ", ".join(f"{errors.count(k)} {k}" for k in sorted(set(errors)))
     return (f"{len(graded)} graded ({len(graded) - failed} passed, {failed} failed a required check), "
@@ -193,6 +194,7 @@ class _Progress:
 
     def __init__(self, total: int):
         self.total, self.count = total, 0
+        self.started = time.monotonic()
         self.tty = sys.stderr.isatty()
         self.bar = None
 
@@ -224,4 +226,12 @@ class _Progress:
         if self.bar is not None:
             self.bar.update(1, text[:60])
         else:
-            click.echo(f"[{self.count}/{self.total}] {text} ({outcome.seconds:.0f} s)", err=True)
+            click.echo(f"[{self.count}/{self.total}] {text} ({outcome.seconds:.0f} s){self.eta()}", err=True)
+
+    def eta(self) -> str:
+        """'; ETA 12 min' from the mean time per finished submission so far ('' when all are done)."""
+        left = self.total - self.count
+        if not left:
+            return ""
+        seconds = (time.monotonic() - self.started) / self.count * left
+        return f"; ETA {seconds / 60:.0f} min" if seconds >= 90 else f"; ETA {seconds:.0f} s"

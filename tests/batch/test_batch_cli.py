@@ -44,6 +44,7 @@ def test_batch_then_summary_then_rerun(tmp_path, reference_copy, make_zip):
     assert run.returncode == 1, run.stderr  # required checks failed; every submission was graded
     assert "leaving out" in run.stderr and "README.md" in run.stderr and "_build" in run.stderr
     assert "3 graded (1 passed, 2 failed a required check), 0 up to date" in run.stderr
+    assert "[1/3] " in run.stderr and "; ETA " in run.stderr  # one line per submission in a log, with an ETA
     teams = {"Proj_123456_654321", "Proj_111111_222222", "no_package"}
     assert {p.name for p in out.iterdir() if p.is_dir()} == teams
     for team in teams:

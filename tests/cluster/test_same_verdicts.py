@@ -38,3 +38,18 @@ def test_a_local_cluster_gives_the_verdicts_of_the_local_pool(tmp_path):
     for exp in expected:
         result = next(o.result for o in cluster.outcomes if o.task.path == exp.target)
         assert not mismatches(exp, result), (exp.team, mismatches(exp, result))
+
+
+@pytest.mark.slow
+def test_the_grade_command_grades_on_a_local_cluster(tmp_path):
+    import subprocess
+
+    team = load_expected(REPO / "submissions" / "team_syntax_error")
+    grade = Path(sys.executable).with_name("grade")
+    run = subprocess.run([str(grade), str(team.target), "--out", str(tmp_path / "out"),
+                          "--cluster", "local", "--jobs", "1", "--fast", "--no-train", "--no-reference",
+                          "--val-pairs", "8", "--threads", "1"], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 1, run.stderr  # graded: a required check failed
+    assert "1 graded (0 passed, 1 failed a required check)" in run.stderr
+    assert "1 worker(s) on cluster local" in run.stderr and "TLS" in run.stderr
+    assert (tmp_path / "out" / team.target.name / "report.html").is_file()  # the driver wrote every view
