@@ -67,23 +67,35 @@ def test_local_pool_two_judges(benchmark, batch, tmp_path):
 def test_local_cluster_two_workers(benchmark, batch, tmp_path):
     from grader.cluster import ClusterSpec
 
-    benchmark.pedantic(_run, args=("cluster-2", batch, tmp_path), kwargs={"jobs": 2, "cluster": ClusterSpec(
-        "local", jobs=2)}, rounds=1, iterations=1)
+    benchmark.pedantic(
+        _run,
+        args=("cluster-2", batch, tmp_path),
+        kwargs={"jobs": 2, "cluster": ClusterSpec("local", jobs=2)},
+        rounds=1,
+        iterations=1,
+    )
 
 
 @pytest.mark.benchmark(group="class batch (wall seconds, one round)")
 def test_local_cluster_one_worker_and_the_ratios(benchmark, batch, tmp_path):
     from grader.cluster import ClusterSpec
 
-    benchmark.pedantic(_run, args=("cluster-1", batch, tmp_path), kwargs={"jobs": 1, "cluster": ClusterSpec(
-        "local", jobs=1)}, rounds=1, iterations=1)
+    benchmark.pedantic(
+        _run,
+        args=("cluster-1", batch, tmp_path),
+        kwargs={"jobs": 1, "cluster": ClusterSpec("local", jobs=1)},
+        rounds=1,
+        iterations=1,
+    )
     if {"pool-j2", "cluster-2"} - set(WALLS):
         pytest.skip("run the whole module: the ratios need the other two batches")
     speedup = WALLS["cluster-1"] / WALLS["cluster-2"]
     overhead = WALLS["cluster-2"] / WALLS["pool-j2"]
-    print(f"\n{TEAMS} copies of team_x, {TRAIN_PAIRS} training pairs, 1 sandbox thread each, load average "
-          f"{os.getloadavg()[0]:.2f}: pool -j 2 {WALLS['pool-j2']:.1f} s, cluster 2 workers {WALLS['cluster-2']:.1f} s, "
-          f"cluster 1 worker {WALLS['cluster-1']:.1f} s; 2 vs 1 worker throughput {speedup:.2f}x (target >= 1.8), "
-          f"cluster / pool wall time {overhead:.3f} (target <= 1.10)")
+    print(
+        f"\n{TEAMS} copies of team_x, {TRAIN_PAIRS} training pairs, 1 sandbox thread each, load average "
+        f"{os.getloadavg()[0]:.2f}: pool -j 2 {WALLS['pool-j2']:.1f} s, cluster 2 workers {WALLS['cluster-2']:.1f} s, "
+        f"cluster 1 worker {WALLS['cluster-1']:.1f} s; 2 vs 1 worker throughput {speedup:.2f}x (target >= 1.8), "
+        f"cluster / pool wall time {overhead:.3f} (target <= 1.10)"
+    )
     assert speedup >= 1.8
     assert overhead <= 1.10

@@ -48,8 +48,15 @@ def main(argv: list[str] | None = None) -> int:
         for n, exps in enumerate(groups.values()):
             options, paths = grade_options(exps[0]), [e.target for e in exps]
             pool = verdicts(run_batch(paths, Path(out, f"pool{n}"), options, jobs=args.jobs))
-            cluster = verdicts(run_batch(paths, Path(out, f"cluster{n}"), options, jobs=args.jobs,
-                                         cluster=ClusterSpec("local", jobs=args.jobs)))
+            cluster = verdicts(
+                run_batch(
+                    paths,
+                    Path(out, f"cluster{n}"),
+                    options,
+                    jobs=args.jobs,
+                    cluster=ClusterSpec("local", jobs=args.jobs),
+                )
+            )
             for exp in exps:
                 name = exp.target.name
                 a, b = pool.get(name, {}), cluster.get(name, {})

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import click
 
-CLUSTER_HELP = ("Grade on Dask workers: local (this machine), slurm, pbs, sge, lsf (one batch job per worker, "
-                "through dask-jobqueue) or an existing scheduler's tls://HOST:PORT. Needs n2n-grade[cluster].")
+CLUSTER_HELP = (
+    "Grade on Dask workers: local (this machine), slurm, pbs, sge, lsf (one batch job per worker, "
+    "through dask-jobqueue) or an existing scheduler's tls://HOST:PORT. Needs n2n-grade[cluster]."
+)
 
 
 def cluster_options(fn):
@@ -21,35 +23,70 @@ def cluster_options(fn):
         click.option("--cluster", "cluster_kind", metavar="KIND", help=CLUSTER_HELP),
         click.option("--cores", "cluster_cores", type=click.IntRange(min=1), help="--cluster: cores per worker."),
         click.option("--memory", "cluster_memory", metavar="SIZE", help="--cluster: memory per worker (16GB)."),
-        click.option("--gpus", "cluster_gpus", type=click.IntRange(min=0), default=0,
-                     help="--cluster: GPUs per worker (Slurm --gres=gpu:G, PBS ngpus, LSF -gpu num)."),
+        click.option(
+            "--gpus",
+            "cluster_gpus",
+            type=click.IntRange(min=0),
+            default=0,
+            help="--cluster: GPUs per worker (Slurm --gres=gpu:G, PBS ngpus, LSF -gpu num).",
+        ),
         click.option("--walltime", "cluster_walltime", metavar="HH:MM:SS", help="--cluster: walltime per job."),
         click.option("--queue", "cluster_queue", metavar="NAME", help="--cluster: partition or queue."),
         click.option("--account", "cluster_account", metavar="NAME", help="--cluster: account or project."),
-        click.option("--cluster-config", "cluster_config", type=click.Path(dir_okay=False, path_type=Path),
-                     help="--cluster: a Dask YAML configuration file (jobqueue.<kind>.*, distributed.comm.tls.*)."),
+        click.option(
+            "--cluster-config",
+            "cluster_config",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="--cluster: a Dask YAML configuration file (jobqueue.<kind>.*, distributed.comm.tls.*).",
+        ),
     ]
     for decorator in reversed(decorators):
         fn = decorator(fn)
     return fn
 
 
-def cluster_spec(jobs: int, cluster_kind, cluster_cores, cluster_memory, cluster_gpus, cluster_walltime,
-                 cluster_queue, cluster_account, cluster_config):
+def cluster_spec(
+    jobs: int,
+    cluster_kind,
+    cluster_cores,
+    cluster_memory,
+    cluster_gpus,
+    cluster_walltime,
+    cluster_queue,
+    cluster_account,
+    cluster_config,
+):
     """The ClusterSpec the options ask for, or None without --cluster (then the others are a usage error)."""
     if not cluster_kind:
-        given = [name for name, value in (("--cores", cluster_cores), ("--memory", cluster_memory),
-                                          ("--gpus", cluster_gpus), ("--walltime", cluster_walltime),
-                                          ("--queue", cluster_queue), ("--account", cluster_account),
-                                          ("--cluster-config", cluster_config)) if value]
+        given = [
+            name
+            for name, value in (
+                ("--cores", cluster_cores),
+                ("--memory", cluster_memory),
+                ("--gpus", cluster_gpus),
+                ("--walltime", cluster_walltime),
+                ("--queue", cluster_queue),
+                ("--account", cluster_account),
+                ("--cluster-config", cluster_config),
+            )
+            if value
+        ]
         if given:
             raise click.UsageError(f"{', '.join(given)} apply to --cluster")
         return None
     from grader.cluster import ClusterSpec
 
-    return ClusterSpec(kind=cluster_kind, jobs=jobs, cores=cluster_cores, memory=cluster_memory,
-                       gpus=cluster_gpus or 0, walltime=cluster_walltime, queue=cluster_queue,
-                       account=cluster_account, config_file=cluster_config)
+    return ClusterSpec(
+        kind=cluster_kind,
+        jobs=jobs,
+        cores=cluster_cores,
+        memory=cluster_memory,
+        gpus=cluster_gpus or 0,
+        walltime=cluster_walltime,
+        queue=cluster_queue,
+        account=cluster_account,
+        config_file=cluster_config,
+    )
 
 
 @click.command("cluster-script", context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,5 +110,8 @@ def cluster_script(timeout, **options):
     except ClusterError as exc:
         click.echo(f"grade: {exc}", err=True)
         sys.exit(2)
-    click.echo("# RUN_CERTIFICATES: the run's TLS files (see README: Grading a class on a cluster); "
-               "WORKER_NAME and the scheduler address are filled in when the job is submitted.", err=True)
+    click.echo(
+        "# RUN_CERTIFICATES: the run's TLS files (see README: Grading a class on a cluster); "
+        "WORKER_NAME and the scheduler address are filled in when the job is submitted.",
+        err=True,
+    )

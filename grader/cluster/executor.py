@@ -21,13 +21,12 @@ Designed around the known traps of Dask and dask-jobqueue:
 from __future__ import annotations
 
 import inspect
-import os
 import queue
 import secrets
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from grader.batch import Event, NoWorkers, Task
@@ -76,14 +75,19 @@ def course_files(options) -> dict[str, bytes] | None:
 class DaskExecutor:
     """See the module docstring. `grade_fn` must be a module-level function (it is imported by name)."""
 
-    def __init__(self, spec: ClusterSpec, options, data, *, grade_fn, timeout: float | None,
-                 reference: dict | None = None):
+    def __init__(
+        self, spec: ClusterSpec, options, data, *, grade_fn, timeout: float | None, reference: dict | None = None
+    ):
         spec.validate(timeout)
         self.spec, self.options = spec, options
         self.timeout = timeout or DEFAULT_TIMEOUT
         self.run_id = secrets.token_hex(4)
-        self.run = {"options": options, "data_id": data.data_id, "grade_fn": function_ref(grade_fn),
-                    "stop_event": f"n2n-grade-stop-{self.run_id}"}
+        self.run = {
+            "options": options,
+            "data_id": data.data_id,
+            "grade_fn": function_ref(grade_fn),
+            "stop_event": f"n2n-grade-stop-{self.run_id}",
+        }
         from grader.sandbox.supervisor import SandboxSettings
 
         self.user_threads = options.sandbox.threads != SandboxSettings().threads  # --threads given
@@ -104,8 +108,9 @@ class DaskExecutor:
         kind = "address" if spec.address else "local" if spec.kind == "local" else "scheduler"
         self.wait_seconds = spec.wait_seconds or WAIT_SECONDS[kind]
         self.warned: set[str] = set()
-        print(f"grade: cluster {spec.kind}: {spec.jobs} worker(s) asked for; {self.security.description}",
-              file=sys.stderr)
+        print(
+            f"grade: cluster {spec.kind}: {spec.jobs} worker(s) asked for; {self.security.description}", file=sys.stderr
+        )
 
     # ------------------------------------------------------------ the executor interface
     def free(self) -> int:
@@ -121,15 +126,36 @@ class DaskExecutor:
         try:
             submission = remote.pack_submission(task.path, PACK_LIMIT)
         except OSError as exc:
-            self.ready_events.append(Event("failed", task, f"cannot send the submission to a worker: {exc}",
-                                           check_id="grader.could_not_grade"))
+            self.ready_events.append(
+                Event(
+                    "failed", task, f"cannot send the submission to a worker: {exc}", check_id="grader.could_not_grade"
+                )
+            )
             return
         threads = self._threads(entry)
-        job = {"key": key, "index": task.index, "name": task.name, "submission": submission, "threads": threads,
-               "timeout": self.timeout, "data_file": entry.facts["data_file"], "data_dir": entry.facts.get("data_dir"),
-               "reference": self._reference_for(entry), "facts": entry.facts, "worker": entry.address}
-        future = self.client.submit(remote.grade, self.run, job, key=key, workers=[entry.address],
-                                    allow_other_workers=False, pure=False, retries=0)
+        job = {
+            "key": key,
+            "index": task.index,
+            "name": task.name,
+            "submission": submission,
+            "threads": threads,
+            "timeout": self.timeout,
+            "data_file": entry.facts["data_file"],
+            "data_dir": entry.facts.get("data_dir"),
+            "reference": self._reference_for(entry),
+            "facts": entry.facts,
+            "worker": entry.address,
+        }
+        future = self.client.submit(
+            remote.grade,
+            self.run,
+            job,
+            key=key,
+            workers=[entry.address],
+            allow_other_workers=False,
+            pure=False,
+            retries=0,
+        )
         entry.state, entry.task = "busy", task.index
         self.running[task.index] = Running(task, entry.address, future, key, time.monotonic())
 
@@ -196,11 +222,21 @@ class DaskExecutor:
             self.references[key] = None
             self.measuring[entry.address] = key
             entry.state = "measuring"
-            job = {"threads": key[1], "data_file": entry.facts["data_file"], "data_dir": entry.facts.get("data_dir"),
-                   "timeout": self.timeout}
-            entry.prepare = self.client.submit(remote.measure, self.run, job, key=f"n2n-grade-{self.run_id}-ref-"
-                                               f"{entry.address}", workers=[entry.address],
-                                               allow_other_workers=False, pure=False)
+            job = {
+                "threads": key[1],
+                "data_file": entry.facts["data_file"],
+                "data_dir": entry.facts.get("data_dir"),
+                "timeout": self.timeout,
+            }
+            entry.prepare = self.client.submit(
+                remote.measure,
+                self.run,
+                job,
+                key=f"n2n-grade-{self.run_id}-ref-{entry.address}",
+                workers=[entry.address],
+                allow_other_workers=False,
+                pure=False,
+            )
             return False
         return self.references[key] is not None
 
@@ -211,15 +247,21 @@ class DaskExecutor:
             return []
         if self.spec.address:  # an existing scheduler: use at most --jobs of its workers
             known = [a for a in current if a in self.book.workers]
-            current = set(known + sorted(current - set(known))[:max(0, self.spec.jobs - len(known))])
+            current = set(known + sorted(current - set(known))[: max(0, self.spec.jobs - len(known))])
         events = []
         for address in sorted(set(self.book.workers) - current):
             events += self._lost(address)
         for address in sorted(current - set(self.book.workers)):
             entry = self.book.add(address)
-            entry.prepare = self.client.submit(remote.prepare, self.run, self.course,
-                                               key=f"n2n-grade-{self.run_id}-prepare-{address}", workers=[address],
-                                               allow_other_workers=False, pure=False)
+            entry.prepare = self.client.submit(
+                remote.prepare,
+                self.run,
+                self.course,
+                key=f"n2n-grade-{self.run_id}-prepare-{address}",
+                workers=[address],
+                allow_other_workers=False,
+                pure=False,
+            )
         return events
 
     def _lost(self, address: str) -> list[Event]:
@@ -237,9 +279,16 @@ class DaskExecutor:
         if self.attempts[run.task.index] < MAX_ATTEMPTS:
             return [Event("retry", run.task, "its worker was lost: graded again on another worker")]
         hosts = ", ".join(self.lost_on[run.task.index])
-        return [Event("failed", run.task, f"the worker grading it was lost {MAX_ATTEMPTS} times (on {hosts}): "
-                      "not graded; running the batch again retries it", seconds=time.monotonic() - run.submitted,
-                      check_id="grader.node_lost")]
+        return [
+            Event(
+                "failed",
+                run.task,
+                f"the worker grading it was lost {MAX_ATTEMPTS} times (on {hosts}): "
+                "not graded; running the batch again retries it",
+                seconds=time.monotonic() - run.submitted,
+                check_id="grader.node_lost",
+            )
+        ]
 
     def _check_prepared(self) -> None:
         for entry in self.book.in_state("preparing"):
@@ -282,8 +331,11 @@ class DaskExecutor:
                 try:
                     reply = future.result()
                 except Exception as exc:  # the task itself failed (not the grade): a bug or a broken node
-                    reply = {"kind": "failed", "check_id": "grader.crashed",
-                             "message": f"the grading task failed on {run.worker}: {type(exc).__name__}: {exc}"}
+                    reply = {
+                        "kind": "failed",
+                        "check_id": "grader.crashed",
+                        "message": f"the grading task failed on {run.worker}: {type(exc).__name__}: {exc}",
+                    }
                 finally:
                     future.release()  # gathered: nothing of it stays on the worker to be recomputed
                 events.append(self._event(run.task, reply, now - run.submitted))
@@ -293,18 +345,37 @@ class DaskExecutor:
                 entry = self.book.workers.get(run.worker)
                 if entry is not None:  # its thread is stuck: no more grades there
                     entry.state, entry.task, entry.error = "broken", None, "a grade never answered"
-                events.append(Event("failed", run.task, f"no answer from {run.worker} within --timeout "
-                                    f"{self.timeout:g} s", seconds=now - run.submitted, check_id="grader.timeout"))
+                events.append(
+                    Event(
+                        "failed",
+                        run.task,
+                        f"no answer from {run.worker} within --timeout {self.timeout:g} s",
+                        seconds=now - run.submitted,
+                        check_id="grader.timeout",
+                    )
+                )
         return events
 
     def _event(self, task: Task, reply: dict, seconds: float) -> Event:
         if reply.get("kind") != "done":
-            return Event("failed", task, reply.get("message", "no result"), seconds=reply.get("seconds", seconds),
-                         check_id=reply.get("check_id", "grader.crashed"))
+            return Event(
+                "failed",
+                task,
+                reply.get("message", "no result"),
+                seconds=reply.get("seconds", seconds),
+                check_id=reply.get("check_id", "grader.crashed"),
+            )
         result = reply["result"]
         result["source"] = str(task.path)  # the path on the driver, not the worker's copy
-        return Event("done", task, reply.get("message", ""), state=reply["state"], result=result,
-                     samples=reply.get("samples"), seconds=reply.get("seconds", seconds))
+        return Event(
+            "done",
+            task,
+            reply.get("message", ""),
+            state=reply["state"],
+            result=result,
+            samples=reply.get("samples"),
+            seconds=reply.get("seconds", seconds),
+        )
 
     def _on_remote(self, event) -> None:  # called on the client's event loop: hand over to poll
         self.progress.put(event[1])
@@ -327,8 +398,10 @@ class DaskExecutor:
             left = self.book.time_left(entry)
             if left is not None and left < needed:
                 entry.state = "retiring"  # idle: no grade could finish in the time its job has left
-                self._warn(f"worker {entry.address} ({entry.host}): {left:.0f} s of walltime left, less than a "
-                           f"grade may take ({needed:.0f} s): retired")
+                self._warn(
+                    f"worker {entry.address} ({entry.host}): {left:.0f} s of walltime left, less than a "
+                    f"grade may take ({needed:.0f} s): retired"
+                )
                 try:
                     self.client.retire_workers([entry.address], close_workers=True)
                 except Exception:
@@ -344,8 +417,10 @@ class DaskExecutor:
         if broken and len(broken) >= self.spec.jobs:
             raise NoWorkers("no worker can grade: " + "; ".join(sorted({w.error for w in broken})))
         if now - self.last_useful > self.wait_seconds:
-            raise NoWorkers(f"no worker available for {self.wait_seconds:.0f} s (cluster {self.spec.kind}): not "
-                            "graded; running the batch again retries it")
+            raise NoWorkers(
+                f"no worker available for {self.wait_seconds:.0f} s (cluster {self.spec.kind}): not "
+                "graded; running the batch again retries it"
+            )
 
     def _wait(self, seconds: float) -> None:
         futures = [r.future for r in self.running.values()]

@@ -61,18 +61,25 @@ def job_kwargs(spec: ClusterSpec) -> dict:
     cores = spec.cores or dask.config.get(f"jobqueue.{kind}.cores", None)
     memory = spec.memory or dask.config.get(f"jobqueue.{kind}.memory", None)
     if not cores or not memory:
-        raise ClusterError(f"--cluster {kind}: give --cores and --memory per worker (or set jobqueue.{kind}.cores "
-                           "and .memory in Dask's configuration)")
+        raise ClusterError(
+            f"--cluster {kind}: give --cores and --memory per worker (or set jobqueue.{kind}.cores "
+            "and .memory in Dask's configuration)"
+        )
     walltime = spec.walltime or dask.config.get(f"jobqueue.{kind}.walltime", None)
     prologue = list(dask.config.get(f"jobqueue.{kind}.job-script-prologue", None) or [])
     prologue.append(f"export N2N_GRADE_CORES={int(cores)}")
     if walltime:
         prologue.append(f"export N2N_GRADE_JOB_END=$(( $(date +%s) + {int(parse_walltime(walltime))} ))")
     extra_args = list(dask.config.get(f"jobqueue.{kind}.worker-extra-args", None) or [])
-    kwargs = {"cores": int(cores), "memory": memory, "processes": 1, "walltime": walltime,
-              "job_name": JOB_NAME,
-              "job_script_prologue": prologue,
-              "worker_extra_args": [*extra_args, "--nthreads", "1"]}  # one task at a time (click: last wins)
+    kwargs = {
+        "cores": int(cores),
+        "memory": memory,
+        "processes": 1,
+        "walltime": walltime,
+        "job_name": JOB_NAME,
+        "job_script_prologue": prologue,
+        "worker_extra_args": [*extra_args, "--nthreads", "1"],
+    }  # one task at a time (click: last wins)
     if spec.queue:
         kwargs["queue"] = spec.queue
     if spec.account:
@@ -85,8 +92,9 @@ def job_kwargs(spec: ClusterSpec) -> dict:
             from dask.utils import parse_bytes
             from dask_jobqueue.pbs import pbs_format_bytes_ceil
 
-            kwargs["resource_spec"] = (f"select=1:ncpus={int(cores)}:ngpus={spec.gpus}:"
-                                       f"mem={pbs_format_bytes_ceil(parse_bytes(memory))}")
+            kwargs["resource_spec"] = (
+                f"select=1:ncpus={int(cores)}:ngpus={spec.gpus}:mem={pbs_format_bytes_ceil(parse_bytes(memory))}"
+            )
         elif kind == "lsf":
             directives.append(f'-gpu "num={spec.gpus}"')
         else:  # SGE has no standard GPU resource: the usual site name, overridable in jobqueue.yaml
@@ -98,10 +106,12 @@ def job_kwargs(spec: ClusterSpec) -> dict:
 def _classes(kind: str):
     import dask_jobqueue
 
-    return {"slurm": (dask_jobqueue.SLURMCluster, dask_jobqueue.slurm.SLURMJob),
-            "pbs": (dask_jobqueue.PBSCluster, dask_jobqueue.pbs.PBSJob),
-            "sge": (dask_jobqueue.SGECluster, dask_jobqueue.sge.SGEJob),
-            "lsf": (dask_jobqueue.LSFCluster, dask_jobqueue.lsf.LSFJob)}[kind]
+    return {
+        "slurm": (dask_jobqueue.SLURMCluster, dask_jobqueue.slurm.SLURMJob),
+        "pbs": (dask_jobqueue.PBSCluster, dask_jobqueue.pbs.PBSJob),
+        "sge": (dask_jobqueue.SGECluster, dask_jobqueue.sge.SGEJob),
+        "lsf": (dask_jobqueue.LSFCluster, dask_jobqueue.lsf.LSFJob),
+    }[kind]
 
 
 def job_script(spec: ClusterSpec, scheduler_address: str = "tls://SCHEDULER:PORT") -> str:
@@ -111,11 +121,14 @@ def job_script(spec: ClusterSpec, scheduler_address: str = "tls://SCHEDULER:PORT
             raise ClusterError(f"--cluster {spec.kind}: job scripts exist for {', '.join(_ACCOUNT_KEY)}")
         from distributed.security import Security
 
-        security = Security(tls_ca_file="RUN_CERTIFICATES/ca.pem", tls_worker_cert="RUN_CERTIFICATES/worker.pem",
-                            tls_worker_key="RUN_CERTIFICATES/worker.pem", require_encryption=True)
+        security = Security(
+            tls_ca_file="RUN_CERTIFICATES/ca.pem",
+            tls_worker_cert="RUN_CERTIFICATES/worker.pem",
+            tls_worker_key="RUN_CERTIFICATES/worker.pem",
+            require_encryption=True,
+        )
         _, job_cls = _classes(spec.scheduler)
-        job = job_cls(scheduler_address, name="WORKER_NAME", security=security, protocol="tls://",
-                      **job_kwargs(spec))
+        job = job_cls(scheduler_address, name="WORKER_NAME", security=security, protocol="tls://", **job_kwargs(spec))
         return job.job_script()
 
 
@@ -131,16 +144,27 @@ def start_cluster(spec: ClusterSpec, security: RunSecurity):
                 client = Client(spec.address, security=sec, timeout="30s")
                 return None, client
             if spec.kind == "local":
-                cluster = LocalCluster(n_workers=spec.jobs, threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", protocol="tls://" if sec else "tcp://", security=sec,
-                                       dashboard_address=None, memory_limit=spec.memory or 0,
-                                       silence_logs=logging.ERROR)
+                cluster = LocalCluster(
+                    n_workers=spec.jobs,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    protocol="tls://" if sec else "tcp://",
+                    security=sec,
+                    dashboard_address=None,
+                    memory_limit=spec.memory or 0,
+                    silence_logs=logging.ERROR,
+                )
             else:
                 cluster_cls, _ = _classes(spec.scheduler)
                 kwargs = job_kwargs(spec)
-                cluster = cluster_cls(security=sec, protocol="tls://", shared_temp_directory=(
-                    str(security.shared_dir) if security.shared_dir else None),
-                    scheduler_options={"dashboard_address": None}, **kwargs)
+                cluster = cluster_cls(
+                    security=sec,
+                    protocol="tls://",
+                    shared_temp_directory=(str(security.shared_dir) if security.shared_dir else None),
+                    scheduler_options={"dashboard_address": None},
+                    **kwargs,
+                )
                 cluster.scale(jobs=spec.jobs)
             client = Client(cluster, security=sec)
             return cluster, client

@@ -57,18 +57,25 @@ def main(argv: list[str]) -> int:
     if spec["mode"] == "reference":
         from grader.grade import measure_reference_for
 
-        reply = {"kind": "reference", "reference": measure_reference_for(options, data) if options.measure_reference
-                 else {}}
+        reply = {
+            "kind": "reference",
+            "reference": measure_reference_for(options, data) if options.measure_reference else {},
+        }
     else:
         grade_fn = _load_function(spec["grade_fn"])
         task = Task(spec["index"], spec["path"], spec["name"])
         from pathlib import Path
 
         task.path = Path(task.path)
-        state, result, samples, message = grade_task(task, options, data, spec.get("reference") or {}, grade_fn,
-                                                     _say)
-        reply = {"kind": "done", "state": state, "result": result.to_dict(), "samples": samples,
-                 "seconds": round(time.monotonic() - started, 2), "message": message}
+        state, result, samples, message = grade_task(task, options, data, spec.get("reference") or {}, grade_fn, _say)
+        reply = {
+            "kind": "done",
+            "state": state,
+            "result": result.to_dict(),
+            "samples": samples,
+            "seconds": round(time.monotonic() - started, 2),
+            "message": message,
+        }
     tmp = out_file + ".tmp"
     with open(tmp, "wb") as fh:
         pickle.dump(reply, fh)

@@ -51,10 +51,20 @@ def node_facts() -> dict:
 
     cpus = usable_cpus()
     end = os.environ.get("N2N_GRADE_JOB_END", "")
-    return {"host": socket.gethostname(), "cpu": _cpu_model(), "gpu": gpu_model(), "cpus": cpus,
-            "cores": job_cores(cpus), "job_end": float(end) if end.isdigit() else None,
-            "job_id": os.environ.get("SLURM_JOB_ID") or os.environ.get("PBS_JOBID") or os.environ.get("JOB_ID")
-            or os.environ.get("LSB_JOBID"), "python": platform.python_version(), "pid": os.getpid()}
+    return {
+        "host": socket.gethostname(),
+        "cpu": _cpu_model(),
+        "gpu": gpu_model(),
+        "cpus": cpus,
+        "cores": job_cores(cpus),
+        "job_end": float(end) if end.isdigit() else None,
+        "job_id": os.environ.get("SLURM_JOB_ID")
+        or os.environ.get("PBS_JOBID")
+        or os.environ.get("JOB_ID")
+        or os.environ.get("LSB_JOBID"),
+        "python": platform.python_version(),
+        "pid": os.getpid(),
+    }
 
 
 @dataclass
@@ -92,8 +102,11 @@ class WorkerBook:
     def threads_for(self, entry: WorkerEntry) -> int:
         """The node's cores shared among the live workers whose CPUs overlap this one's."""
         mine = set(entry.facts.get("cpus", []))
-        sharing = [w for w in self.workers.values() if w.state != "broken" and w.facts.get("host") == entry.host
-                   and mine & set(w.facts.get("cpus", []))]
+        sharing = [
+            w
+            for w in self.workers.values()
+            if w.state != "broken" and w.facts.get("host") == entry.host and mine & set(w.facts.get("cpus", []))
+        ]
         return max(1, entry.facts.get("cores", 1) // max(1, len(sharing)))
 
     @staticmethod

@@ -58,6 +58,7 @@ def _scratch() -> Path:
 
 # ---------------------------------------------------------------- submissions as bytes
 
+
 def pack_submission(path: Path, max_bytes: int) -> tuple[str, str, bytes]:
     """(kind, name, bytes) of a submission: a zip's own bytes, or a folder packed as a zip (links left out,
     as the grader's own copy leaves them out). Raises OSError when it is too large or unreadable."""
@@ -99,12 +100,21 @@ def unpack_submission(kind: str, name: str, payload: bytes, dest: Path) -> Path:
 
 # ---------------------------------------------------------------- data
 
+
 def _save_data(data, path: Path) -> None:
     import torch
 
     tmp = path.with_suffix(".tmp")
-    torch.save({"train_input": data.train_input, "train_target": data.train_target, "val_input": data.val_input,
-                "val_target": data.val_target, "info": json.dumps(data.info, default=str)}, tmp)
+    torch.save(
+        {
+            "train_input": data.train_input,
+            "train_target": data.train_target,
+            "val_input": data.val_input,
+            "val_target": data.val_target,
+            "info": json.dumps(data.info, default=str),
+        },
+        tmp,
+    )
     os.replace(tmp, path)
 
 
@@ -115,8 +125,13 @@ def load_data_file(path: str | Path):
     from grader.data import N2NData
 
     saved = torch.load(path, weights_only=True)
-    return N2NData(saved["train_input"], saved["train_target"], saved["val_input"], saved["val_target"],
-                   info=json.loads(saved["info"]))
+    return N2NData(
+        saved["train_input"],
+        saved["train_target"],
+        saved["val_input"],
+        saved["val_target"],
+        info=json.loads(saved["info"]),
+    )
 
 
 def prepare(run: dict, course: dict[str, bytes] | None = None) -> dict:
@@ -136,9 +151,11 @@ def prepare(run: dict, course: dict[str, bytes] | None = None) -> dict:
         options = replace(options, data_dir=data_dir)
     data = load_grading_data(options, progress=False)
     if data.data_id != run["data_id"]:
-        raise DataMismatch(f"the data built on {facts['host']} has id {data.data_id}, the driver's has "
-                           f"{run['data_id']}: the nodes need the driver's environment (same versions of the grader, "
-                           "torch, numpy, scikit-image) and the same course files")
+        raise DataMismatch(
+            f"the data built on {facts['host']} has id {data.data_id}, the driver's has "
+            f"{run['data_id']}: the nodes need the driver's environment (same versions of the grader, "
+            "torch, numpy, scikit-image) and the same course files"
+        )
     data_file = folder / f"data-{data.data_id}.pt"
     if not data_file.exists():
         _save_data(data, data_file)
@@ -146,6 +163,7 @@ def prepare(run: dict, course: dict[str, bytes] | None = None) -> dict:
 
 
 # ---------------------------------------------------------------- judges
+
 
 def measure(run: dict, job: dict) -> dict:
     """The reference's measurement on this node (see grader.reference; cached on the node's disk)."""
@@ -158,8 +176,11 @@ def grade(run: dict, job: dict) -> dict:
     reply = _run_judge(run, {**job, "mode": "grade"})
     if reply.get("kind") == "done":
         env = reply["result"].setdefault("environment", {})
-        env["node"] = {**{k: job["facts"].get(k) for k in ("host", "cpu", "gpu", "cpus", "cores", "job_id")},
-                       "threads": job["threads"], "worker": job.get("worker")}
+        env["node"] = {
+            **{k: job["facts"].get(k) for k in ("host", "cpu", "gpu", "cpus", "cores", "job_id")},
+            "threads": job["threads"],
+            "worker": job.get("worker"),
+        }
     return reply
 
 
@@ -168,12 +189,17 @@ def _run_judge(run: dict, job: dict) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="task-", dir=_scratch()))
     try:
         options = run["options"]
-        sandbox = replace(options.sandbox, threads=job["threads"],
-                          hide=[*options.sandbox.hide, str(_scratch())])  # the data file lives there
-        spec = {"mode": job["mode"], "options": replace(options, sandbox=sandbox, data_dir=job.get("data_dir")
-                                                        or options.data_dir),
-                "data_file": job["data_file"], "reference": job.get("reference"), "grade_fn": run["grade_fn"],
-                "threads": job["threads"]}
+        sandbox = replace(
+            options.sandbox, threads=job["threads"], hide=[*options.sandbox.hide, str(_scratch())]
+        )  # the data file lives there
+        spec = {
+            "mode": job["mode"],
+            "options": replace(options, sandbox=sandbox, data_dir=job.get("data_dir") or options.data_dir),
+            "data_file": job["data_file"],
+            "reference": job.get("reference"),
+            "grade_fn": run["grade_fn"],
+            "threads": job["threads"],
+        }
         if job["mode"] == "grade":
             kind, name, payload = job["submission"]
             (workdir / "sub").mkdir()
@@ -188,9 +214,15 @@ def _run_judge(run: dict, job: dict) -> dict:
 def _watch(workdir: Path, job: dict, run: dict) -> dict:
     out = workdir / "out.pkl"
     env = {**os.environ, "N2N_GRADE_PARENT": str(os.getpid()), "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "grader.cluster.judge", str(workdir / "job.pkl"), str(out)],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True, env=env, cwd=str(workdir))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "grader.cluster.judge", str(workdir / "job.pkl"), str(out)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env=env,
+        cwd=str(workdir),
+    )
     started, tail = [None], deque(maxlen=40)
     launched = time.monotonic()
     reader = threading.Thread(target=_relay, args=(proc, job, started, tail, _this_worker()), daemon=True)
@@ -223,8 +255,12 @@ def _watch(workdir: Path, job: dict, run: dict) -> dict:
     except (OSError, EOFError, pickle.UnpicklingError):
         code = proc.returncode
         text = "\n".join(list(tail)[-8:])
-        return {"kind": "failed", "check_id": "grader.crashed", "seconds": seconds,
-                "message": f"the grading process died (exit code {code}) on this node" + (f":\n{text}" if text else "")}
+        return {
+            "kind": "failed",
+            "check_id": "grader.crashed",
+            "seconds": seconds,
+            "message": f"the grading process died (exit code {code}) on this node" + (f":\n{text}" if text else ""),
+        }
     reply.setdefault("seconds", seconds)
     return reply
 
@@ -246,7 +282,7 @@ def _relay(proc, job: dict, started: list, tail: deque, worker) -> None:
         if not line.startswith(MARKER):
             tail.append(line)
             continue
-        message = line[len(MARKER):]
+        message = line[len(MARKER) :]
         if message == STARTED and started[0] is None:
             started[0] = time.monotonic()
         if worker is not None and job.get("key"):

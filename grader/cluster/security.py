@@ -59,9 +59,11 @@ def run_security(spec: ClusterSpec) -> RunSecurity:
         if spec.address.startswith("tcp://"):
             return RunSecurity(None, "no TLS: a loopback tcp:// scheduler")
         if not site_certificates():
-            raise ClusterError(f"--cluster {spec.address}: a tls:// scheduler needs the site's certificates in "
-                               "Dask's configuration (distributed.comm.tls.ca-file, .client.cert, .client.key); "
-                               "give them with --cluster-config")
+            raise ClusterError(
+                f"--cluster {spec.address}: a tls:// scheduler needs the site's certificates in "
+                "Dask's configuration (distributed.comm.tls.ca-file, .client.cert, .client.key); "
+                "give them with --cluster-config"
+            )
         return RunSecurity(Security(require_encryption=True), "TLS with the site's certificates")
     if spec.scheduler and site_certificates():
         return RunSecurity(Security(require_encryption=True), "TLS with the site's certificates")
@@ -73,8 +75,17 @@ def run_security(spec: ClusterSpec) -> RunSecurity:
         return RunSecurity(security, "TLS with a certificate generated for this run (in memory)")
     configured = dask.config.get(f"jobqueue.{spec.scheduler}.shared-temp-directory", None)
     if configured:
-        return RunSecurity(security, f"TLS with a certificate generated for this run, written to {configured} "
-                                     "(jobqueue shared-temp-directory) for the nodes", Path(configured))
+        return RunSecurity(
+            security,
+            f"TLS with a certificate generated for this run, written to {configured} "
+            "(jobqueue shared-temp-directory) for the nodes",
+            Path(configured),
+        )
     folder = Path(tempfile.mkdtemp(prefix=".n2n-grade-tls-", dir=os.getcwd()))
-    return RunSecurity(security, f"TLS with a certificate generated for this run, written to {folder} for the "
-                                 "nodes (it must be on a filesystem they see)", folder, [folder])
+    return RunSecurity(
+        security,
+        f"TLS with a certificate generated for this run, written to {folder} for the "
+        "nodes (it must be on a filesystem they see)",
+        folder,
+        [folder],
+    )

@@ -53,16 +53,20 @@ class ClusterSpec:
     def validate(self, timeout: float | None) -> None:
         """Raise ClusterError on a spec that cannot work (before any job is submitted)."""
         if self.kind not in KINDS and not self.address:
-            raise ClusterError(f"--cluster must be one of {', '.join(KINDS)} or a scheduler address "
-                               f"(tls://HOST:PORT), not {self.kind!r}")
+            raise ClusterError(
+                f"--cluster must be one of {', '.join(KINDS)} or a scheduler address "
+                f"(tls://HOST:PORT), not {self.kind!r}"
+            )
         if self.address:
             url = urlparse(self.address)
             if url.scheme not in ("tls", "tcp") or not url.hostname or not url.port:
                 raise ClusterError(f"--cluster {self.address}: a scheduler address is tls://HOST:PORT")
             if url.scheme == "tcp" and not _is_loopback(url.hostname):
-                raise ClusterError(f"--cluster {self.address}: Dask's tcp:// protocol is unauthenticated pickle "
-                                   "(anyone who reaches the port runs code as you); use tls:// with the site's "
-                                   "certificates in Dask's configuration (distributed.comm.tls.*)")
+                raise ClusterError(
+                    f"--cluster {self.address}: Dask's tcp:// protocol is unauthenticated pickle "
+                    "(anyone who reaches the port runs code as you); use tls:// with the site's "
+                    "certificates in Dask's configuration (distributed.comm.tls.*)"
+                )
         if self.jobs < 1:
             raise ClusterError(f"--jobs must be at least 1, not {self.jobs}")
         if self.cores is not None and self.cores < 1:
@@ -70,17 +74,18 @@ class ClusterSpec:
         if self.gpus < 0:
             raise ClusterError(f"--gpus must be 0 or more, not {self.gpus}")
         if self.scheduler is None and any((self.walltime, self.queue, self.account)):
-            raise ClusterError("--walltime, --queue and --account apply to batch schedulers "
-                               f"({', '.join(SCHEDULERS)})")
+            raise ClusterError(f"--walltime, --queue and --account apply to batch schedulers ({', '.join(SCHEDULERS)})")
         if self.config_file is not None and not Path(self.config_file).is_file():
             raise ClusterError(f"--cluster-config {self.config_file}: no such file")
         if self.walltime is not None:
             seconds = parse_walltime(self.walltime)
             needed = (timeout or DEFAULT_TIMEOUT) + START_MARGIN
             if seconds < needed:
-                raise ClusterError(f"--walltime {self.walltime} ({seconds:.0f} s) is shorter than one grade may "
-                                   f"take ({needed:.0f} s: --timeout {timeout or DEFAULT_TIMEOUT:g} s + "
-                                   f"{START_MARGIN:g} s to start): no worker could ever take a submission")
+                raise ClusterError(
+                    f"--walltime {self.walltime} ({seconds:.0f} s) is shorter than one grade may "
+                    f"take ({needed:.0f} s: --timeout {timeout or DEFAULT_TIMEOUT:g} s + "
+                    f"{START_MARGIN:g} s to start): no worker could ever take a submission"
+                )
 
 
 def parse_walltime(text: str) -> float:

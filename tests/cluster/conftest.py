@@ -17,7 +17,7 @@ sys.path.insert(0, str(HERE))  # the tests import cluster_helpers (import mode i
 
 # A grade_submission stand-in that a judge subprocess imports by name. Every start of a judge on a
 # submission appends a line to LOG/<name> (the judge starts are counted from there).
-FAKE_GRADER = '''
+FAKE_GRADER = """
 import os, signal, time
 from pathlib import Path
 from grader.result import Check, Result
@@ -37,7 +37,7 @@ def grade(path, options, *, data=None, reference=None, progress=None):
                     checks=[Check("structure.layout", "pass", "ok", score=1.0, max_score=1.0, required=True)])
     result.environment = {"data_id": data.data_id, "n_val": len(data.val_input), "threads": options.sandbox.threads}
     return result
-'''
+"""
 
 
 @pytest.fixture

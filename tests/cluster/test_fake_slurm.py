@@ -35,8 +35,11 @@ def test_slurm_jobs_grade_the_batch_and_are_cancelled_at_the_end(tmp_path, fake_
     spec = ClusterSpec("slurm", jobs=2, cores=2, memory="2GB", walltime="00:10:00", queue="cpu")
     report = run_batch(paths, tmp_path / "out", tiny_options, jobs=2, grade_fn=grade, timeout=60, cluster=spec)
 
-    assert sorted((o.task.name, o.state) for o in report.outcomes) == [("team_a", "graded"), ("team_b", "graded"),
-                                                                       ("team_c", "graded")]
+    assert sorted((o.task.name, o.state) for o in report.outcomes) == [
+        ("team_a", "graded"),
+        ("team_b", "graded"),
+        ("team_c", "graded"),
+    ]
     assert judge_starts(log) == {"team_a": 1, "team_b": 1, "team_c": 1}
     jobs = sorted(p.stem for p in state.glob("*.sh"))
     assert len(jobs) == 2  # one job per worker

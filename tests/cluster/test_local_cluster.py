@@ -16,8 +16,9 @@ from grader.data import N2NData
 from grader.report import schema
 
 
-def test_a_lost_worker_costs_one_attempt_then_the_submission_is_recorded_as_node_lost(tmp_path, fake_grader,
-                                                                                     tiny_options, monkeypatch):
+def test_a_lost_worker_costs_one_attempt_then_the_submission_is_recorded_as_node_lost(
+    tmp_path, fake_grader, tiny_options, monkeypatch
+):
     """victim_* kills its worker on its first start (graded again elsewhere); killer_* kills every worker that
     grades it (recorded as grader.node_lost after two); the rest are graded once. Every result is written once."""
     grade, log = fake_grader
@@ -32,12 +33,25 @@ def test_a_lost_worker_costs_one_attempt_then_the_submission_is_recorded_as_node
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "result.json").write_text(result.to_json())
 
-    report = run_batch(paths, tmp_path / "out", tiny_options, jobs=2, grade_fn=grade, write=write, timeout=120,
-                       cluster=ClusterSpec("local", jobs=2), on_progress=lambda task, m: progress.append(m))
+    report = run_batch(
+        paths,
+        tmp_path / "out",
+        tiny_options,
+        jobs=2,
+        grade_fn=grade,
+        write=write,
+        timeout=120,
+        cluster=ClusterSpec("local", jobs=2),
+        on_progress=lambda task, m: progress.append(m),
+    )
     states = {o.task.name: (o.state, o.result.checks[0].id) for o in report.outcomes}
-    assert states == {"good_a": ("graded", "structure.layout"), "victim_b": ("graded", "structure.layout"),
-                      "good_c": ("graded", "structure.layout"), "killer_d": ("error", "grader.node_lost"),
-                      "good_e": ("graded", "structure.layout")}
+    assert states == {
+        "good_a": ("graded", "structure.layout"),
+        "victim_b": ("graded", "structure.layout"),
+        "good_c": ("graded", "structure.layout"),
+        "killer_d": ("error", "grader.node_lost"),
+        "good_e": ("graded", "structure.layout"),
+    }
     assert writes == Counter({name: 1 for name in names})  # exactly one write per submission
     assert judge_starts(log) == {"good_a": 1, "victim_b": 2, "good_c": 1, "killer_d": 2, "good_e": 1}
     assert report.exit_code == 2 and report.pending == 0
@@ -79,10 +93,19 @@ def test_no_grade_starts_on_a_worker_whose_job_ends_too_soon(tmp_path, fake_grad
     grade, log = fake_grader
     monkeypatch.setenv("N2N_GRADE_JOB_END", str(int(time.time()) + 200))  # the workers' job: 200 s left
     paths = make_subs(tmp_path / "subs", ["team_a", "team_b"])
-    report = run_batch(paths, tmp_path / "out", tiny_options, jobs=2, grade_fn=grade, timeout=60,  # needs 360 s
-                       cluster=ClusterSpec("local", jobs=2, wait_seconds=5))
+    report = run_batch(
+        paths,
+        tmp_path / "out",
+        tiny_options,
+        jobs=2,
+        grade_fn=grade,
+        timeout=60,  # needs 360 s
+        cluster=ClusterSpec("local", jobs=2, wait_seconds=5),
+    )
     assert {o.task.name: (o.state, o.result.checks[0].id) for o in report.outcomes} == {
-        "team_a": ("error", "grader.node_lost"), "team_b": ("error", "grader.node_lost")}
+        "team_a": ("error", "grader.node_lost"),
+        "team_b": ("error", "grader.node_lost"),
+    }
     assert "no worker available" in report.outcomes[0].message
     assert judge_starts(log) == {}  # nothing was started that could not finish
 
@@ -91,8 +114,15 @@ def test_a_node_whose_data_is_not_the_drivers_grades_nothing(tmp_path, fake_grad
     grade, log = fake_grader
     x = torch.zeros(4, 3, 8, 8, dtype=torch.uint8)
     other = N2NData(x, x, x, x, info={"data_id": "not-the-embedded-data"})
-    report = run_batch(make_subs(tmp_path / "subs", ["team_a"]), tmp_path / "out", tiny_options, jobs=1,
-                       grade_fn=grade, data=other, cluster=ClusterSpec("local", jobs=1))
+    report = run_batch(
+        make_subs(tmp_path / "subs", ["team_a"]),
+        tmp_path / "out",
+        tiny_options,
+        jobs=1,
+        grade_fn=grade,
+        data=other,
+        cluster=ClusterSpec("local", jobs=1),
+    )
     outcome = report.outcomes[0]
     assert outcome.state == "error" and "no worker can grade" in outcome.message
     assert "DataMismatch" in outcome.message and "not-the-embedded-data" in outcome.message

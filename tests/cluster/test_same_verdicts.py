@@ -13,15 +13,18 @@ from grader.cluster import ClusterSpec
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO / "submissions" / "_build"), str(REPO / "scripts")]
-from cluster_verdicts import RUN_DEPENDENT, verdicts as all_verdicts  # noqa: E402
+from cluster_verdicts import RUN_DEPENDENT  # noqa: E402
+from cluster_verdicts import verdicts as all_verdicts  # noqa: E402
 from sample_expected import grade_options, load_expected, mismatches  # noqa: E402
 
 TEAMS = ["team_x", "team_mse_sum", "team_syntax_error"]
 
 
 def verdicts(report) -> dict[str, dict[str, tuple]]:
-    return {team: {k: v for k, v in checks.items() if k not in RUN_DEPENDENT}
-            for team, checks in all_verdicts(report).items()}
+    return {
+        team: {k: v for k, v in checks.items() if k not in RUN_DEPENDENT}
+        for team, checks in all_verdicts(report).items()
+    }
 
 
 @pytest.mark.slow
@@ -46,9 +49,28 @@ def test_the_grade_command_grades_on_a_local_cluster(tmp_path):
 
     team = load_expected(REPO / "submissions" / "team_syntax_error")
     grade = Path(sys.executable).with_name("grade")
-    run = subprocess.run([str(grade), str(team.target), "--out", str(tmp_path / "out"),
-                          "--cluster", "local", "--jobs", "1", "--fast", "--no-train", "--no-reference",
-                          "--val-pairs", "8", "--threads", "1"], capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [
+            str(grade),
+            str(team.target),
+            "--out",
+            str(tmp_path / "out"),
+            "--cluster",
+            "local",
+            "--jobs",
+            "1",
+            "--fast",
+            "--no-train",
+            "--no-reference",
+            "--val-pairs",
+            "8",
+            "--threads",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 1, run.stderr  # graded: a required check failed
     assert "1 graded (0 passed, 1 failed a required check)" in run.stderr
     assert "1 worker(s) on cluster local" in run.stderr and "TLS" in run.stderr

@@ -14,10 +14,12 @@ from grader.cluster import ClusterError, ClusterSpec, parse_walltime
 from grader.cluster.jobs import job_script
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-SCRIPTS = {"slurm_cpu": ClusterSpec("slurm", cores=8, memory="16GB", walltime="12:00:00", queue="cpu", account="ee559"),
-           "slurm_gpu": ClusterSpec("slurm", cores=4, memory="32GB", gpus=1, walltime="04:00:00", queue="gpu"),
-           "pbs_cpu": ClusterSpec("pbs", cores=8, memory="16GB", walltime="12:00:00", queue="workq", account="ee559"),
-           "pbs_gpu": ClusterSpec("pbs", cores=4, memory="32GB", gpus=2, walltime="04:00:00", queue="gpu")}
+SCRIPTS = {
+    "slurm_cpu": ClusterSpec("slurm", cores=8, memory="16GB", walltime="12:00:00", queue="cpu", account="ee559"),
+    "slurm_gpu": ClusterSpec("slurm", cores=4, memory="32GB", gpus=1, walltime="04:00:00", queue="gpu"),
+    "pbs_cpu": ClusterSpec("pbs", cores=8, memory="16GB", walltime="12:00:00", queue="workq", account="ee559"),
+    "pbs_gpu": ClusterSpec("pbs", cores=4, memory="32GB", gpus=2, walltime="04:00:00", queue="gpu"),
+}
 
 
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
@@ -30,19 +32,23 @@ def test_job_scripts_match_the_golden_files(name):
     assert "--tls-ca-file" in worker_line and "--protocol tls://" in worker_line
 
 
-@pytest.mark.parametrize("text, seconds", [("30", 1800), ("10:30", 630), ("12:00:00", 43200), ("1-02:00:00", 93600),
-                                           ("2-0", 172800)])
+@pytest.mark.parametrize(
+    "text, seconds", [("30", 1800), ("10:30", 630), ("12:00:00", 43200), ("1-02:00:00", 93600), ("2-0", 172800)]
+)
 def test_walltimes_are_read_as_the_schedulers_write_them(text, seconds):
     assert parse_walltime(text) == seconds
 
 
-@pytest.mark.parametrize("spec, timeout, words", [
-    (ClusterSpec("slurm", walltime="01:00:00"), 3600, "shorter than one grade"),
-    (ClusterSpec("tcp://10.0.0.5:8786"), None, "unauthenticated"),
-    (ClusterSpec("local", walltime="01:00:00"), None, "apply to batch schedulers"),
-    (ClusterSpec("kubernetes"), None, "must be one of"),
-    (ClusterSpec("slurm", walltime="tomorrow"), None, "HH:MM:SS"),
-])
+@pytest.mark.parametrize(
+    "spec, timeout, words",
+    [
+        (ClusterSpec("slurm", walltime="01:00:00"), 3600, "shorter than one grade"),
+        (ClusterSpec("tcp://10.0.0.5:8786"), None, "unauthenticated"),
+        (ClusterSpec("local", walltime="01:00:00"), None, "apply to batch schedulers"),
+        (ClusterSpec("kubernetes"), None, "must be one of"),
+        (ClusterSpec("slurm", walltime="tomorrow"), None, "HH:MM:SS"),
+    ],
+)
 def test_a_spec_that_cannot_work_is_refused_before_anything_starts(spec, timeout, words):
     with pytest.raises(ClusterError, match=words):
         spec.validate(timeout)
@@ -53,12 +59,29 @@ def test_a_loopback_tcp_scheduler_is_allowed():
 
 
 def test_cluster_script_prints_what_would_be_submitted():
-    run = CliRunner().invoke(main, ["cluster-script", "--cluster", "slurm", "--cores", "4", "--memory", "32GB",
-                                    "--gpus", "1", "--walltime", "04:00:00", "--queue", "gpu"])
+    run = CliRunner().invoke(
+        main,
+        [
+            "cluster-script",
+            "--cluster",
+            "slurm",
+            "--cores",
+            "4",
+            "--memory",
+            "32GB",
+            "--gpus",
+            "1",
+            "--walltime",
+            "04:00:00",
+            "--queue",
+            "gpu",
+        ],
+    )
     assert run.exit_code == 0, run.output
     assert "#SBATCH --gres=gpu:1" in run.output and "#SBATCH --cpus-per-task=4" in run.output
-    short = CliRunner().invoke(main, ["cluster-script", "--cluster", "slurm", "--cores", "4", "--memory", "8GB",
-                                      "--walltime", "00:30:00"])
+    short = CliRunner().invoke(
+        main, ["cluster-script", "--cluster", "slurm", "--cores", "4", "--memory", "8GB", "--walltime", "00:30:00"]
+    )
     assert short.exit_code == 2 and "shorter than one grade" in short.output
 
 
@@ -71,8 +94,10 @@ def test_cluster_options_need_cluster_and_out(tmp_path):
 
 
 def test_nothing_of_dask_is_imported_without_cluster():
-    code = ("import sys; import grader.batch, grader.cli, grader.cli.grade_cmd; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed', 'dask_jobqueue')))")
+    code = (
+        "import sys; import grader.batch, grader.cli, grader.cli.grade_cmd; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed', 'dask_jobqueue')))"
+    )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[]"
