@@ -108,6 +108,7 @@ class DaskExecutor:
         kind = "address" if spec.address else "local" if spec.kind == "local" else "scheduler"
         self.wait_seconds = spec.wait_seconds or WAIT_SECONDS[kind]
         self.warned: set[str] = set()
+        self.missing: set[str] = set()  # workers absent from the scheduler at the last look
         print(
             f"grade: cluster {spec.kind}: {spec.jobs} worker(s) asked for; {self.security.description}", file=sys.stderr
         )
@@ -241,16 +242,17 @@ class DaskExecutor:
         return self.references[key] is not None
 
     def _refresh_workers(self) -> list[Event]:
-        try:
-            current = set(self.client.scheduler_info(n_workers=-1)["workers"])
+        try:  # asked directly: Client.scheduler_info() returns a cache that a periodic refresh empties of workers
+            current = set(self.client.sync(self.client.scheduler.identity, n_workers=-1)["workers"])
         except Exception:  # the scheduler is busy or briefly unreachable: try again next time
             return []
         if self.spec.address:  # an existing scheduler: use at most --jobs of its workers
             known = [a for a in current if a in self.book.workers]
             current = set(known + sorted(current - set(known))[: max(0, self.spec.jobs - len(known))])
-        events = []
-        for address in sorted(set(self.book.workers) - current):
+        events, missing = [], set(self.book.workers) - current
+        for address in sorted(missing & self.missing):  # gone at two looks in a row: lost
             events += self._lost(address)
+        self.missing = missing
         for address in sorted(current - set(self.book.workers)):
             entry = self.book.add(address)
             entry.prepare = self.client.submit(

@@ -13,6 +13,7 @@ time left to finish (grader.cluster.nodes).
 from __future__ import annotations
 
 import logging
+import os
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -153,7 +154,7 @@ def start_cluster(spec: ClusterSpec, security: RunSecurity):
                     security=sec,
                     dashboard_address=None,
                     memory_limit=spec.memory or 0,
-                    silence_logs=logging.ERROR,
+                    silence_logs=(logging.INFO if os.environ.get("N2N_DASK_LOGS") else logging.ERROR),
                 )
             else:
                 cluster_cls, _ = _classes(spec.scheduler)
