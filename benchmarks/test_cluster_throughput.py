@@ -48,45 +48,36 @@ def batch(tmp_path_factory):
     return paths, options
 
 
-def _run(name: str, batch, tmp_path, **kwargs) -> None:
+def _bench(benchmark, name: str, batch, tmp_path, jobs: int, cluster: bool) -> None:
+    """Grade the batch once, timed by pytest-benchmark and kept in WALLS[name]."""
     from grader.batch import run_batch
+    from grader.cluster import ClusterSpec
 
     paths, options = batch
-    started = time.monotonic()
-    report = run_batch(paths, tmp_path / name, options, force=True, **kwargs)
-    WALLS[name] = time.monotonic() - started
-    assert [o.state for o in report.outcomes] == ["graded"] * len(paths)
+
+    def run():
+        started = time.monotonic()
+        spec = ClusterSpec("local", jobs=jobs) if cluster else None
+        report = run_batch(paths, tmp_path / name, options, force=True, jobs=jobs, cluster=spec)
+        WALLS[name] = time.monotonic() - started
+        assert [o.state for o in report.outcomes] == ["graded"] * len(paths)
+
+    benchmark.pedantic(run, rounds=1, iterations=1)
 
 
 @pytest.mark.benchmark(group="class batch (wall seconds, one round)")
 def test_local_pool_two_judges(benchmark, batch, tmp_path):
-    benchmark.pedantic(_run, args=("pool-j2", batch, tmp_path), kwargs={"jobs": 2}, rounds=1, iterations=1)
+    _bench(benchmark, "pool-j2", batch, tmp_path, jobs=2, cluster=False)
 
 
 @pytest.mark.benchmark(group="class batch (wall seconds, one round)")
 def test_local_cluster_two_workers(benchmark, batch, tmp_path):
-    from grader.cluster import ClusterSpec
-
-    benchmark.pedantic(
-        _run,
-        args=("cluster-2", batch, tmp_path),
-        kwargs={"jobs": 2, "cluster": ClusterSpec("local", jobs=2)},
-        rounds=1,
-        iterations=1,
-    )
+    _bench(benchmark, "cluster-2", batch, tmp_path, jobs=2, cluster=True)
 
 
 @pytest.mark.benchmark(group="class batch (wall seconds, one round)")
 def test_local_cluster_one_worker_and_the_ratios(benchmark, batch, tmp_path):
-    from grader.cluster import ClusterSpec
-
-    benchmark.pedantic(
-        _run,
-        args=("cluster-1", batch, tmp_path),
-        kwargs={"jobs": 1, "cluster": ClusterSpec("local", jobs=1)},
-        rounds=1,
-        iterations=1,
-    )
+    _bench(benchmark, "cluster-1", batch, tmp_path, jobs=1, cluster=True)
     if {"pool-j2", "cluster-2"} - set(WALLS):
         pytest.skip("run the whole module: the ratios need the other two batches")
     speedup = WALLS["cluster-1"] / WALLS["cluster-2"]
