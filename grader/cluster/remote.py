@@ -168,7 +168,9 @@ def prepare(run: dict, course: dict[str, bytes] | None = None) -> dict:
 def measure(run: dict, job: dict) -> dict:
     """The reference's measurement on this node (see grader.reference; cached on the node's disk)."""
     reply = _run_judge(run, {**job, "mode": "reference"})
-    return reply.get("reference") or {"error": reply.get("message", "the reference could not be measured")}
+    if reply.get("kind") == "reference":
+        return reply["reference"]
+    return {"error": reply.get("message", "the reference could not be measured")}
 
 
 def grade(run: dict, job: dict) -> dict:

@@ -41,6 +41,8 @@ def test_a_local_cluster_gives_the_verdicts_of_the_local_pool(tmp_path):
     for exp in expected:
         result = next(o.result for o in cluster.outcomes if o.task.path == exp.target)
         assert not mismatches(exp, result), (exp.team, mismatches(exp, result))
+    again = run_batch(paths, tmp_path / "cluster", options, jobs=2, cluster=ClusterSpec("local", jobs=2))
+    assert [o.state for o in again.outcomes] == ["skipped"] * 3  # resume: up to date, whatever node graded them
 
 
 @pytest.mark.slow
