@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -17,3 +18,13 @@ def make_subs(root: Path, names: list[str]) -> list[Path]:
 
 def judge_starts(log: Path) -> dict[str, int]:
     return {p.name: len(p.read_text().splitlines()) for p in log.iterdir()}
+
+
+def alive(pid: int) -> bool:
+    """True while `pid` runs (a zombie is not running)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"

@@ -7,21 +7,12 @@ import os
 import time
 from pathlib import Path
 
-from cluster_helpers import judge_starts, make_subs
+from cluster_helpers import alive, judge_starts, make_subs
 
 from grader.batch import run_batch
 from grader.cluster import ClusterSpec
 
 FAKE_SLURM = Path(__file__).resolve().parent / "fake_slurm"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    return not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def test_slurm_jobs_grade_the_batch_and_are_cancelled_at_the_end(tmp_path, fake_grader, tiny_options, monkeypatch):
@@ -52,7 +43,7 @@ def test_slurm_jobs_grade_the_batch_and_are_cancelled_at_the_end(tmp_path, fake_
         assert env["node"]["cores"] == min(2, os.cpu_count() or 1)  # SLURM_CPUS_PER_TASK / the job's cores
     deadline = time.monotonic() + 30
     pids = [int((state / f"{job}.pid").read_text()) for job in jobs]
-    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert not any(_alive(p) for p in pids)  # every job ended with the batch
+    assert not any(alive(p) for p in pids)  # every job ended with the batch
     assert not list(tmp_path.glob(".n2n-grade-tls-*"))  # the run's certificate was removed

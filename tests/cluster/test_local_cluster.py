@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 import torch
-from cluster_helpers import judge_starts, make_subs
+from cluster_helpers import alive, judge_starts, make_subs
 
 from grader.batch import run_batch
 from grader.cluster import ClusterSpec
@@ -127,3 +127,32 @@ def test_a_node_whose_data_is_not_the_drivers_grades_nothing(tmp_path, fake_grad
     assert outcome.state == "error" and "no worker can grade" in outcome.message
     assert "DataMismatch" in outcome.message and "not-the-embedded-data" in outcome.message
     assert judge_starts(log) == {}
+
+
+def test_ctrl_c_keeps_finished_results_and_stops_the_running_judges(tmp_path, fake_grader, tiny_options):
+    grade, log = fake_grader
+    paths = make_subs(tmp_path / "subs", ["good_a", "slow_b"])
+
+    def interrupt(outcome):  # Ctrl-C once good_a is written and slow_b's judge is grading
+        deadline = time.monotonic() + 120
+        while not (log / "slow_b").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        raise KeyboardInterrupt
+
+    report = run_batch(
+        paths,
+        tmp_path / "out",
+        tiny_options,
+        jobs=2,
+        grade_fn=grade,
+        on_outcome=interrupt,
+        cluster=ClusterSpec("local", jobs=2),
+    )
+    assert report.interrupted and report.exit_code == 130 and report.pending == 1
+    assert (tmp_path / "out" / "good_a" / "result.json").is_file()
+    assert not (tmp_path / "out" / "slow_b").exists()
+    judge = int((log / "slow_b").read_text().split()[0])
+    deadline = time.monotonic() + 30
+    while alive(judge) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not alive(judge)  # the judge grading slow_b was stopped with the batch
