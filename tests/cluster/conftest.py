@@ -35,7 +35,8 @@ def grade(path, options, *, data=None, reference=None, progress=None):
     time.sleep(600 if name.startswith("slow") else float(os.environ.get("FAKE_GRADER_SECONDS", "0.5")))
     result = Result(submission=name, source=str(path), score=1.0, max_score=1.0,
                     checks=[Check("structure.layout", "pass", "ok", score=1.0, max_score=1.0, required=True)])
-    result.environment = {"data_id": data.data_id, "n_val": len(data.val_input), "threads": options.sandbox.threads}
+    result.environment = {"data_id": data.data_id, "n_val": len(data.val_input), "threads": options.sandbox.threads,
+                          "data_source": data.info.get("source")}
     return result
 """
 
