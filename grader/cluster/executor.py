@@ -21,6 +21,7 @@ Designed around the known traps of Dask and dask-jobqueue:
 from __future__ import annotations
 
 import inspect
+import pickle
 import queue
 import secrets
 import sys
@@ -49,6 +50,7 @@ class Running:
     future: object
     key: str
     submitted: float
+    node: dict  # recorded in the result: where it was graded, with how many threads
 
 
 def function_ref(fn) -> tuple[str, str, list[str]]:
@@ -83,7 +85,7 @@ class DaskExecutor:
         self.timeout = timeout or DEFAULT_TIMEOUT
         self.run_id = secrets.token_hex(4)
         self.run = {
-            "options": options,
+            "options": pickle.dumps(options),  # opened by the judges only: the worker process never imports torch
             "data_id": data.data_id,
             "grade_fn": function_ref(grade_fn),
             "stop_event": f"n2n-grade-stop-{self.run_id}",
@@ -144,8 +146,6 @@ class DaskExecutor:
             "data_file": entry.facts["data_file"],
             "data_dir": entry.facts.get("data_dir"),
             "reference": self._reference_for(entry),
-            "facts": entry.facts,
-            "worker": entry.address,
         }
         future = self.client.submit(
             remote.grade,
@@ -158,7 +158,10 @@ class DaskExecutor:
             retries=0,
         )
         entry.state, entry.task = "busy", task.index
-        self.running[task.index] = Running(task, entry.address, future, key, time.monotonic())
+        node = {k: entry.facts.get(k) for k in ("host", "cpu", "gpu", "cpus", "cores", "job_id")}
+        self.running[task.index] = Running(
+            task, entry.address, future, key, time.monotonic(), {**node, "threads": threads, "worker": entry.address}
+        )
 
     def poll(self, seconds: float) -> list[Event]:
         self._wait(seconds)
@@ -340,7 +343,7 @@ class DaskExecutor:
                     }
                 finally:
                     future.release()  # gathered: nothing of it stays on the worker to be recomputed
-                events.append(self._event(run.task, reply, now - run.submitted))
+                events.append(self._event(run, reply, now - run.submitted))
             elif now - run.submitted > self.timeout + START_MARGIN + BACKSTOP:
                 del self.running[index]
                 future.cancel()
@@ -358,25 +361,27 @@ class DaskExecutor:
                 )
         return events
 
-    def _event(self, task: Task, reply: dict, seconds: float) -> Event:
+    def _event(self, run: Running, reply: dict, seconds: float) -> Event:
         if reply.get("kind") != "done":
             return Event(
                 "failed",
-                task,
+                run.task,
                 reply.get("message", "no result"),
                 seconds=reply.get("seconds", seconds),
                 check_id=reply.get("check_id", "grader.crashed"),
             )
-        result = reply["result"]
-        result["source"] = str(task.path)  # the path on the driver, not the worker's copy
+        answer = pickle.loads(reply["payload"])  # written by our own judge (student code never reaches it)
+        result = answer["result"]
+        result["source"] = str(run.task.path)  # the path on the driver, not the worker's copy
+        result.setdefault("environment", {})["node"] = run.node
         return Event(
             "done",
-            task,
-            reply.get("message", ""),
-            state=reply["state"],
+            run.task,
+            answer.get("message", ""),
+            state=answer["state"],
             result=result,
-            samples=reply.get("samples"),
-            seconds=reply.get("seconds", seconds),
+            samples=answer.get("samples"),
+            seconds=answer.get("seconds", seconds),
         )
 
     def _on_remote(self, event) -> None:  # called on the client's event loop: hand over to poll

@@ -1,24 +1,25 @@
-"""What runs on a Dask worker: prepare the node's data, measure the reference, grade one submission.
+"""What runs on a Dask worker: prepare the worker, measure the reference, grade one submission.
 
-Each grade (and each reference measurement) is a fresh judge subprocess
-(`python -m grader.cluster.judge`, its own session, dying with the task's
-thread); the multi-threaded worker process itself never forks. The task
-enforces the grade's timeout, stops the judge when the driver sets the run's
-stop event (Ctrl-C, a cancelled batch), relays the judge's progress lines as
-worker events, and returns plain data: the Result's dict, the pictures, or
-why there is none.
+Each of them is a fresh judge subprocess (`python -m grader.cluster.judge`,
+its own session, dying with the task's thread); the multi-threaded worker
+process itself never forks. The task enforces the judge's timeout, stops it
+when the driver sets the run's stop event (Ctrl-C, a cancelled batch),
+relays its progress lines as worker events, and hands its answer back as
+bytes for the driver (or says why there is none). The worker process stays
+light: it never imports torch or the grader's checks (the grading options
+travel pickled and only the judge opens them), so it starts and stops
+quickly and holds little memory beside the grades.
 
 Nothing assumes a shared filesystem: the submission arrives as bytes (a zip,
 or a folder packed as one), course data files arrive once per worker, and
-the embedded data set is rebuilt (or read from the node's cache) here and
-checked against the driver's data id.
+the embedded data set is rebuilt (or read from the node's cache) by the
+prepare judge and checked against the driver's data id.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import json
 import os
 import pickle
 import shutil
@@ -30,7 +31,6 @@ import threading
 import time
 import zipfile
 from collections import deque
-from dataclasses import replace
 from pathlib import Path
 
 TOPIC = "n2n-grade-progress"
@@ -39,10 +39,7 @@ STARTED = "started"
 START_TIMEOUT = 300.0  # seconds for a judge to start (import torch, load the data)
 STOP_GRACE = 15.0  # a stopped judge gets this long to kill its sandboxed worker itself
 STOP_POLL = 2.0  # how often a running task asks the scheduler whether the run was stopped
-
-
-class DataMismatch(Exception):
-    """The data built on this node is not the driver's (another version of a library, or other files)."""
+ANSWERS = {"prepare": "prepared", "reference": "reference", "grade": "done"}  # judge mode -> kind of answer
 
 
 def _scratch() -> Path:
@@ -98,115 +95,52 @@ def unpack_submission(kind: str, name: str, payload: bytes, dest: Path) -> Path:
     return target
 
 
-# ---------------------------------------------------------------- data
-
-
-def _save_data(data, path: Path) -> None:
-    import torch
-
-    tmp = path.with_suffix(".tmp")
-    torch.save(
-        {
-            "train_input": data.train_input,
-            "train_target": data.train_target,
-            "val_input": data.val_input,
-            "val_target": data.val_target,
-            "info": json.dumps(data.info, default=str),
-        },
-        tmp,
-    )
-    os.replace(tmp, path)
-
-
-def load_data_file(path: str | Path):
-    """The data set a prepared worker saved (tensors only: weights_only)."""
-    import torch
-
-    from grader.data import N2NData
-
-    saved = torch.load(path, weights_only=True)
-    return N2NData(
-        saved["train_input"],
-        saved["train_target"],
-        saved["val_input"],
-        saved["val_target"],
-        info=json.loads(saved["info"]),
-    )
+# ---------------------------------------------------------------- tasks
 
 
 def prepare(run: dict, course: dict[str, bytes] | None = None) -> dict:
-    """Ready this worker: its node's facts, and the grading data saved where its judges read it."""
-    from grader.cluster.nodes import node_facts
-    from grader.grade import load_grading_data
-
-    facts = node_facts()
-    folder = _scratch()
-    options = run["options"]
-    if course:  # the course's files, written once per worker (a node-local folder)
+    """Ready this worker: its node's facts, and the grading data (checked against the driver's) saved where its
+    judges read it. Course data files arrive here once and are written to the worker's own folder."""
+    data_dir = None
+    if course:
         digest = hashlib.sha256(b"".join(course[k] for k in sorted(course))).hexdigest()[:16]
-        data_dir = folder / f"course-{digest}"
+        data_dir = _scratch() / f"course-{digest}"
         data_dir.mkdir(exist_ok=True)
         for file, payload in course.items():
             (data_dir / file).write_bytes(payload)
-        options = replace(options, data_dir=data_dir)
-    data = load_grading_data(options, progress=False)
-    if data.data_id != run["data_id"]:
-        raise DataMismatch(
-            f"the data built on {facts['host']} has id {data.data_id}, the driver's has "
-            f"{run['data_id']}: the nodes need the driver's environment (same versions of the grader, "
-            "torch, numpy, scikit-image) and the same course files"
-        )
-    data_file = folder / f"data-{data.data_id}.pt"
-    if not data_file.exists():
-        _save_data(data, data_file)
-    return {**facts, "data_file": str(data_file), "data_dir": str(options.data_dir) if course else None}
-
-
-# ---------------------------------------------------------------- judges
+    reply = _run_judge(run, {"mode": "prepare", "data_dir": str(data_dir) if data_dir else None})
+    if reply["kind"] != "prepared":
+        raise RuntimeError(reply["message"])
+    facts = pickle.loads(reply["payload"])  # plain data: the judge checked the data set
+    if "error" in facts:
+        raise RuntimeError(facts["error"])
+    return facts
 
 
 def measure(run: dict, job: dict) -> dict:
     """The reference's measurement on this node (see grader.reference; cached on the node's disk)."""
     reply = _run_judge(run, {**job, "mode": "reference"})
-    if reply.get("kind") == "reference":
-        return reply["reference"]
-    return {"error": reply.get("message", "the reference could not be measured")}
+    if reply["kind"] == "reference":
+        return pickle.loads(reply["payload"])  # plain numbers
+    return {"error": reply["message"]}
 
 
 def grade(run: dict, job: dict) -> dict:
-    """Grade one submission in a judge subprocess; plain data back (see _run_judge)."""
-    reply = _run_judge(run, {**job, "mode": "grade"})
-    if reply.get("kind") == "done":
-        env = reply["result"].setdefault("environment", {})
-        env["node"] = {
-            **{k: job["facts"].get(k) for k in ("host", "cpu", "gpu", "cpus", "cores", "job_id")},
-            "threads": job["threads"],
-            "worker": job.get("worker"),
-        }
-    return reply
+    """Grade one submission: {"kind": "done", "payload": the judge's answer, for the driver to open} or
+    {"kind": "failed", "check_id", "message", "seconds"}."""
+    return _run_judge(run, {**job, "mode": "grade"})
 
 
 def _run_judge(run: dict, job: dict) -> dict:
-    """Start the judge, relay its progress, stop it on timeout or on the run's stop event."""
+    """Start a judge on `job` in a fresh folder, watch it, remove the folder."""
     workdir = Path(tempfile.mkdtemp(prefix="task-", dir=_scratch()))
     try:
-        options = run["options"]
-        sandbox = replace(
-            options.sandbox, threads=job["threads"], hide=[*options.sandbox.hide, str(_scratch())]
-        )  # the data file lives there
-        spec = {
-            "mode": job["mode"],
-            "options": replace(options, sandbox=sandbox, data_dir=job.get("data_dir") or options.data_dir),
-            "data_file": job["data_file"],
-            "reference": job.get("reference"),
-            "grade_fn": run["grade_fn"],
-            "threads": job["threads"],
-        }
+        spec = {k: v for k, v in job.items() if k != "submission"}
+        spec.update(options=run["options"], data_id=run["data_id"], grade_fn=run["grade_fn"], scratch=str(_scratch()))
         if job["mode"] == "grade":
             kind, name, payload = job["submission"]
             (workdir / "sub").mkdir()
             spec["path"] = str(unpack_submission(kind, name, payload, workdir / "sub"))
-            spec["index"], spec["name"] = job["index"], job["name"]
         (workdir / "job.pkl").write_bytes(pickle.dumps(spec))
         return _watch(workdir, job, run)
     finally:
@@ -253,8 +187,8 @@ def _watch(workdir: Path, job: dict, run: dict) -> dict:
     if why:
         return {"kind": "failed", "check_id": why[0], "message": why[1], "seconds": seconds}
     try:
-        reply = pickle.loads(out.read_bytes())  # written by our own judge process, never by student code
-    except (OSError, EOFError, pickle.UnpicklingError):
+        payload = out.read_bytes()  # written by our own judge process, never by student code
+    except OSError:
         code = proc.returncode
         text = "\n".join(list(tail)[-8:])
         return {
@@ -263,8 +197,7 @@ def _watch(workdir: Path, job: dict, run: dict) -> dict:
             "seconds": seconds,
             "message": f"the grading process died (exit code {code}) on this node" + (f":\n{text}" if text else ""),
         }
-    reply.setdefault("seconds", seconds)
-    return reply
+    return {"kind": ANSWERS[job["mode"]], "payload": payload, "seconds": seconds}
 
 
 def _this_worker():

@@ -125,7 +125,7 @@ def test_a_node_whose_data_is_not_the_drivers_grades_nothing(tmp_path, fake_grad
     )
     outcome = report.outcomes[0]
     assert outcome.state == "error" and "no worker can grade" in outcome.message
-    assert "DataMismatch" in outcome.message and "not-the-embedded-data" in outcome.message
+    assert "the data built on" in outcome.message and "not-the-embedded-data" in outcome.message
     assert judge_starts(log) == {}
 
 
