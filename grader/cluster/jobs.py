@@ -153,6 +153,7 @@ def start_cluster(spec: ClusterSpec, security: RunSecurity):
                     protocol="tls://" if sec else "tcp://",
                     security=sec,
                     dashboard_address=None,
+                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # its HTTP server: loopback, any free port
                     memory_limit=spec.memory or 0,
                     silence_logs=(logging.INFO if os.environ.get("N2N_DASK_LOGS") else logging.ERROR),
                 )
@@ -163,7 +164,7 @@ def start_cluster(spec: ClusterSpec, security: RunSecurity):
                     security=sec,
                     protocol="tls://",
                     shared_temp_directory=(str(security.shared_dir) if security.shared_dir else None),
-                    scheduler_options={"dashboard_address": None},
+                    scheduler_options={"dashboard_address": "127.0.0.1:0"},
                     **kwargs,
                 )
                 cluster.scale(jobs=spec.jobs)
