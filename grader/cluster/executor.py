@@ -20,6 +20,7 @@ Designed around the known traps of Dask and dask-jobqueue:
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import pickle
 import queue
@@ -32,7 +33,7 @@ from pathlib import Path
 
 from grader.batch import Event, NoWorkers, Task
 from grader.cluster import remote
-from grader.cluster.jobs import start_cluster
+from grader.cluster.jobs import dask_config, start_cluster
 from grader.cluster.nodes import WorkerBook, WorkerEntry
 from grader.cluster.security import run_security
 from grader.cluster.spec import DEFAULT_TIMEOUT, START_MARGIN, ClusterError, ClusterSpec
@@ -103,8 +104,15 @@ class DaskExecutor:
         self.lost_on: dict[int, list[str]] = {}
         self.ready_events: list[Event] = []
         self.progress: queue.Queue = queue.Queue()
-        self.security = run_security(spec)
-        self.cluster, self.client = start_cluster(spec, self.security)
+        self._config = contextlib.ExitStack()  # --cluster-config, in force while the cluster lives
+        try:
+            self._config.enter_context(dask_config(spec))
+            self.security = run_security(spec)
+            self._config.callback(self.security.close)
+            self.cluster, self.client = start_cluster(spec, self.security)
+        except BaseException:
+            self._config.close()
+            raise
         self.client.subscribe_topic(remote.TOPIC, self._on_remote)
         self.last_useful = time.monotonic()
         kind = "address" if spec.address else "local" if spec.kind == "local" else "scheduler"
@@ -195,7 +203,7 @@ class DaskExecutor:
                     handle = getattr(self.cluster, name, None)
                     if handle is not None:
                         handle.close()  # a NamedTemporaryFile: closing removes it
-                self.security.close()
+                self._config.close()  # the run's certificate folder, then Dask's configuration as it was
 
     # ------------------------------------------------------------ workers
     def _eligible(self) -> list[WorkerEntry]:

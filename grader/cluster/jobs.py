@@ -13,7 +13,6 @@ time left to finish (grader.cluster.nodes).
 from __future__ import annotations
 
 import logging
-import os
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -134,43 +133,46 @@ def job_script(spec: ClusterSpec, scheduler_address: str = "tls://SCHEDULER:PORT
 
 
 def start_cluster(spec: ClusterSpec, security: RunSecurity):
-    """(cluster or None, client) for `spec`, with `spec.jobs` workers asked for (they arrive as they start)."""
-    with dask_config(spec):
-        from distributed import Client, LocalCluster
+    """(cluster or None, client) for `spec`, with `spec.jobs` workers asked for (they arrive as they start).
 
-        sec = security.security
-        cluster = None
-        try:
-            if spec.address:
-                client = Client(spec.address, security=sec, timeout="30s")
-                return None, client
-            if spec.kind == "local":
-                cluster = LocalCluster(
-                    n_workers=spec.jobs,
-                    threads_per_worker=1,
-                    processes=True,
-                    host="127.0.0.1",
-                    protocol="tls://" if sec else "tcp://",
-                    security=sec,
-                    dashboard_address=None,
-                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # its HTTP server: loopback, any free port
-                    memory_limit=spec.memory or 0,
-                    silence_logs=(logging.INFO if os.environ.get("N2N_DASK_LOGS") else logging.ERROR),
-                )
-            else:
-                cluster_cls, _ = _classes(spec.scheduler)
-                kwargs = job_kwargs(spec)
-                cluster = cluster_cls(
-                    security=sec,
-                    protocol="tls://",
-                    shared_temp_directory=(str(security.shared_dir) if security.shared_dir else None),
-                    scheduler_options={"dashboard_address": "127.0.0.1:0"},
-                    **kwargs,
-                )
-                cluster.scale(jobs=spec.jobs)
-            client = Client(cluster, security=sec)
-            return cluster, client
-        except (OSError, TimeoutError, ValueError) as exc:
-            if cluster is not None:
-                cluster.close()
-            raise ClusterError(f"--cluster {spec.kind}: could not start or reach the cluster: {exc}") from None
+    Call it inside `dask_config(spec)`, held for the cluster's life: jobs read Dask's configuration as they start.
+    """
+    _import_dask()
+    from distributed import Client, LocalCluster
+
+    sec = security.security
+    cluster = None
+    try:
+        if spec.address:
+            client = Client(spec.address, security=sec, timeout="30s")
+            return None, client
+        if spec.kind == "local":
+            cluster = LocalCluster(
+                n_workers=spec.jobs,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                protocol="tls://" if sec else "tcp://",
+                security=sec,
+                dashboard_address=None,
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # its HTTP server: loopback, any free port
+                memory_limit=spec.memory or 0,
+                silence_logs=logging.ERROR,
+            )
+        else:
+            cluster_cls, _ = _classes(spec.scheduler)
+            kwargs = job_kwargs(spec)
+            cluster = cluster_cls(
+                security=sec,
+                protocol="tls://",
+                shared_temp_directory=(str(security.shared_dir) if security.shared_dir else None),
+                scheduler_options={"dashboard_address": "127.0.0.1:0"},
+                **kwargs,
+            )
+            cluster.scale(jobs=spec.jobs)
+        client = Client(cluster, security=sec)
+        return cluster, client
+    except (OSError, TimeoutError, ValueError) as exc:
+        if cluster is not None:
+            cluster.close()
+        raise ClusterError(f"--cluster {spec.kind}: could not start or reach the cluster: {exc}") from None

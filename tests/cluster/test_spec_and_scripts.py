@@ -101,3 +101,16 @@ def test_nothing_of_dask_is_imported_without_cluster():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[]"
+
+
+def test_the_cluster_config_file_reaches_the_job_script(tmp_path):
+    config = tmp_path / "site.yaml"
+    config.write_text(
+        "jobqueue:\n  slurm:\n    job-script-prologue: ['module load python/3.11']\n"
+        "    local-directory: /scratch/$USER\n"
+    )
+    spec = ClusterSpec("slurm", cores=2, memory="4GB", walltime="04:00:00", config_file=config)
+    script = job_script(spec)
+    assert "module load python/3.11\nexport N2N_GRADE_CORES=2" in script  # the site's prologue, then ours
+    assert "--local-directory /scratch/$USER" in script
+    assert "module load" not in job_script(ClusterSpec("slurm", cores=2, memory="4GB", walltime="04:00:00"))
