@@ -73,8 +73,11 @@ class ClusterSpec:
             raise ClusterError(f"--cores must be at least 1, not {self.cores}")
         if self.gpus < 0:
             raise ClusterError(f"--gpus must be 0 or more, not {self.gpus}")
-        if self.scheduler is None and any((self.walltime, self.queue, self.account)):
-            raise ClusterError(f"--walltime, --queue and --account apply to batch schedulers ({', '.join(SCHEDULERS)})")
+        if self.scheduler is None and any((self.walltime, self.queue, self.account, self.gpus, self.cores)):
+            raise ClusterError(
+                "--cores, --gpus, --walltime, --queue and --account apply to batch schedulers "
+                f"({', '.join(SCHEDULERS)})"
+            )
         if self.config_file is not None and not Path(self.config_file).is_file():
             raise ClusterError(f"--cluster-config {self.config_file}: no such file")
         if self.walltime is not None:

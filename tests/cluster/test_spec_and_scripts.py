@@ -45,6 +45,7 @@ def test_walltimes_are_read_as_the_schedulers_write_them(text, seconds):
         (ClusterSpec("slurm", walltime="01:00:00"), 3600, "shorter than one grade"),
         (ClusterSpec("tcp://10.0.0.5:8786"), None, "unauthenticated"),
         (ClusterSpec("local", walltime="01:00:00"), None, "apply to batch schedulers"),
+        (ClusterSpec("local", gpus=1), None, "apply to batch schedulers"),
         (ClusterSpec("kubernetes"), None, "must be one of"),
         (ClusterSpec("slurm", walltime="tomorrow"), None, "HH:MM:SS"),
     ],
