@@ -128,7 +128,7 @@ class DaskExecutor:
         return len(self._eligible())
 
     def busy(self) -> bool:
-        return bool(self.running)
+        return bool(self.running or self.ready_events)  # ready_events: failures not yet reported
 
     def submit(self, task: Task) -> None:
         entry = self._eligible()[0]
