@@ -184,13 +184,19 @@ class DaskExecutor:
         return events
 
     def close(self) -> None:
+        """Stop the running judges (they see the run's stop event, unwind and kill their sandboxes), then the
+        client, the cluster, the run's certificate files and Dask's configuration."""
         try:
             from distributed import Event as DaskEvent
+            from distributed import wait
 
-            DaskEvent(self.run["stop_event"], client=self.client).set()  # running judges stop themselves
+            DaskEvent(self.run["stop_event"], client=self.client).set()
+            futures = [run.future for run in self.running.values()]
+            if futures:  # each task notices within STOP_POLL and gives its judge STOP_GRACE
+                wait(futures, timeout=remote.STOP_POLL + remote.STOP_GRACE + 10)
             for run in self.running.values():
                 run.future.cancel()
-        except Exception:
+        except Exception:  # a scheduler already gone: closing the cluster stops the workers and their judges
             pass
         try:
             self.client.close()

@@ -35,21 +35,25 @@ def _import_dask():
 
 @contextmanager
 def dask_config(spec: ClusterSpec):
-    """Dask's configuration with the spec's --cluster-config file merged over it."""
+    """Dask's configuration for our workers, with the spec's --cluster-config file merged over it.
+
+    Workers are not daemonic processes (distributed.worker.daemon: false), so that each can have its
+    judge server (grader.cluster.remote): a daemonic worker falls back to a slower judge start.
+    """
     _import_dask()
     import dask
     import yaml
 
-    if spec.config_file is None:
-        yield
-        return
-    try:
-        extra = yaml.safe_load(Path(spec.config_file).read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ClusterError(f"--cluster-config {spec.config_file}: {exc}") from None
-    if not isinstance(extra, dict):
-        raise ClusterError(f"--cluster-config {spec.config_file}: expected a YAML mapping (Dask configuration)")
-    with dask.config.set(dask.config.merge(dask.config.config, extra)):
+    extra = {}
+    if spec.config_file is not None:
+        try:
+            extra = yaml.safe_load(Path(spec.config_file).read_text()) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ClusterError(f"--cluster-config {spec.config_file}: {exc}") from None
+        if not isinstance(extra, dict):
+            raise ClusterError(f"--cluster-config {spec.config_file}: expected a YAML mapping (Dask configuration)")
+    ours = dask.config.merge(dask.config.config, {"distributed": {"worker": {"daemon": False}}})
+    with dask.config.set(dask.config.merge(ours, extra)):
         yield
 
 
@@ -68,6 +72,8 @@ def job_kwargs(spec: ClusterSpec) -> dict:
     walltime = spec.walltime or dask.config.get(f"jobqueue.{kind}.walltime", None)
     prologue = list(dask.config.get(f"jobqueue.{kind}.job-script-prologue", None) or [])
     prologue.append(f"export N2N_GRADE_CORES={int(cores)}")
+    daemon = dask.config.get("distributed.worker.daemon", True)
+    prologue.append(f"export DASK_DISTRIBUTED__WORKER__DAEMON={daemon}")  # see dask_config
     if walltime:
         prologue.append(f"export N2N_GRADE_JOB_END=$(( $(date +%s) + {int(parse_walltime(walltime))} ))")
     extra_args = list(dask.config.get(f"jobqueue.{kind}.worker-extra-args", None) or [])

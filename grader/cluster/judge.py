@@ -1,15 +1,17 @@
-"""A judge subprocess started by a cluster task: `python -m grader.cluster.judge JOB.pkl OUT.pkl`.
+"""A judge process for a cluster task: forked by the worker's judge server (`forked`), or `python -m
+grader.cluster.judge JOB.pkl OUT.pkl` in a daemonic Dask worker (`main`).
 
 Three jobs, each in a fresh process: `prepare` (the node's facts; the data
 set rebuilt or read from the node's cache, or the course files the task
 wrote, checked against the driver's data id and saved for the next judges),
 `reference` (the reference's measurement on this node) and `grade` (the
-same judge as a local batch's: grader.batch.grade_task). It dies with the
-task thread that started it, unwinds on SIGTERM (so its sandboxed worker is
-killed), prints progress lines for the task to relay, and writes its answer
-with pickle: every process on this side is the grader's own; student code
-only ever runs in the sandboxed worker, which never sees these files (they
-live in the worker's scratch folder, hidden from it).
+same judge as a local batch's: grader.batch.grade_task). A judge runs in
+its own session, dies with its parent (the judge server, which ends with
+its worker; or the task's thread), unwinds on SIGTERM (so its sandboxed
+worker is killed), reports progress for the task to relay, and writes its
+answer with pickle: every process on this side is the grader's own; student
+code only ever runs in the sandboxed worker, which never sees these files
+(they live in the worker's scratch folder, hidden from it).
 """
 
 from __future__ import annotations
@@ -106,17 +108,12 @@ def prepare(spec: dict, options) -> dict:
     return {**facts, "data_file": str(data_file), "data_dir": spec.get("data_dir")}
 
 
-def main(argv: list[str]) -> int:
-    from grader.sandbox.jail import die_with_parent
-
-    die_with_parent()
-    if str(os.getppid()) != os.environ.get("N2N_GRADE_PARENT"):
-        return 70  # the task that started us is already gone
+def serve(job_file: str, out_file: str, say) -> None:
+    """Do the job in `job_file`, telling progress to `say`, and write the answer to `out_file`."""
     from grader.batch import Task, _on_sigterm, grade_task
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _on_sigterm)
-    job_file, out_file = argv
     with open(job_file, "rb") as fh:
         spec = pickle.load(fh)
     options = node_options(spec)
@@ -125,11 +122,11 @@ def main(argv: list[str]) -> int:
     if spec.get("threads"):
         torch.set_num_threads(spec["threads"])
     if spec["mode"] == "prepare":
-        _say(STARTED)
+        say(STARTED)
         reply = prepare(spec, options)
     else:
         data = load_data_file(spec["data_file"])
-        _say(STARTED)
+        say(STARTED)
         started = time.monotonic()
         if spec["mode"] == "reference":
             from grader.grade import measure_reference_for
@@ -138,7 +135,7 @@ def main(argv: list[str]) -> int:
         else:
             task = Task(spec["index"], Path(spec["path"]), spec["name"])
             state, result, samples, message = grade_task(
-                task, options, data, spec.get("reference") or {}, _load_function(spec["grade_fn"]), _say
+                task, options, data, spec.get("reference") or {}, _load_function(spec["grade_fn"]), say
             )
             reply = {
                 "state": state,
@@ -151,6 +148,31 @@ def main(argv: list[str]) -> int:
     with open(tmp, "wb") as fh:
         pickle.dump(reply, fh)
     os.replace(tmp, out_file)
+
+
+def forked(job_file: str, out_file: str, log_file: str, progress, worker_pid: int) -> None:
+    """A judge forked by a worker's judge server (multiprocessing's forkserver, torch already imported): its own
+    session, dying with the server (which ends with the worker), output to `log_file`, progress on a pipe."""
+    from grader.sandbox.jail import die_with_parent
+
+    os.setsid()
+    die_with_parent()
+    fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    os.environ["N2N_GRADE_WORKER_PID"] = str(worker_pid)  # the Dask worker this judge grades for
+    serve(job_file, out_file, progress.send)
+
+
+def main(argv: list[str]) -> int:
+    """`python -m grader.cluster.judge JOB OUT`: a judge started with exec (a daemonic Dask worker)."""
+    from grader.sandbox.jail import die_with_parent
+
+    die_with_parent()
+    if str(os.getppid()) != os.environ.get("N2N_GRADE_PARENT"):
+        return 70  # the task that started us is already gone
+    serve(*argv, say=_say)
     return 0
 
 

@@ -149,27 +149,15 @@ def _run_judge(run: dict, job: dict) -> dict:
 
 def _watch(workdir: Path, job: dict, run: dict) -> dict:
     out = workdir / "out.pkl"
-    env = {**os.environ, "N2N_GRADE_PARENT": str(os.getpid()), "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "grader.cluster.judge", str(workdir / "job.pkl"), str(out)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        env=env,
-        cwd=str(workdir),
-    )
+    judge = _start_judge(workdir, out)
     started, tail = [None], deque(maxlen=40)
     launched = time.monotonic()
-    reader = threading.Thread(target=_relay, args=(proc, job, started, tail, _this_worker()), daemon=True)
+    reader = threading.Thread(target=_relay, args=(judge.lines, job, started, tail, _this_worker()), daemon=True)
     reader.start()
     stop, checked, why = _stop_event(run), 0.0, None
-    while proc.poll() is None:
-        try:
-            proc.wait(timeout=0.5)
+    while judge.poll() is None:
+        if judge.wait(0.5) is not None:
             break
-        except subprocess.TimeoutExpired:
-            pass
         now = time.monotonic()
         if started[0] is None and now - launched > START_TIMEOUT:
             why = ("grader.crashed", f"the judge did not start within {START_TIMEOUT:g} s")
@@ -180,7 +168,7 @@ def _watch(workdir: Path, job: dict, run: dict) -> dict:
             if _is_set(stop):
                 why = ("grader.stopped", "the batch was stopped")
         if why:
-            _stop(proc)
+            _stop(judge)
             break
     reader.join(timeout=5)
     seconds = round(time.monotonic() - (started[0] or launched), 2)
@@ -189,15 +177,105 @@ def _watch(workdir: Path, job: dict, run: dict) -> dict:
     try:
         payload = out.read_bytes()  # written by our own judge process, never by student code
     except OSError:
-        code = proc.returncode
-        text = "\n".join(list(tail)[-8:])
+        text = "\n".join([*tail, *judge.log_tail()][-8:])
         return {
             "kind": "failed",
             "check_id": "grader.crashed",
             "seconds": seconds,
-            "message": f"the grading process died (exit code {code}) on this node" + (f":\n{text}" if text else ""),
+            "message": f"the grading process died (exit code {judge.poll()}) on this node"
+            + (f":\n{text}" if text else ""),
         }
     return {"kind": ANSWERS[job["mode"]], "payload": payload, "seconds": seconds}
+
+
+class _Judge:
+    """A running judge: its pid (a session leader), exit code, progress lines and log."""
+
+    def __init__(self, proc, lines, log: Path | None = None):
+        self.proc, self.lines, self.log = proc, lines, log
+        self.pid = proc.pid
+
+    def poll(self) -> int | None:
+        return self.proc.poll() if isinstance(self.proc, subprocess.Popen) else self.proc.exitcode
+
+    def wait(self, seconds: float) -> int | None:
+        if isinstance(self.proc, subprocess.Popen):
+            try:
+                return self.proc.wait(timeout=seconds)
+            except subprocess.TimeoutExpired:
+                return None
+        self.proc.join(seconds)
+        return self.proc.exitcode
+
+    def log_tail(self) -> list[str]:
+        try:
+            return self.log.read_text(errors="replace").splitlines()[-8:] if self.log else []
+        except OSError:
+            return []
+
+
+def _start_judge(workdir: Path, out: Path) -> _Judge:
+    """A judge on workdir/job.pkl: forked by this worker's judge server, which imported torch and the grader once
+    (a judge then starts in milliseconds), or, in a daemonic worker (which may not have children of its own
+    through multiprocessing), started as `python -m grader.cluster.judge` (a second or more of imports)."""
+    import multiprocessing
+
+    if multiprocessing.current_process().daemon:
+        env = {
+            **os.environ,
+            "N2N_GRADE_PARENT": str(os.getpid()),
+            "N2N_GRADE_WORKER_PID": str(os.getpid()),
+            "PYTHONUNBUFFERED": "1",
+        }
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "grader.cluster.judge", str(workdir / "job.pkl"), str(out)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=env,
+            cwd=str(workdir),
+        )
+        return _Judge(proc, (raw.decode("utf-8", "replace").rstrip("\n") for raw in proc.stdout))
+    from grader.cluster.judge import forked
+
+    ctx = _judge_server()
+    receive, send = ctx.Pipe(duplex=False)
+    log = workdir / "judge.log"
+    proc = ctx.Process(
+        target=forked,
+        args=(str(workdir / "job.pkl"), str(out), str(log), send, os.getpid()),
+        name="n2n-grade-judge",
+        daemon=True,  # a worker that exits terminates it (a non-daemonic one would be waited for)
+    )
+    proc.start()
+    send.close()
+    return _Judge(proc, _messages(receive), log)
+
+
+def _messages(connection):
+    """The progress lines a forked judge sends, until it ends."""
+    while True:
+        try:
+            yield MARKER + connection.recv()
+        except (EOFError, OSError):
+            connection.close()
+            return
+
+
+_SERVER = []
+
+
+def _judge_server():
+    """multiprocessing's fork server for this worker, with the judge's modules imported once (a separate,
+    single-threaded process started with exec: this multi-threaded worker never forks)."""
+    import multiprocessing
+
+    if not _SERVER:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["grader.cluster.judge", "grader.batch"])
+        _SERVER.append(ctx)
+    return _SERVER[0]
 
 
 def _this_worker():
@@ -210,10 +288,9 @@ def _this_worker():
         return None
 
 
-def _relay(proc, job: dict, started: list, tail: deque, worker) -> None:
-    """Read the judge's output: progress lines become worker events, the rest is kept for messages."""
-    for raw in proc.stdout:
-        line = raw.decode("utf-8", "replace").rstrip("\n")
+def _relay(lines, job: dict, started: list, tail: deque, worker) -> None:
+    """Read the judge's lines: progress becomes worker events, the rest is kept for messages."""
+    for line in lines:
         if not line.startswith(MARKER):
             tail.append(line)
             continue
@@ -227,18 +304,20 @@ def _relay(proc, job: dict, started: list, tail: deque, worker) -> None:
                 pass
 
 
-def _stop(proc) -> None:
+def _stop(judge: _Judge) -> None:
     """SIGTERM the judge's session (it unwinds and kills its sandboxed worker), SIGKILL after a grace."""
     for sig, grace in ((signal.SIGTERM, STOP_GRACE), (signal.SIGKILL, 5.0)):
         try:
-            os.killpg(proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
+            os.killpg(judge.pid, sig)
+        except ProcessLookupError:  # not a session leader yet
+            try:
+                os.kill(judge.pid, sig)
+            except ProcessLookupError:
+                pass
+        except PermissionError:
             pass
-        try:
-            proc.wait(timeout=grace)
+        if judge.wait(grace) is not None:
             return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 def _stop_event(run: dict):

@@ -31,7 +31,9 @@ def test_slurm_jobs_grade_the_batch_and_are_cancelled_at_the_end(tmp_path, fake_
     x = torch.randint(0, 256, (24, 3, 32, 32), dtype=torch.uint8)
     export_course_data(N2NData(x, x.flip(0), x[:8], x[8:16]), course)
     options = replace(tiny_options, data_dir=course)
-    spec = ClusterSpec("slurm", jobs=2, cores=2, memory="2GB", walltime="00:10:00", queue="cpu")
+    config = tmp_path / "daemonic.yaml"  # daemonic workers: judges started with exec (the other path than local's)
+    config.write_text("distributed:\n  worker:\n    daemon: true\n")
+    spec = ClusterSpec("slurm", jobs=2, cores=2, memory="2GB", walltime="00:10:00", queue="cpu", config_file=config)
     report = run_batch(paths, tmp_path / "out", options, jobs=2, grade_fn=grade, timeout=60, cluster=spec)
 
     assert sorted((o.task.name, o.state) for o in report.outcomes) == [
@@ -44,7 +46,7 @@ def test_slurm_jobs_grade_the_batch_and_are_cancelled_at_the_end(tmp_path, fake_
     assert len(jobs) == 2  # one job per worker
     script = (state / f"{jobs[0]}.sh").read_text()
     assert "#SBATCH --cpus-per-task=2" in script and "#SBATCH -p cpu" in script and "#SBATCH -t 00:10:00" in script
-    assert "--tls-ca-file" in script
+    assert "--tls-ca-file" in script and "export DASK_DISTRIBUTED__WORKER__DAEMON=True" in script
     for team in ("team_a", "team_b", "team_c"):
         env = json.loads((tmp_path / "out" / team / "result.json").read_text())["environment"]
         assert env["node"]["job_id"] in jobs  # graded inside one of the Slurm jobs
