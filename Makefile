@@ -4,7 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench setup clean
+# Our own Python code; the sample teams under submissions/ are student-style and excluded (pyproject.toml).
+LINTED := grader reference_impl tests scripts benchmarks
+
+.PHONY: demo test lint format bench setup clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +23,16 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/grade --fast submissions/team_x
 
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest -n 2 tests
+
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix $(LINTED)
+	$(BIN)/ruff format $(LINTED)
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest benchmarks --benchmark-only -p no:xdist

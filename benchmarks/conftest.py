@@ -42,5 +42,6 @@ def pytest_terminal_summary(terminalreporter, config):
     tr.section("reference / torch.nn (median seconds, same process, same thread count)")
     tr.write_line(f"threads: {config.stash.get(THREADS, None)}")
     for name, (ours, theirs) in found.items():
-        tr.write_line(f"{name:34s} reference {ours * 1e3:8.1f} ms   torch {theirs * 1e3:8.1f} ms   "
-                      f"ratio {ours / theirs:5.2f}")
+        tr.write_line(
+            f"{name:34s} reference {ours * 1e3:8.1f} ms   torch {theirs * 1e3:8.1f} ms   ratio {ours / theirs:5.2f}"
+        )

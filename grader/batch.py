@@ -27,17 +27,18 @@ import sys
 import time
 import traceback
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Callable
 
 import grader
 from grader.grade import GradeError, grade_submission, load_grading_data
+from grader.machine import usable_cores
 from grader.options import GradeOptions, resolve_device
 from grader.result import Check, Result
+from grader.sandbox.supervisor import SandboxSettings
 from grader.scoring import RubricError, load_rubric
-from grader.sandbox.supervisor import SandboxSettings, usable_cores
 
 # environment fields that must match for a stored result to stand for a new grade
 SKIP_KEYS = ("grader_version", "data_id", "rubric_digest", "fast", "train", "seed", "n_train", "n_val", "device")
@@ -106,7 +107,7 @@ def output_names(paths: list[Path]) -> list[str]:
     """A folder name per path: its name without `.zip`, made safe, de-duplicated with -2, -3, ..."""
     names, seen = [], set()
     for path in paths:
-        base = (path.resolve().name if path.name in ("", ".", "..") else path.name)
+        base = path.resolve().name if path.name in ("", ".", "..") else path.name
         if base.lower().endswith(".zip"):
             base = base[:-4]
         base = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in base).strip(".") or "submission"
@@ -121,9 +122,17 @@ def output_names(paths: list[Path]) -> list[str]:
 
 def expected_environment(options: GradeOptions, data, device: str, rubric_digest: str) -> dict:
     """The environment values a stored result must have to be reused (see SKIP_KEYS)."""
-    return {"grader_version": grader.__version__, "data_id": data.data_id, "rubric_digest": rubric_digest,
-            "fast": options.fast, "train": options.train, "seed": options.seed, "n_train": len(data.train_input),
-            "n_val": len(data.val_input), "device": device}
+    return {
+        "grader_version": grader.__version__,
+        "data_id": data.data_id,
+        "rubric_digest": rubric_digest,
+        "fast": options.fast,
+        "train": options.train,
+        "seed": options.seed,
+        "n_train": len(data.train_input),
+        "n_val": len(data.val_input),
+        "device": device,
+    }
 
 
 def stored_result(folder: Path) -> Result | None:
@@ -189,12 +198,15 @@ def contention_warning(options: GradeOptions, jobs: int) -> str:
     threads = options.sandbox.threads
     if not options.train or jobs < 2 or jobs * threads <= cores:
         return ""
-    return (f"graded {jobs} at a time with {threads} thread(s) each on {cores} CPU core(s): epoch times are "
-            "slower than when graded alone and model.train_time may fail on that account (grade with -j 1, or "
-            "with -j N on N times as many cores, for timings)")
+    return (
+        f"graded {jobs} at a time with {threads} thread(s) each on {cores} CPU core(s): epoch times are "
+        "slower than when graded alone and model.train_time may fail on that account (grade with -j 1, or "
+        "with -j N on N times as many cores, for timings)"
+    )
 
 
 # ---------------------------------------------------------------- judge process side
+
 
 class _Stopped(BaseException):
     """Raised in a judge by SIGTERM: unwinds the grade so its sandbox session kills its worker."""
@@ -224,29 +236,33 @@ def _capture_kwargs(grade_fn: Callable, box: list) -> dict:
     return {"on_predictions": on_predictions}
 
 
-def grade_task(task: Task, options: GradeOptions, data, reference: dict, grade_fn: Callable,
-               progress: Callable[[str], None]) -> tuple[str, Result, object, str]:
+def grade_task(
+    task: Task, options: GradeOptions, data, reference: dict, grade_fn: Callable, progress: Callable[[str], None]
+) -> tuple[str, Result, object, str]:
     """Grade one task in this (judge) process: (state, result, pictures or None, message).
 
     A grader bug or a GradeError costs this submission only: it becomes an error result.
     """
     samples: list = []
     try:
-        result = grade_fn(task.path, options, data=data, reference=reference, progress=progress,
-                          **_capture_kwargs(grade_fn, samples))
+        result = grade_fn(
+            task.path, options, data=data, reference=reference, progress=progress, **_capture_kwargs(grade_fn, samples)
+        )
         state, message = "graded", ""
     except GradeError as exc:
         state, message = "error", str(exc)
         result = error_result(task, "grader.could_not_grade", message, {})
     except Exception as exc:  # a grader bug must cost one submission, not the batch
         state, message = "error", f"{type(exc).__name__}: {exc}"
-        result = error_result(task, "grader.crashed", f"the grader crashed: {message}\n"
-                              + "".join(traceback.format_exc(limit=8)), {})
+        result = error_result(
+            task, "grader.crashed", f"the grader crashed: {message}\n" + "".join(traceback.format_exc(limit=8)), {}
+        )
     return state, result, samples[0] if samples else None, message
 
 
-def _judge_main(conn: Connection, options: GradeOptions, data, reference: dict, grade_fn: Callable,
-                torch_threads: int) -> None:
+def _judge_main(
+    conn: Connection, options: GradeOptions, data, reference: dict, grade_fn: Callable, torch_threads: int
+) -> None:
     """A judge process: grade the tasks it receives until it gets None."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch decides what an interrupt stops
     signal.signal(signal.SIGTERM, _on_sigterm)
@@ -261,13 +277,15 @@ def _judge_main(conn: Connection, options: GradeOptions, data, reference: dict, 
             started = time.monotonic()
             conn.send(("started", task.index))
             state, result, samples, message = grade_task(
-                task, options, data, reference, grade_fn, lambda m, i=task.index: conn.send(("progress", i, m)))
+                task, options, data, reference, grade_fn, lambda m, i=task.index: conn.send(("progress", i, m))
+            )
             conn.send(("done", task.index, state, result.to_dict(), samples, time.monotonic() - started, message))
     except (_Stopped, EOFError, BrokenPipeError):
         return
 
 
 # ---------------------------------------------------------------- batch side
+
 
 class _Judge:
     """One judge process and the task it is grading."""
@@ -285,8 +303,9 @@ class _Judge:
 
     def start(self) -> None:
         parent, child = self.ctx.Pipe()
-        self.process = self.ctx.Process(target=_judge_main, args=(child, *self.args), daemon=True,
-                                        name="n2n-grade-judge")
+        self.process = self.ctx.Process(
+            target=_judge_main, args=(child, *self.args), daemon=True, name="n2n-grade-judge"
+        )
         self.process.start()
         child.close()
         self.conn = parent
@@ -359,16 +378,37 @@ class JudgePool:
             if not judge.process.is_alive():
                 code = judge.process.exitcode
                 judge.stop()
-                events.append(Event("failed", task, f"the grading process died (exit code {code}) while grading "
-                                    f"{task.path}", seconds=spent, check_id="grader.crashed"))
+                events.append(
+                    Event(
+                        "failed",
+                        task,
+                        f"the grading process died (exit code {code}) while grading {task.path}",
+                        seconds=spent,
+                        check_id="grader.crashed",
+                    )
+                )
             elif judge.started is not None and self.timeout is not None and spent > self.timeout:
                 judge.stop()
-                events.append(Event("failed", task, f"grading took longer than --timeout {self.timeout:g} s and was "
-                                    "stopped", seconds=spent, check_id="grader.timeout"))
+                events.append(
+                    Event(
+                        "failed",
+                        task,
+                        f"grading took longer than --timeout {self.timeout:g} s and was stopped",
+                        seconds=spent,
+                        check_id="grader.timeout",
+                    )
+                )
             elif judge.started is None and spent > START_TIMEOUT_SECONDS:
                 judge.stop()
-                events.append(Event("failed", task, f"the grading process did not start within "
-                                    f"{START_TIMEOUT_SECONDS:g} s", seconds=spent, check_id="grader.crashed"))
+                events.append(
+                    Event(
+                        "failed",
+                        task,
+                        f"the grading process did not start within {START_TIMEOUT_SECONDS:g} s",
+                        seconds=spent,
+                        check_id="grader.crashed",
+                    )
+                )
         return events
 
     def close(self) -> None:
@@ -378,12 +418,23 @@ class JudgePool:
             judge.stop()
 
 
-def run_batch(paths: list[str | Path], out_dir: str | Path, options: GradeOptions | None = None, *,
-              jobs: int = 1, force: bool = False, timeout: float | None = None, data=None,
-              reference: dict | None = None, grade_fn: Callable = grade_submission,
-              on_outcome: Callable[[Outcome], None] | None = None,
-              on_progress: Callable[[Task, str], None] | None = None, write: Callable | None = None,
-              start_method: str = "spawn", cluster=None) -> BatchReport:
+def run_batch(
+    paths: list[str | Path],
+    out_dir: str | Path,
+    options: GradeOptions | None = None,
+    *,
+    jobs: int = 1,
+    force: bool = False,
+    timeout: float | None = None,
+    data=None,
+    reference: dict | None = None,
+    grade_fn: Callable = grade_submission,
+    on_outcome: Callable[[Outcome], None] | None = None,
+    on_progress: Callable[[Task, str], None] | None = None,
+    write: Callable | None = None,
+    start_method: str = "spawn",
+    cluster=None,
+) -> BatchReport:
     """Grade `paths` into `out_dir`/<name>/ with `jobs` judge processes; see the module docstring.
 
     `cluster` (a grader.cluster.ClusterSpec) grades on Dask workers instead of local judge processes.
@@ -468,8 +519,15 @@ def _measure_reference(options: GradeOptions, data) -> dict:
     return measure_reference_for(options, data)
 
 
-def _drive(executor, pending: deque, expected: dict, options: GradeOptions, jobs: int, finish: Callable,
-           on_progress: Callable | None) -> None:
+def _drive(
+    executor,
+    pending: deque,
+    expected: dict,
+    options: GradeOptions,
+    jobs: int,
+    finish: Callable,
+    on_progress: Callable | None,
+) -> None:
     """The dispatch loop: hand tasks to the executor as it has room, turn what it reports into outcomes."""
     while pending or executor.busy():
         while pending and executor.free():
@@ -479,8 +537,9 @@ def _drive(executor, pending: deque, expected: dict, options: GradeOptions, jobs
         except NoWorkers as exc:  # the cluster cannot grade the rest: each gets a result saying so
             while pending:
                 task = pending.popleft()
-                finish(Outcome(task, "error", error_result(task, "grader.node_lost", str(exc), expected), 0.0,
-                               str(exc)))
+                finish(
+                    Outcome(task, "error", error_result(task, "grader.node_lost", str(exc), expected), 0.0, str(exc))
+                )
             continue
         for event in events:
             task = event.task
@@ -490,8 +549,15 @@ def _drive(executor, pending: deque, expected: dict, options: GradeOptions, jobs
             elif event.kind == "retry":  # its worker was lost: first in line for another one
                 pending.appendleft(task)
             elif event.kind == "failed":
-                finish(Outcome(task, "error", error_result(task, event.check_id, event.message, expected),
-                               event.seconds, event.message))
+                finish(
+                    Outcome(
+                        task,
+                        "error",
+                        error_result(task, event.check_id, event.message, expected),
+                        event.seconds,
+                        event.message,
+                    )
+                )
             else:
                 result = Result.from_dict(event.result)
                 if event.state == "error":

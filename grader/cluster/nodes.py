@@ -35,26 +35,16 @@ def job_cores(cpus: list[int]) -> int:
     return max(1, cores)
 
 
-def gpu_model() -> str | None:
-    """The first visible GPU's name, or None (torch decides what is visible: CUDA_VISIBLE_DEVICES)."""
-    try:
-        import torch
-
-        return torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
-    except Exception:  # a broken driver must not stop a CPU grade
-        return None
-
-
 def node_facts() -> dict:
     """Where this worker runs (plain data, sent to the driver and recorded in each result)."""
-    from grader.reference import _cpu_model
+    from grader import machine
 
     cpus = usable_cpus()
     end = os.environ.get("N2N_GRADE_JOB_END", "")
     return {
         "host": socket.gethostname(),
-        "cpu": _cpu_model(),
-        "gpu": gpu_model(),
+        "cpu": machine.cpu_model(),
+        "gpu": machine.gpu_model(),
         "cpus": cpus,
         "cores": job_cores(cpus),
         "job_end": float(end) if end.isdigit() else None,
