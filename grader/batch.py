@@ -19,13 +19,10 @@ result.json already matches the submission hash and the grading settings.
 
 from __future__ import annotations
 
-import inspect
 import json
 import multiprocessing
 import signal
-import sys
 import time
-import traceback
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,10 +30,11 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 import grader
+from grader.dispatch import Event, NoWorkers, Task, _on_sigterm, _Stopped, error_result, grade_task
 from grader.grade import GradeError, grade_submission, load_grading_data
 from grader.machine import usable_cores
 from grader.options import GradeOptions, resolve_device
-from grader.result import Check, Result
+from grader.result import Result
 from grader.sandbox.supervisor import SandboxSettings
 from grader.scoring import RubricError, load_rubric
 
@@ -44,15 +42,6 @@ from grader.scoring import RubricError, load_rubric
 SKIP_KEYS = ("grader_version", "data_id", "rubric_digest", "fast", "train", "seed", "n_train", "n_val", "device")
 STOP_GRACE_SECONDS = 15.0  # a stopped judge gets this long to kill its sandboxed worker itself
 START_TIMEOUT_SECONDS = 300.0  # a judge process that has not picked up its task by then is replaced
-
-
-@dataclass
-class Task:
-    """One submission to grade: its path and the output folder name (unique within the batch)."""
-
-    index: int
-    path: Path
-    name: str
 
 
 @dataclass
@@ -82,25 +71,6 @@ class BatchReport:
         if any(o.state == "error" for o in self.outcomes):
             return 2
         return 1 if any(o.result.failed_required for o in self.outcomes) else 0
-
-
-@dataclass
-class Event:
-    """What an executor reports about a task: progress, done (a Result's dict), failed (no result), or retry
-    (its worker was lost before it finished: grade it again elsewhere)."""
-
-    kind: str
-    task: Task
-    message: str = ""
-    state: str = ""  # done: graded | error
-    result: dict | None = None
-    samples: object = None
-    seconds: float = 0.0
-    check_id: str = ""  # failed: grader.crashed | grader.timeout | grader.node_lost
-
-
-class NoWorkers(Exception):
-    """Raised by an executor's poll when no worker is left, nor will come, to grade the pending tasks."""
 
 
 def output_names(paths: list[Path]) -> list[str]:
@@ -159,15 +129,6 @@ def is_up_to_date(stored: Result | None, expected: dict, path: Path) -> bool:
         return False
 
 
-def error_result(task: Task, check_id: str, message: str, expected: dict) -> Result:
-    """The stand-in result of a submission the grader could not grade (never reused by a re-run)."""
-    result = Result(submission=task.name, source=str(task.path))
-    result.checks = [Check(check_id, "error", message, required=True)]
-    result.environment = {**expected, "batch_error": True}
-    result.notes = ["the grader could not grade this submission; running the batch again retries it"]
-    return result
-
-
 def annotate(result: Result, options: GradeOptions, jobs: int) -> Result:
     """Record batch facts in the result: the settings the skip test needs, and timing contention."""
     env = result.environment
@@ -206,58 +167,6 @@ def contention_warning(options: GradeOptions, jobs: int) -> str:
 
 
 # ---------------------------------------------------------------- judge process side
-
-
-class _Stopped(BaseException):
-    """Raised in a judge by SIGTERM: unwinds the grade so its sandbox session kills its worker."""
-
-
-def _on_sigterm(signum, frame):
-    raise _Stopped()
-
-
-def _capture_kwargs(grade_fn: Callable, box: list) -> dict:
-    """Ask grade_fn for the pretrained predictions when it offers the `on_predictions` hook."""
-    try:
-        accepts = "on_predictions" in inspect.signature(grade_fn).parameters
-    except (TypeError, ValueError):
-        accepts = False
-    if not accepts:
-        return {}
-
-    def on_predictions(label, noisy, output, clean):
-        from grader.report.images import samples_from
-
-        try:  # pictures are a nicety: odd predictions must not disturb the grade
-            box.append(samples_from(noisy, output, clean, label=label))
-        except (TypeError, ValueError) as exc:
-            print(f"n2n-grade: no pictures for this report: {exc}", file=sys.stderr)
-
-    return {"on_predictions": on_predictions}
-
-
-def grade_task(
-    task: Task, options: GradeOptions, data, reference: dict, grade_fn: Callable, progress: Callable[[str], None]
-) -> tuple[str, Result, object, str]:
-    """Grade one task in this (judge) process: (state, result, pictures or None, message).
-
-    A grader bug or a GradeError costs this submission only: it becomes an error result.
-    """
-    samples: list = []
-    try:
-        result = grade_fn(
-            task.path, options, data=data, reference=reference, progress=progress, **_capture_kwargs(grade_fn, samples)
-        )
-        state, message = "graded", ""
-    except GradeError as exc:
-        state, message = "error", str(exc)
-        result = error_result(task, "grader.could_not_grade", message, {})
-    except Exception as exc:  # a grader bug must cost one submission, not the batch
-        state, message = "error", f"{type(exc).__name__}: {exc}"
-        result = error_result(
-            task, "grader.crashed", f"the grader crashed: {message}\n" + "".join(traceback.format_exc(limit=8)), {}
-        )
-    return state, result, samples[0] if samples else None, message
 
 
 def _judge_main(

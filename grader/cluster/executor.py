@@ -31,12 +31,12 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.batch import Event, NoWorkers, Task
 from grader.cluster import remote
 from grader.cluster.jobs import dask_config, start_cluster
 from grader.cluster.nodes import WorkerBook, WorkerEntry
 from grader.cluster.security import run_security
 from grader.cluster.spec import DEFAULT_TIMEOUT, START_MARGIN, ClusterError, ClusterSpec
+from grader.dispatch import Event, NoWorkers, Task
 
 MAX_ATTEMPTS = 2  # a submission whose worker is lost is graded once more elsewhere, then recorded as lost
 PACK_LIMIT = 512 * 2**20  # bytes of a submission shipped to a worker

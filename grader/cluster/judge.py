@@ -26,7 +26,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from grader.cluster.remote import MARKER, STARTED
+MARKER = "N2N-GRADE-PROGRESS "  # a judge's progress line on its stdout (exec'd judges)
+STARTED = "started"  # the progress message that starts the judge's clock (its imports and data are done)
 
 
 def _say(message: str) -> None:
@@ -110,7 +111,7 @@ def prepare(spec: dict, options) -> dict:
 
 def serve(job_file: str, out_file: str, say) -> None:
     """Do the job in `job_file`, telling progress to `say`, and write the answer to `out_file`."""
-    from grader.batch import Task, _on_sigterm, grade_task
+    from grader.dispatch import Task, _on_sigterm, grade_task
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _on_sigterm)

@@ -33,9 +33,9 @@ import zipfile
 from collections import deque
 from pathlib import Path
 
+from grader.cluster.judge import MARKER, STARTED, forked  # judge's own imports (torch...) are inside its functions
+
 TOPIC = "n2n-grade-progress"
-MARKER = "N2N-GRADE-PROGRESS "  # a judge's progress line on its stdout
-STARTED = "started"
 START_TIMEOUT = 300.0  # seconds for a judge to start (import torch, load the data)
 STOP_GRACE = 15.0  # a stopped judge gets this long to kill its sandboxed worker itself
 STOP_POLL = 2.0  # how often a running task asks the scheduler whether the run was stopped
@@ -237,8 +237,6 @@ def _start_judge(workdir: Path, out: Path) -> _Judge:
             cwd=str(workdir),
         )
         return _Judge(proc, (raw.decode("utf-8", "replace").rstrip("\n") for raw in proc.stdout))
-    from grader.cluster.judge import forked
-
     ctx = _judge_server()
     receive, send = ctx.Pipe(duplex=False)
     log = workdir / "judge.log"
