@@ -65,7 +65,8 @@ TEAMS: list[Team] = [
                 "                for layer in self.net.modules:\n"
                 "                    h = layer.forward(h)\n"
                 "                    print(type(layer).__name__, h.tolist())\n")],
-        expect={"model.train_time": "error", "model.pretrained_psnr": "pass", "model.predict_shape": "pass",
+        # the flood is the code's doing, not the grader's: a fail (issue 14 item 7), not an error to regrade
+        expect={"model.train_time": "fail", "model.pretrained_psnr": "pass", "model.predict_shape": "pass",
                 "blocks.Conv2d.forward": "pass"},
         contains={"model.train_time": "printed more than"},
         exit_code=1,
