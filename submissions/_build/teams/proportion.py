@@ -45,7 +45,7 @@ TEAMS: list[Team] = [
             (B, "        self.out = 1 / (1 + (-x).exp())\n", "        self.out = 1 / (1 + exp(-x))\n"),
         ],
         expect={"rules.static_imports": "fail", "rules.runtime_forbidden": "fail", "blocks.Sigmoid.forward": "pass",
-                "blocks.Sigmoid.backward": "pass", "model.pretrained_psnr": "pass", "model.trained_psnr": "pass"},
+                "blocks.Sigmoid.backward": "pass", "model.pretrained_psnr": "pass"},
         contains={"rules.static_imports": "torch.exp", "rules.runtime_forbidden": "Sigmoid.forward called torch.exp"},
         exit_code=1, score_min=80,
     ),
