@@ -64,11 +64,16 @@ class BatchReport:
     pending: int = 0  # not graded because of an interruption
 
     @property
+    def to_regrade(self) -> list[Outcome]:
+        """Submissions to grade again: not graded, or incomplete (a check in error, left out of the score)."""
+        return [o for o in self.outcomes if o.state == "error" or o.result.incomplete]
+
+    @property
     def exit_code(self) -> int:
-        """130 interrupted, 2 a submission could not be graded, 1 a required check failed, else 0."""
+        """130 interrupted, 2 a submission could not be graded or is incomplete, 1 a required check failed, else 0."""
         if self.interrupted:
             return 130
-        if any(o.state == "error" for o in self.outcomes):
+        if self.to_regrade:
             return 2
         return 1 if any(o.result.failed_required for o in self.outcomes) else 0
 
@@ -115,8 +120,8 @@ def stored_result(folder: Path) -> Result | None:
 
 def is_up_to_date(stored: Result | None, expected: dict, path: Path) -> bool:
     """True when `stored` graded the same submission content with the same settings."""
-    if stored is None or any(c.family == "grader" for c in stored.checks):
-        return False
+    if stored is None or any(c.family == "grader" for c in stored.checks) or stored.incomplete:
+        return False  # not graded, or incomplete: a re-run grades it again
     env = stored.environment
     if any(env.get(k) != v for k, v in expected.items()) or not env.get("submission_hash"):
         return False

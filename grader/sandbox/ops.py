@@ -221,11 +221,15 @@ class WorkerState:
         return value
 
 
+_GRADER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
 def describe_exception(exc: BaseException, root: str | None) -> dict:
     """Type, message and the student's own frames of an exception, as plain data."""
     frames = traceback.extract_tb(exc.__traceback__)
     own = [f for f in frames if root and f.filename.startswith(root)]
-    shown = own or frames[-3:]
+    # never the grader's own frames (`ops.py:129 in run`): they are not where the student went wrong
+    shown = own or [f for f in frames if not f.filename.startswith(_GRADER_DIR)][-3:]
     where = []
     for f in shown[-6:]:
         name = (
@@ -235,7 +239,7 @@ def describe_exception(exc: BaseException, root: str | None) -> dict:
     message = safe_str(exc)
     if isinstance(exc, SystemExit):
         message = f"SystemExit({safe_str(getattr(exc, 'code', None), 200)}) raised by student code"
-    return {"type": type_name(exc), "message": message, "where": where}
+    return {"type": type_name(exc), "message": message, "where": where, "own": bool(own)}
 
 
 def _alive(pid: int) -> bool:
@@ -372,6 +376,7 @@ def op_import(state: WorkerState, req: dict) -> dict:
     """Import the submission's model module and list what it exports."""
     root, package = req["root"], req.get("package", "Miniproject_2")
     state.submission_root = root
+    state.tracer.root = root
     for path in (os.path.join(root, package), root):
         if path not in sys.path:
             sys.path.insert(0, path)
