@@ -1,9 +1,13 @@
-"""Print the reference's training results as Markdown, from the JSON logs of scripts/train_reference.py.
+"""Print the references' training results as Markdown, from the JSON logs of the training scripts.
 
     python scripts/reference_report.py [docs/reference-training.json] [docs/reference-twin-training.json]
+    python scripts/reference_report.py --project 1
 
-The table of docs/reference.md is this script's output (a missing or unfinished
-twin log is reported as such).
+The first prints the project-2 reference against its torch.nn twin
+(scripts/train_reference.py; a missing or unfinished twin log is reported as
+such); the second the project-1 reference (scripts/train_reference_mp1.py) beside
+BM3D (scripts/bm3d_baseline.py) and the project-2 reference and twin. The tables of
+docs/reference.md are this script's output.
 """
 
 from __future__ import annotations
@@ -79,8 +83,44 @@ def report(ref_path: Path, twin_path: Path) -> str:
     return "\n".join(lines)
 
 
+def report_mp1(docs: Path = ROOT / "docs") -> str:
+    """Project 1's table: its reference (one pass, self-ensembled, as shipped) beside BM3D and project 2's runs."""
+    mp1 = load(docs / "reference-mp1-training.json")
+    if mp1 is None or not mp1["epochs"]:
+        return f"no project-1 log at {docs / 'reference-mp1-training.json'}"
+    noisy = mp1["noisy_input"]
+    rows = [["noisy input", noisy["psnr_per_image"], noisy["psnr_global"], 0.0, "", None, None]]
+    for key, how in (("single", "one pass"), ("ensemble", "8-fold self-ensemble")):
+        rows.append(row(f"project-1 reference (U-Net), {how}", mp1, key))
+    if "shipped_predict" in mp1:
+        s = mp1["shipped_predict"]
+        rows.append(["project-1 bestmodel.pth through Model.predict", s["psnr_per_image"], s["psnr_global"],
+                     s["psnr_per_image"] - noisy["psnr_per_image"], "", None, None])
+    bm3d = load(docs / "bm3d-baseline.json")
+    if bm3d:
+        b = bm3d["bm3d_result"]
+        rows.append([f"BM3D (bm3d {bm3d['bm3d']}, σ = {bm3d['sigma']:g}, {bm3d['n_val']} images)",
+                     b["psnr_per_image"], b["psnr_global"], b["psnr_per_image"] - bm3d["noisy_input"]["psnr_per_image"],
+                     "", None, bm3d["wall_seconds"] / 60])
+    for name, path in (("project-2 reference", "reference-training.json"), ("project-2 torch.nn twin",
+                                                                             "reference-twin-training.json")):
+        log = load(docs / path)
+        if log and log["epochs"]:
+            rows.append(row(f"{name}, 8-fold self-ensemble", log, "ensemble"))
+    rows = [r for r in rows if r is not None]
+    headers = ["validation (1,000 images)", "PSNR per image (dB)", "PSNR global (dB)", "gain per image (dB)",
+               "at epoch", "s / epoch", "wall (min)"]
+    cfg = mp1["config"]
+    return "\n".join([tabulate(rows, headers, tablefmt="github", floatfmt=".2f", missingval=""), "",
+                      f"Run: `{mp1['command']}` ({cfg['threads']} thread(s), torch seed {cfg['seed']}, data seed "
+                      f"{cfg['data_seed']}, data {mp1['data']['data_id']}, {mp1['machine']['torch']})."])
+
+
 def main(argv=None):
     args = sys.argv[1:] if argv is None else argv
+    if args[:2] == ["--project", "1"]:
+        print(report_mp1())
+        return
     ref_path = Path(args[0]) if args else ROOT / "docs" / "reference-training.json"
     twin_path = Path(args[1]) if len(args) > 1 else ROOT / "docs" / "reference-twin-training.json"
     print(report(ref_path, twin_path))

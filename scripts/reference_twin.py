@@ -1,4 +1,4 @@
-"""The reference network rebuilt with torch.nn (its "twin"), and a loader for the reference package.
+"""The reference network rebuilt with torch.nn (its "twin"), and a loader for the reference packages.
 
 The twin has the same layers and the same weights as the reference's Sequential
 and is trained with torch's autograd and torch.optim, so it is the yardstick for
@@ -16,20 +16,22 @@ import torch
 from torch import nn
 
 ROOT = Path(__file__).resolve().parents[1]
-REF_DIR = ROOT / "reference_impl" / "Miniproject_2"
-PACKAGE = "n2n_reference_impl"  # a unique name: sample submissions are also called Miniproject_2
+# project -> (folder, package name); unique names: sample submissions are also called Miniproject_1/2
+REFERENCES = {1: (ROOT / "reference_impl" / "Miniproject_1", "n2n_reference_mp1"),
+              2: (ROOT / "reference_impl" / "Miniproject_2", "n2n_reference_impl")}
+REF_DIR, PACKAGE = REFERENCES[2]
 
 
-def load_reference():
-    """The reference's model module, imported as package `n2n_reference_impl` (relative imports work)."""
-    if PACKAGE not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            PACKAGE, REF_DIR / "__init__.py", submodule_search_locations=[str(REF_DIR)]
-        )
+def load_reference(project=2):
+    """The model module of the project-1 or project-2 reference, imported as its package (relative imports work)."""
+    folder, name = REFERENCES[project]
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, folder / "__init__.py",
+                                                      submodule_search_locations=[str(folder)])
         package = importlib.util.module_from_spec(spec)
-        sys.modules[PACKAGE] = package
+        sys.modules[name] = package
         spec.loader.exec_module(package)
-    return importlib.import_module(PACKAGE + ".model")
+    return importlib.import_module(name + ".model")
 
 
 def _conv(block) -> nn.Conv2d:

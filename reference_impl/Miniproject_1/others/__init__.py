@@ -1,0 +1,1 @@
+"""Parts of the mini-project 1 reference: the network, the training batches, the test-time ensemble."""
