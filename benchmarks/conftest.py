@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))  # refe
 
 RATIOS = pytest.StashKey[dict]()  # name -> [reference seconds, torch seconds], filled by the benchmarks
 THREADS = pytest.StashKey[int]()
+SIMILARITY_SCALE = pytest.StashKey[dict]()  # teams -> figures of test_similarity_scale
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -34,7 +35,14 @@ def ratios(pytestconfig):
     return pytestconfig.stash.setdefault(RATIOS, {})
 
 
+@pytest.fixture(scope="session")
+def similarity_scale(pytestconfig):
+    """teams -> figures of one `grade similarity` run, printed at the end of the run."""
+    return pytestconfig.stash.setdefault(SIMILARITY_SCALE, {})
+
+
 def pytest_terminal_summary(terminalreporter, config):
+    _similarity_summary(terminalreporter, config.stash.get(SIMILARITY_SCALE, {}))
     found = {name: pair for name, pair in config.stash.get(RATIOS, {}).items() if None not in pair}
     if not found:
         return
@@ -44,3 +52,17 @@ def pytest_terminal_summary(terminalreporter, config):
     for name, (ours, theirs) in found.items():
         tr.write_line(f"{name:34s} reference {ours * 1e3:8.1f} ms   torch {theirs * 1e3:8.1f} ms   "
                       f"ratio {ours / theirs:5.2f}")
+
+
+def _similarity_summary(tr, figures: dict) -> None:
+    """grade similarity at each class size, and the growth from the smallest to the largest."""
+    if not figures:
+        return
+    tr.section("grade similarity on a synthetic class (fresh process per size; memory: peak RSS)")
+    for teams, f in sorted(figures.items()):
+        tr.write_line(f"{teams:4d} teams {f['files']:5d} files {f['pairs']:6d} pairs   {f['seconds']:7.1f} s   "
+                      f"peak {f['peak_kib'] / 1024:7.0f} MiB (after imports: {f['baseline_kib'] / 1024:.0f} MiB)")
+    (small, a), (large, b) = min(figures.items()), max(figures.items())
+    if small != large:
+        tr.write_line(f"{large}/{small} teams: time x{b['seconds'] / a['seconds']:.1f} (pairs x{b['pairs'] / a['pairs']:.1f}), "
+                      f"memory above baseline x{(b['peak_kib'] - b['baseline_kib']) / (a['peak_kib'] - a['baseline_kib']):.1f}")

@@ -67,14 +67,24 @@ def similarity(submissions, out_dir, templates, references, project, threshold, 
         click.echo(run.to_json(), nl=False)
     else:
         click.echo(_table(run))
-        click.echo(f"\n{len(run.flagged)} pair(s) at or above {threshold:.0%}; report: {out_dir / HTML_NAME}")
+        for stats in run.projects:
+            click.echo(f"mini-project {stats.project}: {_distribution(stats)}")
+        click.echo(f"{len(run.flagged)} pair(s) at or above {threshold:.0%}; report: {out_dir / HTML_NAME}")
     if not run.teams:
         sys.exit(2)  # nothing could be read
+
+
+def _distribution(stats) -> str:
+    if not stats.pairs:
+        return f"{stats.teams} team(s), no pair to compare"
+    return (f"{stats.teams} teams, {stats.pairs} pairs; score median {stats.median:.1%}, 90th percentile "
+            f"{stats.p90:.1%}, highest {stats.max:.1%}; {stats.flagged} flagged")
 
 
 def _table(run) -> str:
     rows = [[p.project, p.team_a, p.team_b, f"{p.score:.1%}", f"{p.similarity_a:.1%}", f"{p.similarity_b:.1%}",
              "flagged" if p.flagged else ""] for p in run.pairs[:SHOWN]]
     more = f"\n... {len(run.pairs) - SHOWN} more in similarity.json" if len(run.pairs) > SHOWN else ""
+    more += "\n"
     headers = ["project", "team A", "team B", "score", "A in B", "B in A", ""]
     return tabulate(rows, headers=headers, disable_numparse=True) + more

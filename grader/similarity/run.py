@@ -30,6 +30,7 @@ HANDOUT = Path(__file__).parent / "handout"
 """The handout's Module skeleton and Model API, restated: every team may write these the same way."""
 
 Progress = Callable[[str], None]
+LIBRARY_CACHE = 16  # teams whose copydetect fingerprints stay in memory (a few MB each) for the detailed pairs
 
 
 @dataclass
@@ -41,6 +42,7 @@ class Analysis:
     sources: dict[str, SubmissionSources] = field(default_factory=dict)  # by team id
     left_out: dict[int, np.ndarray] = field(default_factory=dict)  # per project: template and common hashes
     prints: dict[tuple[int, str], TeamPrint] = field(default_factory=dict)  # (project, team id): shared hashes only
+    library_cache: dict[tuple[int, str], dict] = field(default_factory=dict, repr=False)
 
     def files(self, team_id: str, project: int) -> list[SourceFile]:
         return self.sources[team_id].projects[project].files
@@ -171,13 +173,23 @@ def _detail(analysis: Analysis, say: Progress) -> None:
 
 
 def library_prints(analysis: Analysis, pair: TeamPair) -> tuple[dict, dict]:
-    """copydetect's fingerprints of both teams' compared files (template and common fragments left out)."""
-    left_out = analysis.left_out[pair.project]
+    """copydetect's fingerprints of both teams' compared files (template and common fragments left out).
+
+    The last LIBRARY_CACHE teams' are kept: a team often appears in several
+    detailed pairs, and each pair needs them twice (line ranges, then its page).
+    """
     out = []
     for team_id in (pair.team_a, pair.team_b):
-        entry = analysis.run.team(team_id).projects[str(pair.project)]
-        out.append(details.library_prints(analysis.files(team_id, pair.project), entry.files, analysis.options.k,
-                                          left_out, team_id))
+        key = (pair.project, team_id)
+        prints = analysis.library_cache.pop(key, None)
+        if prints is None:
+            entry = analysis.run.team(team_id).projects[str(pair.project)]
+            prints = details.library_prints(analysis.files(team_id, pair.project), entry.files, analysis.options.k,
+                                            analysis.left_out[pair.project], team_id)
+        analysis.library_cache[key] = prints  # most recently used last
+        while len(analysis.library_cache) > LIBRARY_CACHE:
+            analysis.library_cache.pop(next(iter(analysis.library_cache)))
+        out.append(prints)
     return out[0], out[1]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+import warnings
 from html import escape
 from pathlib import Path
 
@@ -43,8 +44,10 @@ def side_by_side(prints_a: dict[str, CodeFingerprint], prints_b: dict[str, CodeF
         for name, fp in prints.items():
             detector.add_file(name, kind)
             detector.file_data[name] = fp  # already made: the detector reads nothing from disk
-    detector.run()
-    page = detector.generate_html_report(output_mode="return") or ""
+    with warnings.catch_warnings():  # copydetect 0.5.0 reads its page template through a deprecated API
+        warnings.simplefilter("ignore", DeprecationWarning)
+        detector.run()
+        page = detector.generate_html_report(output_mode="return") or ""
     for tag in _CDN_TAGS:
         page = tag.sub("", page)
     head = (f'<div class="n2n-head"><a href="{escape(back)}">&larr; class report</a> &middot; '
