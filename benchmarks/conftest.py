@@ -64,5 +64,6 @@ def _similarity_summary(tr, figures: dict) -> None:
                       f"peak {f['peak_kib'] / 1024:7.0f} MiB (after imports: {f['baseline_kib'] / 1024:.0f} MiB)")
     (small, a), (large, b) = min(figures.items()), max(figures.items())
     if small != large:
-        tr.write_line(f"{large}/{small} teams: time x{b['seconds'] / a['seconds']:.1f} (pairs x{b['pairs'] / a['pairs']:.1f}), "
-                      f"memory above baseline x{(b['peak_kib'] - b['baseline_kib']) / (a['peak_kib'] - a['baseline_kib']):.1f}")
+        above = (b["peak_kib"] - b["baseline_kib"]) / (a["peak_kib"] - a["baseline_kib"])
+        tr.write_line(f"{large}/{small} teams: time x{b['seconds'] / a['seconds']:.1f} "
+                      f"(pairs x{b['pairs'] / a['pairs']:.1f}), memory above baseline x{above:.1f}")

@@ -32,8 +32,8 @@ from grader.grade import GradeError, grade_submission, load_grading_data
 from grader.options import GradeOptions, resolve_device
 from grader.result import Check, Result
 from grader.scoring import RubricError, load_rubric
-from grader.submission.naming import output_names  # noqa: F401  (part of this module's API)
 from grader.sandbox.supervisor import SandboxSettings, usable_cores
+from grader.submission.naming import output_names  # noqa: F401  (part of this module's API)
 
 # environment fields that must match for a stored result to stand for a new grade
 SKIP_KEYS = ("grader_version", "data_id", "rubric_digest", "fast", "train", "seed", "n_train", "n_val", "device")

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from tabulate import tabulate
 
-from grader.similarity.settings import COMMON_FRACTION, K, THRESHOLD
+from grader.similarity.settings import COMMON_FRACTION, THRESHOLD, K
 
 SHOWN = 15
 

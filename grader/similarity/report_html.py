@@ -101,7 +101,8 @@ def _pairs_table(run: SimilarityRun) -> str:
             f"<td>{_team(run.team(pair.team_a))}</td><td>{_team(run.team(pair.team_b))}</td>"
             f"<td class='num'>{_pct(pair.score)}</td>"
             f"<td class='num'>{_pct(pair.similarity_a)}</td><td class='num'>{_pct(pair.similarity_b)}</td>"
-            f"<td class='num'>{pair.matched_a:,} / {pair.matched_b:,}</td><td>{flag}</td><td class='nowrap'>{link}</td></tr>")
+            f"<td class='num'>{pair.matched_a:,} / {pair.matched_b:,}</td><td>{flag}</td>"
+            f"<td class='nowrap'>{link}</td></tr>")
     more = (f"<p class='why'>{len(run.pairs) - MAX_ROWS} more listed pairs are in similarity.json.</p>"
             if len(run.pairs) > MAX_ROWS else "")
     floor = run.settings["list_floor"]

@@ -20,14 +20,15 @@ from copydetect import __version__ as COPYDETECT_VERSION
 import grader
 from grader.similarity import compare, details
 from grader.similarity.fingerprints import TeamPrint, hashes_of, team_print
-from grader.similarity.result import (Match, ProjectStats, SimilarityRun, Skip, Team, TeamPair, TeamProject)
+from grader.similarity.result import Match, ProjectStats, SimilarityRun, Skip, Team, TeamPair, TeamProject
 from grader.similarity.settings import SimilarityOptions
-from grader.similarity.sources import (SourceFile, SubmissionSources, read_project, read_submission)
+from grader.similarity.sources import SourceFile, SubmissionSources, read_project, read_submission
 from grader.submission.errors import SubmissionError
 from grader.submission.naming import output_names
 
-HANDOUT = Path(__file__).parent / "handout"
-"""The handout's Module skeleton and Model API, restated: every team may write these the same way."""
+HANDOUT = (Path(__file__).parent / "handout" / "both", Path(__file__).parent / "handout" / "projects")
+"""The handout's Model API (both projects), its Module skeleton and allowed imports (per project), restated:
+every team may write these the same way. Read like --template folders."""
 
 Progress = Callable[[str], None]
 LIBRARY_CACHE = 16  # teams whose copydetect fingerprints stay in memory (a few MB each) for the detailed pairs
@@ -64,7 +65,8 @@ def check_similarity(paths: list[str | Path], options: SimilarityOptions | None 
     sources: dict[str, SubmissionSources] = {}
     teams: list[Team] = []
     say(f"reading {len(class_paths)} submissions" + (f" and {len(past_paths)} past ones" if past_paths else ""))
-    for path, team_id, past in zip(class_paths + past_paths, ids, [False] * len(class_paths) + [True] * len(past_paths)):
+    is_past = [False] * len(class_paths) + [True] * len(past_paths)
+    for path, team_id, past in zip(class_paths + past_paths, ids, is_past):
         try:
             found = read_submission(path, options.projects)
         except SubmissionError as exc:
@@ -195,7 +197,7 @@ def library_prints(analysis: Analysis, pair: TeamPair) -> tuple[dict, dict]:
 
 def _template_files(options: SimilarityOptions, problems: list[str]) -> dict[int, list[SourceFile]]:
     """Per project, the files whose code is not counted: the handout's and each --template's."""
-    folders = ([HANDOUT] if options.handout_template else []) + list(options.templates)
+    folders = (list(HANDOUT) if options.handout_template else []) + list(options.templates)
     out: dict[int, list[SourceFile]] = {p: [] for p in options.projects}
     for folder in folders:
         try:

@@ -8,11 +8,11 @@ import sys
 import tomllib
 
 import copydetect
+import planted
 import pytest
 from click.testing import CliRunner
 from conftest import REFERENCE, REPO
 
-import planted
 from grader.cli import main
 from grader.report import schema
 from grader.report.views import write_views

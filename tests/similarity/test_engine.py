@@ -14,8 +14,8 @@ from copydetect import compare_files
 from grader.similarity import SimilarityOptions, check_similarity
 from grader.similarity.compare import compare_pair
 from grader.similarity.fingerprints import fingerprint, repair_class_offsets, team_print, union_lengths
-from grader.similarity.sources import SourceFile, read_submission
 from grader.similarity.settings import K
+from grader.similarity.sources import SourceFile, read_submission
 
 P2 = SimilarityOptions(projects=(2,))
 

@@ -7,10 +7,10 @@ independently (the reference, the sample teams' template, tests/similarity/fixtu
 
 from __future__ import annotations
 
+import planted
 import pytest
 from conftest import OTHER, REFERENCE, TEMPLATE
 
-import planted
 from grader.similarity import SimilarityOptions, check_similarity
 from grader.similarity.settings import THRESHOLD
 

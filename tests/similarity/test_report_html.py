@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
+import planted
 import pytest
 from conftest import REFERENCE
 
-import planted
 from grader.similarity import SimilarityOptions, check_similarity
 from grader.similarity.writer import write_report
 
