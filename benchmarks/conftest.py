@@ -60,10 +60,13 @@ def _similarity_summary(tr, figures: dict) -> None:
         return
     tr.section("grade similarity on a synthetic class (fresh process per size; memory: peak RSS)")
     for teams, f in sorted(figures.items()):
-        tr.write_line(f"{teams:4d} teams {f['files']:5d} files {f['pairs']:6d} pairs   {f['seconds']:7.1f} s   "
-                      f"peak {f['peak_kib'] / 1024:7.0f} MiB (after imports: {f['baseline_kib'] / 1024:.0f} MiB)")
+        tr.write_line(f"{teams:4d} teams {f['files']:5d} files {f['pairs']:6d} pairs ({f['flagged']} flagged)   "
+                      f"{f['seconds']:7.1f} s (comparing {f['check_seconds']:.1f} s, then {f['views']} side-by-side "
+                      f"pages and the report)   peak {f['peak_kib'] / 1024:.0f} MiB (after imports: "
+                      f"{f['baseline_kib'] / 1024:.0f} MiB)")
     (small, a), (large, b) = min(figures.items()), max(figures.items())
-    if small != large:
+    if small != large and a["seconds"] and a["peak_kib"] > a["baseline_kib"]:
         above = (b["peak_kib"] - b["baseline_kib"]) / (a["peak_kib"] - a["baseline_kib"])
-        tr.write_line(f"{large}/{small} teams: time x{b['seconds'] / a['seconds']:.1f} "
-                      f"(pairs x{b['pairs'] / a['pairs']:.1f}), memory above baseline x{above:.1f}")
+        tr.write_line(f"{large}/{small} teams: time x{b['seconds'] / a['seconds']:.1f}, comparing "
+                      f"x{b['check_seconds'] / a['check_seconds']:.1f} (pairs x{b['pairs'] / a['pairs']:.1f}), "
+                      f"memory above baseline x{above:.1f}")

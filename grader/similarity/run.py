@@ -156,7 +156,7 @@ def _team_pair(project: int, team_a: Team, team_b: Team, pair: compare.PairScore
 def detailed_pairs(run: SimilarityRun, options: SimilarityOptions) -> list[TeamPair]:
     """The pairs that get per-file detail and a side-by-side page: flagged ones, then the top `views`."""
     flagged = [p for p in run.pairs if p.flagged]
-    top = [p for p in run.pairs[:options.views] if not p.flagged]
+    top = [p for p in run.pairs[:options.views] if not p.flagged and p.score > 0]  # nothing to show at 0
     return (flagged + top)[:options.max_views]
 
 

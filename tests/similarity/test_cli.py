@@ -105,3 +105,13 @@ def test_reading_results_does_not_need_copydetect():
     code = ("import sys, grader.report.summary, grader.report.summary_tables, grader.similarity.class_column;"
             "assert 'copydetect' not in sys.modules and 'matplotlib.pyplot' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+def test_pairs_with_nothing_in_common_get_no_page(tmp_path, make_team):
+    teams = [str(make_team(n, {f"Miniproject_2/{n}.py": f"import math\n{n} = math.sqrt({i})\n"}))
+             for i, n in enumerate(("x", "y"))]
+    done = CliRunner().invoke(main, ["similarity", *teams, "--out", str(tmp_path / "o")])
+    assert done.exit_code == 0, done.output
+    run = load_run(tmp_path / "o" / "similarity.json")
+    assert run.pairs[0].score == 0 and run.pairs[0].view is None  # listed as each team's best, no page
+    assert not (tmp_path / "o" / "similarity").exists()
