@@ -89,11 +89,33 @@ def check_similarity(paths: list[str | Path], options: SimilarityOptions | None 
 
 
 def _compare_project(analysis: Analysis, project: int, template: list[SourceFile], say: Progress) -> None:
-    options, run = analysis.options, analysis.run
-    k = options.k
-    boilerplate = hashes_of(template, k)
-    members: list[tuple[Team, TeamPrint]] = []
-    for team in run.teams:
+    options = analysis.options
+    boilerplate = hashes_of(template, options.k)
+    members = _fingerprint_members(analysis, project, boilerplate)
+    teams = [team for team, _ in members]
+    n_class = sum(not team.past for team in teams)  # class teams first: past ones are compared with them only
+    common = compare.common_hashes([p for _, p in members[:n_class]], options.common_fraction,
+                                   options.common_min_teams)
+    analysis.left_out[project] = np.union1d(boilerplate, common)
+    prints = [p.without(common) for _, p in members]
+    for team, teamprint in zip(teams, prints):
+        entry = team.projects[str(project)]
+        entry.files = [name for name, tokens in zip(teamprint.files, teamprint.coverage) if tokens]
+        entry.tokens = teamprint.tokens
+        entry.skipped += [Skip(name, "nothing to compare: only code common to the class")
+                          for name, tokens in zip(teamprint.files, teamprint.coverage) if not tokens]
+    shared = compare.shared_hashes(prints)
+    reduced = [p.restricted_to(shared) for p in prints]
+    analysis.prints.update({(project, team.id): p for team, p in zip(teams, reduced)})
+    say(f"project {project}: comparing {len(members)} teams")
+    _score_pairs(analysis, project, teams, reduced, n_class, len(common))
+
+
+def _fingerprint_members(analysis: Analysis, project: int, boilerplate: np.ndarray) -> list[tuple[Team, TeamPrint]]:
+    """Every team with this project, its entry in the run, and its print (template left out); class teams first."""
+    k = analysis.options.k
+    members = []
+    for team in analysis.run.teams:
         found = analysis.sources[team.id].projects.get(project)
         if found is None:
             continue
@@ -105,30 +127,21 @@ def _compare_project(analysis: Analysis, project: int, template: list[SourceFile
         entry.skipped += [Skip(name, f"nothing to compare: shorter than {k} normalised characters, or only "
                                      "template code") for name in empty]
         members.append((team, teamprint))
-    # class teams first: compare_all pairs past submissions with the class only
-    members.sort(key=lambda m: m[0].past)
-    n_class = sum(not team.past for team, _ in members)
-    common = compare.common_hashes([p for t, p in members[:n_class]], options.common_fraction,
-                                   options.common_min_teams)
-    analysis.left_out[project] = np.union1d(boilerplate, common)
-    prints = [p.without(common) for _, p in members]
-    for (team, teamprint) in zip((t for t, _ in members), prints):
-        entry = team.projects[str(project)]
-        entry.files = [name for name, tokens in zip(teamprint.files, teamprint.coverage) if tokens]
-        entry.tokens = teamprint.tokens
-        entry.skipped += [Skip(name, "nothing to compare: only code common to the class")
-                          for name, tokens in zip(teamprint.files, teamprint.coverage) if not tokens]
-    shared = compare.shared_hashes(prints)
-    reduced = [p.restricted_to(shared) for p in prints]
-    analysis.prints.update({(project, team.id): p for (team, _), p in zip(members, reduced)})
-    say(f"project {project}: comparing {len(members)} teams")
-    scores, best = [], {}
-    for pair in compare.compare_all(reduced, n_class):
+    return sorted(members, key=lambda m: m[0].past)
+
+
+def _score_pairs(analysis: Analysis, project: int, teams: list[Team], prints: list[TeamPrint], n_class: int,
+                 common: int) -> None:
+    """Score every pair; list those over the floor and each class team's best; the project's distribution."""
+    run, options = analysis.run, analysis.options
+    scores, best, flagged = [], {}, 0
+    for pair in compare.compare_all(prints, n_class):
         scores.append(pair.score)
-        team_a, team_b = members[pair.a][0], members[pair.b][0]
+        team_a, team_b = teams[pair.a], teams[pair.b]
         listed = _team_pair(project, team_a, team_b, pair, options)
+        flagged += listed.flagged
         for me, other in ((team_a, team_b), (team_b, team_a)):
-            if not me.past and (me.id not in best or pair.score > best[me.id][1].score):
+            if not me.past and (me.id not in best or listed.score > best[me.id][1].score):
                 best[me.id] = (other, listed)
         if listed.score >= options.list_floor:
             run.pairs.append(listed)
@@ -139,8 +152,8 @@ def _compare_project(analysis: Analysis, project: int, template: list[SourceFile
             run.pairs.append(pair)
             listed_ids.add(id(pair))
     run.projects.append(ProjectStats(
-        project=project, teams=len(members), pairs=len(scores), flagged=sum(s >= options.threshold for s in scores),
-        common_fragments=int(len(common)), histogram=compare.histogram(scores, options.histogram_bins),
+        project=project, teams=len(teams), pairs=len(scores), flagged=flagged, common_fragments=common,
+        histogram=compare.histogram(scores, options.histogram_bins),
         median=_quantile(scores, 0.5), p90=_quantile(scores, 0.9), max=_quantile(scores, 1.0)))
 
 
