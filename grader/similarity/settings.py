@@ -9,14 +9,14 @@ K = 35
 """k-gram length in normalised characters (copydetect's noise threshold; its default is 25). After
 normalisation `self.weight_grad = empty(self.weight.shape)` is `self.V=V(self.V.V)`, 18 characters: 35 is
 three or four short statements. At 25, fragments every implementation of this small spec writes alike (a
-Sequential's loop over its modules, `param()` returning pairs) made up to 30% of a small independent
-submission; at 35 the highest independent pair measured is 18%, and copies lose little (docs/similarity.md)."""
+Sequential's loop over its modules, `param()` returning pairs) made up to 31% of a small independent
+submission; at 35 the highest independent pair measured is 17.8%, and copies lose little (docs/similarity.md)."""
 
 THRESHOLD = 0.25
 """A pair is flagged when one team's code is at least this share of the other's. Chosen from the measured
-scores of 83 pairs of independently written implementations (docs/similarity.md): the highest is 17.7%,
-the 90th percentile 7.5%; 25% leaves a margin above all of them and still flags one copied class
-making up 30% of an otherwise different submission."""
+scores of 83 pairs of independently written implementations (docs/similarity.md): the highest is 17.8%,
+the 90th percentiles 9.0% (mini-project 1) and 7.4% (2); 25% leaves a margin above all of them and still
+flags one copied class making up 30% of an otherwise different submission."""
 
 COMMON_FRACTION = 0.5
 """A fragment in more than this share of the class is treated as shared knowledge and not counted
