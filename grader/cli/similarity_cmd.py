@@ -42,9 +42,17 @@ def similarity(submissions, out_dir, templates, references, project, threshold, 
     pair is a pointer for a person to read both submissions side by side, never a
     verdict. Nothing in a submission is run.
     """
-    from grader.similarity import SimilarityOptions, check_similarity
+    try:
+        from grader.similarity.run import check_similarity
+        from grader.similarity.writer import HTML_NAME, write_report
+    except ModuleNotFoundError as exc:
+        if exc.name != "copydetect":
+            raise
+        click.echo("grade similarity: needs copydetect, the `similarity` extra: "
+                   "pip install 'n2n-grade[similarity]' (or -e '.[similarity]' in a checkout)", err=True)
+        sys.exit(2)
+    from grader.similarity.settings import SimilarityOptions
     from grader.similarity.sources import submissions_in
-    from grader.similarity.writer import HTML_NAME, write_report
 
     past = tuple(p for ref in references for p in submissions_in(ref))
     try:

@@ -115,3 +115,11 @@ def test_pairs_with_nothing_in_common_get_no_page(tmp_path, make_team):
     run = load_run(tmp_path / "o" / "similarity.json")
     assert run.pairs[0].score == 0 and run.pairs[0].view is None  # listed as each team's best, no page
     assert not (tmp_path / "o" / "similarity").exists()
+
+
+def test_without_the_extra_the_command_says_how_to_install_it(tmp_path):
+    code = ("import sys; sys.modules['copydetect'] = None\n"  # as if not installed
+            "from grader.cli import main\n"
+            f"main(['similarity', {str(REFERENCE)!r}, '--out', {str(tmp_path)!r}])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 2 and "pip install 'n2n-grade[similarity]'" in done.stderr
