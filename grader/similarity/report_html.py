@@ -66,7 +66,7 @@ def _project(stats: ProjectStats, threshold: float) -> str:
 def histogram_svg(counts: list[int], threshold: float, project: int) -> str:
     """Bars of pair counts per score bin, the threshold as a dashed line."""
     width, height, left, bottom, top = 640, 180, 36, 24, 14
-    plot_w, plot_h = width - left - 8, height - bottom - top
+    plot_w, plot_h = width - left - 20, height - bottom - top
     peak = max(counts) if counts and max(counts) else 1
     bins = len(counts)
     step = plot_w / bins
