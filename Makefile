@@ -6,7 +6,10 @@ STAMP  := $(VENV)/.installed
 # every optional extra pyproject.toml declares, comma-separated: the tests of each one run
 EXTRAS := $(shell sed -n '/^\[project.optional-dependencies\]/,/^\[/s/^\([A-Za-z0-9_-]*\) *= *\[.*/\1/p' pyproject.toml | paste -sd, -)
 
-.PHONY: demo test bench setup clean
+# Our own Python code; the sample teams under submissions/ are student-style and excluded (pyproject.toml).
+LINTED := grader reference_impl tests scripts benchmarks
+
+.PHONY: demo test lint format bench setup clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +24,16 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/grade --fast submissions/team_x
 
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest -n 2 tests
+
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix $(LINTED)
+	$(BIN)/ruff format $(LINTED)
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest benchmarks --benchmark-only -p no:xdist

@@ -50,8 +50,9 @@ def pytest_terminal_summary(terminalreporter, config):
     tr.section("reference / torch.nn (median seconds, same process, same thread count)")
     tr.write_line(f"threads: {config.stash.get(THREADS, None)}")
     for name, (ours, theirs) in found.items():
-        tr.write_line(f"{name:34s} reference {ours * 1e3:8.1f} ms   torch {theirs * 1e3:8.1f} ms   "
-                      f"ratio {ours / theirs:5.2f}")
+        tr.write_line(
+            f"{name:34s} reference {ours * 1e3:8.1f} ms   torch {theirs * 1e3:8.1f} ms   ratio {ours / theirs:5.2f}"
+        )
 
 
 def _similarity_summary(tr, figures: dict) -> None:
@@ -60,13 +61,17 @@ def _similarity_summary(tr, figures: dict) -> None:
         return
     tr.section("grade similarity on a synthetic class (fresh process per size; memory: peak RSS)")
     for teams, f in sorted(figures.items()):
-        tr.write_line(f"{teams:4d} teams {f['files']:5d} files {f['pairs']:6d} pairs ({f['flagged']} flagged)   "
-                      f"{f['seconds']:7.1f} s (comparing {f['check_seconds']:.1f} s, then {f['views']} side-by-side "
-                      f"pages and the report)   peak {f['peak_kib'] / 1024:.0f} MiB (after imports: "
-                      f"{f['baseline_kib'] / 1024:.0f} MiB)")
+        tr.write_line(
+            f"{teams:4d} teams {f['files']:5d} files {f['pairs']:6d} pairs ({f['flagged']} flagged)   "
+            f"{f['seconds']:7.1f} s (comparing {f['check_seconds']:.1f} s, then {f['views']} side-by-side "
+            f"pages and the report)   peak {f['peak_kib'] / 1024:.0f} MiB (after imports: "
+            f"{f['baseline_kib'] / 1024:.0f} MiB)"
+        )
     (small, a), (large, b) = min(figures.items()), max(figures.items())
     if small != large and a["seconds"] and a["peak_kib"] > a["baseline_kib"]:
         above = (b["peak_kib"] - b["baseline_kib"]) / (a["peak_kib"] - a["baseline_kib"])
-        tr.write_line(f"{large}/{small} teams: time x{b['seconds'] / a['seconds']:.1f}, comparing "
-                      f"x{b['check_seconds'] / a['check_seconds']:.1f} (pairs x{b['pairs'] / a['pairs']:.1f}), "
-                      f"memory above baseline x{above:.1f}")
+        tr.write_line(
+            f"{large}/{small} teams: time x{b['seconds'] / a['seconds']:.1f}, comparing "
+            f"x{b['check_seconds'] / a['check_seconds']:.1f} (pairs x{b['pairs'] / a['pairs']:.1f}), "
+            f"memory above baseline x{above:.1f}"
+        )

@@ -50,21 +50,25 @@ def steps():
 
 def train_step(net, mse, opt, x, y):
     """One step of the reference: its own forward, backward and optimizer, autograd off."""
+
     def step():
         with torch.no_grad():
             opt.zero_grad()
             mse.forward(net.forward(x), y)
             net.backward(mse.backward())
             opt.step()
+
     return step
 
 
 def twin_step(twin, opt, x, y):
     """One step of the torch.nn twin: autograd and torch.optim."""
+
     def step():
         opt.zero_grad()
         torch.nn.functional.mse_loss(twin(x), y).backward()
         opt.step()
+
     return step
 
 

@@ -10,13 +10,16 @@ import os
 import select
 import subprocess
 import sys
+
 import pytest
 import torch
 
 from grader.sandbox.client import Client, tensor_of
 from grader.sandbox.supervisor import Worker
 
-ECHO = "import os\nwhile True:\n    data = os.read(0, 1 << 20)\n    if not data:\n        break\n    os.write(1, data)\n"
+ECHO = (
+    "import os\nwhile True:\n    data = os.read(0, 1 << 20)\n    if not data:\n        break\n    os.write(1, data)\n"
+)
 SMALL = b"x" * 200  # about the size of a small request frame
 
 
@@ -50,7 +53,7 @@ def _echo_once(proc, data: bytes) -> None:
     while got < len(data):
         ready_r, ready_w, _ = select.select([back], [out] if view else [], [])
         if ready_w:
-            view = view[os.write(out, view[:65536]):]
+            view = view[os.write(out, view[:65536]) :]
         if ready_r:
             got += len(os.read(back, 1 << 20))
 

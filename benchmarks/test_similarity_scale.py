@@ -68,8 +68,10 @@ def vary(text: str, rng: random.Random) -> str:
     if rng.random() < 0.5:
         text = planted.reorder(text)
     plain = ast.unparse(ast.parse(text))
-    tokens = [tok._replace(string=str(rng.randint(2, 99))) if tok.type == tokenize.NUMBER and rng.random() < 0.5
-              else tok for tok in tokenize.generate_tokens(io.StringIO(plain).readline)]
+    tokens = [
+        tok._replace(string=str(rng.randint(2, 99))) if tok.type == tokenize.NUMBER and rng.random() < 0.5 else tok
+        for tok in tokenize.generate_tokens(io.StringIO(plain).readline)
+    ]
     plain = tokenize.untokenize(tokens)
     statements = [n for n in ast.walk(ast.parse(plain)) if isinstance(n, ast.stmt) and n.end_lineno == n.lineno]
     single = {n.lineno for n in statements}
@@ -94,7 +96,7 @@ def synthetic_class(root: Path, n: int, seed: int = 0) -> list[Path]:
         for path in base.rglob("*.py"):
             if "Miniproject_2" not in path.parts:
                 continue
-            rel = Path(*path.parts[path.parts.index("Miniproject_2"):])
+            rel = Path(*path.parts[path.parts.index("Miniproject_2") :])
             text = path.read_text()
             target = team / rel
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -113,8 +115,13 @@ def classes(tmp_path_factory) -> dict[int, list[Path]]:
 
 
 def run_child(paths: list[Path], out: Path) -> dict:
-    done = subprocess.run([sys.executable, "-c", CHILD, json.dumps([str(p) for p in paths]), str(out)],
-                          capture_output=True, text=True, timeout=3000, cwd=REPO)
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, json.dumps([str(p) for p in paths]), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=3000,
+        cwd=REPO,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 

@@ -22,17 +22,18 @@ import sys
 import time
 import traceback
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Callable
 
 import grader
 from grader.grade import GradeError, grade_submission, load_grading_data
+from grader.machine import usable_cores
 from grader.options import GradeOptions, resolve_device
 from grader.result import Check, Result
+from grader.sandbox.supervisor import SandboxSettings
 from grader.scoring import RubricError, load_rubric
-from grader.sandbox.supervisor import SandboxSettings, usable_cores
 from grader.submission.naming import output_names  # noqa: F401  (part of this module's API)
 
 # environment fields that must match for a stored result to stand for a new grade
@@ -81,9 +82,17 @@ class BatchReport:
 
 def expected_environment(options: GradeOptions, data, device: str, rubric_digest: str) -> dict:
     """The environment values a stored result must have to be reused (see SKIP_KEYS)."""
-    return {"grader_version": grader.__version__, "data_id": data.data_id, "rubric_digest": rubric_digest,
-            "fast": options.fast, "train": options.train, "seed": options.seed, "n_train": len(data.train_input),
-            "n_val": len(data.val_input), "device": device}
+    return {
+        "grader_version": grader.__version__,
+        "data_id": data.data_id,
+        "rubric_digest": rubric_digest,
+        "fast": options.fast,
+        "train": options.train,
+        "seed": options.seed,
+        "n_train": len(data.train_input),
+        "n_val": len(data.val_input),
+        "device": device,
+    }
 
 
 def stored_result(folder: Path) -> Result | None:
@@ -149,12 +158,15 @@ def contention_warning(options: GradeOptions, jobs: int) -> str:
     threads = options.sandbox.threads
     if not options.train or jobs < 2 or jobs * threads <= cores:
         return ""
-    return (f"graded {jobs} at a time with {threads} thread(s) each on {cores} CPU core(s): epoch times are "
-            "slower than when graded alone and model.train_time may fail on that account (grade with -j 1, or "
-            "with -j N on N times as many cores, for timings)")
+    return (
+        f"graded {jobs} at a time with {threads} thread(s) each on {cores} CPU core(s): epoch times are "
+        "slower than when graded alone and model.train_time may fail on that account (grade with -j 1, or "
+        "with -j N on N times as many cores, for timings)"
+    )
 
 
 # ---------------------------------------------------------------- judge process side
+
 
 class _Stopped(BaseException):
     """Raised in a judge by SIGTERM: unwinds the grade so its sandbox session kills its worker."""
@@ -184,8 +196,9 @@ def _capture_kwargs(grade_fn: Callable, box: list) -> dict:
     return {"on_predictions": on_predictions}
 
 
-def _judge_main(conn: Connection, options: GradeOptions, data, reference: dict, grade_fn: Callable,
-                torch_threads: int) -> None:
+def _judge_main(
+    conn: Connection, options: GradeOptions, data, reference: dict, grade_fn: Callable, torch_threads: int
+) -> None:
     """A judge process: grade the tasks it receives until it gets None."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch decides what an interrupt stops
     signal.signal(signal.SIGTERM, _on_sigterm)
@@ -201,24 +214,43 @@ def _judge_main(conn: Connection, options: GradeOptions, data, reference: dict, 
             conn.send(("started", task.index))
             samples: list = []
             try:
-                result = grade_fn(task.path, options, data=data, reference=reference,
-                                  progress=lambda m, i=task.index: conn.send(("progress", i, m)),
-                                  **_capture_kwargs(grade_fn, samples))
+                result = grade_fn(
+                    task.path,
+                    options,
+                    data=data,
+                    reference=reference,
+                    progress=lambda m, i=task.index: conn.send(("progress", i, m)),
+                    **_capture_kwargs(grade_fn, samples),
+                )
                 state, message = "graded", ""
             except GradeError as exc:
                 state, message = "error", str(exc)
                 result = error_result(task, "grader.could_not_grade", message, {})
             except Exception as exc:  # a grader bug must cost one submission, not the batch
                 state, message = "error", f"{type(exc).__name__}: {exc}"
-                result = error_result(task, "grader.crashed", f"the grader crashed: {message}\n"
-                                      + "".join(traceback.format_exc(limit=8)), {})
-            conn.send(("done", task.index, state, result.to_dict(), samples[0] if samples else None,
-                       time.monotonic() - started, message))
+                result = error_result(
+                    task,
+                    "grader.crashed",
+                    f"the grader crashed: {message}\n" + "".join(traceback.format_exc(limit=8)),
+                    {},
+                )
+            conn.send(
+                (
+                    "done",
+                    task.index,
+                    state,
+                    result.to_dict(),
+                    samples[0] if samples else None,
+                    time.monotonic() - started,
+                    message,
+                )
+            )
     except (_Stopped, EOFError, BrokenPipeError):
         return
 
 
 # ---------------------------------------------------------------- batch side
+
 
 class _Judge:
     """One judge process and the task it is grading."""
@@ -236,8 +268,9 @@ class _Judge:
 
     def start(self) -> None:
         parent, child = self.ctx.Pipe()
-        self.process = self.ctx.Process(target=_judge_main, args=(child, *self.args), daemon=True,
-                                        name="n2n-grade-judge")
+        self.process = self.ctx.Process(
+            target=_judge_main, args=(child, *self.args), daemon=True, name="n2n-grade-judge"
+        )
         self.process.start()
         child.close()
         self.conn = parent
@@ -281,12 +314,22 @@ def _stop_all(judges: list[_Judge]) -> None:
         judge.stop()
 
 
-def run_batch(paths: list[str | Path], out_dir: str | Path, options: GradeOptions | None = None, *,
-              jobs: int = 1, force: bool = False, timeout: float | None = None, data=None,
-              reference: dict | None = None, grade_fn: Callable = grade_submission,
-              on_outcome: Callable[[Outcome], None] | None = None,
-              on_progress: Callable[[Task, str], None] | None = None, write: Callable | None = None,
-              start_method: str = "spawn") -> BatchReport:
+def run_batch(
+    paths: list[str | Path],
+    out_dir: str | Path,
+    options: GradeOptions | None = None,
+    *,
+    jobs: int = 1,
+    force: bool = False,
+    timeout: float | None = None,
+    data=None,
+    reference: dict | None = None,
+    grade_fn: Callable = grade_submission,
+    on_outcome: Callable[[Outcome], None] | None = None,
+    on_progress: Callable[[Task, str], None] | None = None,
+    write: Callable | None = None,
+    start_method: str = "spawn",
+) -> BatchReport:
     """Grade `paths` into `out_dir`/<name>/ with `jobs` judge processes; see the module docstring.
 
     `grade_fn` (picklable, grade_submission's signature) and `write(result, folder, samples)`
@@ -356,8 +399,16 @@ def _measure_reference(options: GradeOptions, data) -> dict:
     return measure_reference_for(options, data)
 
 
-def _drive(judges: list[_Judge], pending: deque, expected: dict, timeout: float | None, options: GradeOptions,
-           jobs: int, finish: Callable, on_progress: Callable | None) -> None:
+def _drive(
+    judges: list[_Judge],
+    pending: deque,
+    expected: dict,
+    timeout: float | None,
+    options: GradeOptions,
+    jobs: int,
+    finish: Callable,
+    on_progress: Callable | None,
+) -> None:
     """The dispatch loop: hand out tasks, collect results, replace judges that die or time out."""
     while pending or any(j.task for j in judges):
         for judge in judges:
@@ -381,22 +432,26 @@ def _drive(judges: list[_Judge], pending: deque, expected: dict, timeout: float 
                 code = judge.process.exitcode
                 judge.stop()
                 message = f"the grading process died (exit code {code}) while grading {task.path}"
-                finish(Outcome(task, "error", error_result(task, "grader.crashed", message, expected), spent,
-                               message))
+                finish(Outcome(task, "error", error_result(task, "grader.crashed", message, expected), spent, message))
             elif judge.started is not None and timeout is not None and spent > timeout:
                 judge.stop()
                 message = f"grading took longer than --timeout {timeout:g} s and was stopped"
-                finish(Outcome(task, "error", error_result(task, "grader.timeout", message, expected), spent,
-                               message))
+                finish(Outcome(task, "error", error_result(task, "grader.timeout", message, expected), spent, message))
             elif judge.started is None and spent > START_TIMEOUT_SECONDS:
                 judge.stop()
                 message = f"the grading process did not start within {START_TIMEOUT_SECONDS:g} s"
-                finish(Outcome(task, "error", error_result(task, "grader.crashed", message, expected), spent,
-                               message))
+                finish(Outcome(task, "error", error_result(task, "grader.crashed", message, expected), spent, message))
 
 
-def _receive(judge: _Judge, message: tuple, expected: dict, options: GradeOptions, jobs: int, finish: Callable,
-             on_progress: Callable | None) -> None:
+def _receive(
+    judge: _Judge,
+    message: tuple,
+    expected: dict,
+    options: GradeOptions,
+    jobs: int,
+    finish: Callable,
+    on_progress: Callable | None,
+) -> None:
     kind = message[0]
     if kind == "started":
         judge.started = time.monotonic()

@@ -11,26 +11,27 @@ from __future__ import annotations
 import platform
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import torch
 
 import grader
 from grader.checks.blocks import BlockContext, block_checks
-from grader.checks.catalog import CATALOG, grader_error_checks
-from grader.checks.model import ModelContext, model_checks
+from grader.checks.catalog import catalog
+from grader.checks.model import ModelContext, model_checks_or_errors
 from grader.checks.voiding import void_forbidden
 from grader.data import DataError, N2NData, load_data
 from grader.data.cache import cache_root
+from grader.machine import busy, cpu_model
 from grader.options import GradeOptions, resolve_device
-from grader.reference import _cpu_model, busy, measure_reference
-from grader.result import Check, Result
+from grader.reference import measure_reference
+from grader.result import Check, Result, Status
 from grader.rules.checks import runtime_checks, static_checks
-from grader.sandbox.client import StudentRaised
 from grader.scoring import Rubric, RubricError, load_rubric, score
 from grader.session import SubmissionSession
 from grader.submission import Submission, SubmissionError, locate_submission, structure_checks, submission_hash
+from grader.submission.structure import LAYOUT
 
 Progress = Callable[[str], None]
 PredictionHook = Callable[[str, "torch.Tensor", "torch.Tensor", "torch.Tensor"], None]
@@ -50,9 +51,15 @@ def load_grading_data(options: GradeOptions, *, progress: bool = True) -> N2NDat
     return data.subset(n_train, n_val)
 
 
-def grade_submission(path: str | Path, options: GradeOptions | None = None, *, data: N2NData | None = None,
-                     reference: dict | None = None, progress: Progress | None = None,
-                     on_predictions: PredictionHook | None = None) -> Result:
+def grade_submission(
+    path: str | Path,
+    options: GradeOptions | None = None,
+    *,
+    data: N2NData | None = None,
+    reference: dict | None = None,
+    progress: Progress | None = None,
+    on_predictions: PredictionHook | None = None,
+) -> Result:
     """Grade the submission at `path` (folder or zip) and return its scored Result.
 
     `data` and `reference` let a batch share one data set and one reference
@@ -94,8 +101,13 @@ def grade_submission(path: str | Path, options: GradeOptions | None = None, *, d
 def measure_reference_for(options: GradeOptions, data: N2NData) -> dict:
     """The reference implementation's PSNR and epoch time under these options (cached per machine)."""
     device = resolve_device(options.device)
-    return measure_reference(data, device=device, settings=sandbox_settings(options, device),
-                             reference_dir=options.reference_dir, train=options.train)
+    return measure_reference(
+        data,
+        device=device,
+        settings=sandbox_settings(options, device),
+        reference_dir=options.reference_dir,
+        train=options.train,
+    )
 
 
 def sandbox_settings(options: GradeOptions, device: str):
@@ -108,96 +120,94 @@ def sandbox_settings(options: GradeOptions, device: str):
     return replace(options.sandbox, device=device, hide=[*options.sandbox.hide, *hidden])
 
 
-def _grade_located(sub: Submission, options: GradeOptions, rubric: Rubric, data: N2NData, device: str,
-                   settings, reference: dict, say: Progress, on_predictions: PredictionHook | None) -> Result:
-    result = Result(submission=sub.team_name, source=str(sub.source), scipers=list(sub.scipers),
-                    notes=list(sub.notes))
+def _grade_located(
+    sub: Submission,
+    options: GradeOptions,
+    rubric: Rubric,
+    data: N2NData,
+    device: str,
+    settings,
+    reference: dict,
+    say: Progress,
+    on_predictions: PredictionHook | None,
+) -> Result:
+    result = Result(submission=sub.team_name, source=str(sub.source), scipers=list(sub.scipers), notes=list(sub.notes))
     say("checking the structure and scanning the source")
     checks: list[Check] = structure_checks(sub)
     checks += static_checks(sub.package_dir)
     with SubmissionSession(sub.root, sub.package_dir, settings) as session:
         say("starting the sandboxed worker and importing model.py")
         imported = session.start()
-        checks.append(_import_check(session))
+        checks.append(session.import_check())
         exported = session.exported if imported else {}
         say("checking the blocks against torch.nn")
         block_results = block_checks(BlockContext(session.client, exported, seed=options.seed))
-        model_ctx = ModelContext(session.client, exported, data.train_input, data.train_target, data.val_input,
-                                 data.val_target, device=device, train=options.train, reference=reference,
-                                 short_training=options.fast, on_predictions=on_predictions,
-                                 budget_floor=options.budget_floor)
-        say(f"checking the Model (pretrained PSNR on {len(data.val_input)} images, one epoch on "
-            f"{len(data.train_input)} pairs)")
-        try:
-            model_results = model_checks(model_ctx, pretrained_gain=rubric.psnr.get("pass_gain_db", 0.5))
-        except Exception as exc:  # a grader bug costs the model checks, not the whole grading
-            model_results = grader_error_checks(["model."], exc)
-        if not imported:
+        model_ctx = ModelContext(
+            session.client,
+            exported,
+            data.train_input,
+            data.train_target,
+            data.val_input,
+            data.val_target,
+            device=device,
+            train=options.train,
+            reference=reference,
+            short_training=options.fast,
+            on_predictions=on_predictions,
+            budget_floor=options.budget_floor,
+        )
+        say(
+            f"checking the Model (pretrained PSNR on {len(data.val_input)} images, one epoch on "
+            f"{len(data.train_input)} pairs)"
+        )
+        model_results = model_checks_or_errors(model_ctx, pretrained_gain=rubric.psnr.get("pass_gain_db", 0.5))
+        if not imported:  # every block and model check failed or was skipped for that one reason
             for check in block_results + model_results:
-                if check.status in ("fail", "skipped") and not check.details.get("not_applicable"):
-                    check.status = "fail" if check.status == "fail" else check.status
+                if check.status in (Status.FAIL, Status.SKIPPED) and not check.details.get("not_applicable"):
                     check.message = "not run: model.py did not import (see structure.import)"
         checks += block_results + model_results
-        side_effects = (session.import_report or {}).get("side_effects", {})
-        trace = {"calls": session.client.traces, "import_side_effects": side_effects} if imported or \
-            session.client.traces else None
-        runtime = runtime_checks(trace)
-        if (session.import_report or {}).get("torch_patched"):
-            runtime.append(Check("rules.runtime_tampering", "fail", "importing model.py replaced torch functions: "
-                                 + ", ".join(session.import_report["torch_patched"])))
-        _distrust_tampered_trace(runtime)
-        checks += runtime
+        report = session.import_report or {}
+        trace = (
+            {
+                "calls": session.client.traces,
+                "import_side_effects": report.get("side_effects", {}),
+                "torch_patched": report.get("torch_patched", []),
+            }
+            if imported or session.client.traces
+            else None
+        )
+        checks += runtime_checks(trace)
         result.protections = session.worker.protections()
         result.environment["worker_starts"] = session.worker.starts
         result.environment["worker_failures"] = session.worker.failures
     result.checks = _merge_duplicates(checks)
     void_forbidden(result.checks)
-    result.psnr = {**model_ctx.psnr, "reference": reference.get("pretrained_psnr"),
-                   "reference_global": reference.get("pretrained_psnr_global"),
-                   "reference_trained": reference.get("trained_psnr")}
+    result.psnr = {
+        **model_ctx.psnr,
+        "reference": reference.get("pretrained_psnr"),
+        "reference_global": reference.get("pretrained_psnr_global"),
+        "reference_trained": reference.get("trained_psnr"),
+    }
     result.timing.update(model_ctx.timing)
     result.timing["reference_epoch_seconds"] = reference.get("epoch_seconds")
     result.environment.update(_environment(sub, options, rubric, data, device, settings, reference))
     if options.fast:
-        result.notes.append(f"--fast: {len(data.train_input)} training and {len(data.val_input)} validation pairs; "
-                            "PSNR and time figures are not comparable with a full grade")
+        result.notes.append(
+            f"--fast: {len(data.train_input)} training and {len(data.val_input)} validation pairs; "
+            "PSNR and time figures are not comparable with a full grade"
+        )
     ref_load = reference.get("load_average")
     if reference.get("epoch_seconds") and busy(ref_load, settings.threads, device):
-        result.notes.append(f"the reference's epoch was timed while the machine was busy (load average "
-                            f"{ref_load:.1f}): the time ratio understates this submission's; not cached")
+        result.notes.append(
+            f"the reference's epoch was timed while the machine was busy (load average "
+            f"{ref_load:.1f}): the time ratio understates this submission's; not cached"
+        )
     return score(result, rubric)
-
-
-def _distrust_tampered_trace(runtime: list[Check]) -> None:
-    """A trace the code tampered with cannot vouch for it: its clean runtime verdicts become failures."""
-    tampered = any(c.id == "rules.runtime_tampering" and c.status == "fail" for c in runtime)
-    if not tampered:
-        return
-    for check in runtime:
-        if check.id in ("rules.runtime_forbidden", "rules.autograd") and check.status == "pass":
-            check.status = "fail"
-            check.message = ("the code tampered with the grader's runtime trace (see rules.runtime_tampering), "
-                             "so the absence of forbidden calls cannot be established")
-
-
-def _import_check(session: SubmissionSession) -> Check:
-    if session.import_report is not None:
-        return Check("structure.import", "pass", f"Miniproject_2.model imports in "
-                     f"{session.import_report.get('seconds', 0):.2f} s",
-                     details={"seconds": session.import_report.get("seconds")})
-    exc = session.import_error
-    if isinstance(exc, StudentRaised):
-        where = f" ({exc.info['where'][-1]})" if exc.info.get("where") else ""
-        return Check("structure.import", "fail", f"importing Miniproject_2.model raised {exc.info.get('type')}: "
-                     f"{exc.info.get('message')}{where}", details={"exception": exc.info})
-    detail = exc.to_dict() if hasattr(exc, "to_dict") else {"message": str(exc)}
-    return Check("structure.import", "error", f"importing Miniproject_2.model: {getattr(exc, 'message', exc)}",
-                 details={"worker": detail})
 
 
 def _merge_duplicates(checks: list[Check]) -> list[Check]:
     """Keep one check per id (a later failure wins over an earlier pass)."""
-    rank = {"pass": 0, "skipped": 1, "warn": 2, "fail": 3, "error": 4}
+    rank = {Status.PASS: 0, Status.SKIPPED: 1, Status.WARN: 2, Status.FAIL: 3, Status.ERROR: 4}
     merged: dict[str, Check] = {}
     for check in checks:
         old = merged.get(check.id)
@@ -206,14 +216,15 @@ def _merge_duplicates(checks: list[Check]) -> list[Check]:
     return list(merged.values())
 
 
-def _environment(sub: Submission, options: GradeOptions, rubric: Rubric, data: N2NData, device: str, settings,
-                 reference: dict) -> dict:
+def _environment(
+    sub: Submission, options: GradeOptions, rubric: Rubric, data: N2NData, device: str, settings, reference: dict
+) -> dict:
     return {
         "grader_version": grader.__version__,
         "python": platform.python_version(),
         "torch": torch.__version__,
         "platform": platform.platform(),
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "threads": settings.threads,
         "device": device,
         "data_id": data.data_id,
@@ -236,11 +247,12 @@ def _environment(sub: Submission, options: GradeOptions, rubric: Rubric, data: N
 def _unlocatable(path: Path, exc: SubmissionError, rubric: Rubric) -> Result:
     """A result for a path that holds no gradeable submission: everything lost, with the reason."""
     result = Result(submission=path.stem if path.suffix else path.name, source=str(path))
-    result.checks = [Check("structure.layout", "fail", str(exc))]
-    for check_id in CATALOG:  # every other check is lost, so the score is out of the usual total
-        if check_id == "structure.layout":
-            continue
-        details = {"not_applicable": True} if check_id.startswith("blocks.TransposeConv2d.") else {}
-        result.checks.append(Check(check_id, "skipped", "not graded: no submission found", details=details))
+    result.checks = [Check(LAYOUT.id, Status.FAIL, str(exc))]
+    # every other check is lost, so the score is out of the usual total (one of each set of alternatives)
+    others = [f"{prefix}." for prefixes in rubric.alternatives.values() for prefix in prefixes[1:]]
+    for check_id in catalog():
+        if check_id != LAYOUT.id:
+            details = {"not_applicable": True} if check_id.startswith(tuple(others)) else {}
+            result.checks.append(Check(check_id, Status.SKIPPED, "not graded: no submission found", details=details))
     result.notes.append("no Miniproject_2 package found: nothing else could be graded")
     return score(result, rubric)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grader.sandbox.supervisor import SandboxSettings
@@ -12,9 +12,13 @@ FAST_TRAIN_PAIRS = 4000
 FAST_VAL_PAIRS = 200
 
 
-@dataclass
+@dataclass(frozen=True)
 class GradeOptions:
-    """How to grade: data, device, speed/precision trade-off, rubric, sandbox limits."""
+    """How to grade: data, device, speed/precision trade-off, rubric, sandbox limits.
+
+    Frozen: a run's options are settled once (the CLI builds them in grader.cli.options); derive
+    variants with `dataclasses.replace` or `hiding`.
+    """
 
     data_dir: Path | None = None  # the course's train_data.pkl / val_data.pkl; None = embedded default
     seed: int = 0
@@ -29,7 +33,11 @@ class GradeOptions:
     measure_reference: bool = True
     budget_floor: float = 30.0  # seconds: the shortest training budget, however few pairs are trained
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
-    extra_hidden: list[str] = field(default_factory=list)  # folders the worker must not see (outputs, ...)
+    extra_hidden: tuple[str, ...] = ()  # folders the worker must not see (outputs, ...)
+
+    def hiding(self, *folders: str | Path) -> GradeOptions:
+        """These options with `folders` (outputs, say) also hidden from the worker."""
+        return replace(self, extra_hidden=(*self.extra_hidden, *(str(Path(f).resolve()) for f in folders)))
 
     def sizes(self, total_train: int, total_val: int) -> tuple[int, int]:
         """Training and validation pairs used, after --fast and explicit overrides."""

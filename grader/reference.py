@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 from pathlib import Path
 
 import grader
-from grader.checks.model import ModelContext
-from grader.checks.model import pretrained, training
+from grader import machine
+from grader.checks.model import ModelContext, pretrained, training
 from grader.data.cache import cache_root
-from grader.sandbox.supervisor import SandboxSettings, usable_cores
+from grader.sandbox.supervisor import SandboxSettings
 from grader.session import SubmissionSession
 from grader.submission import submission_hash
 
@@ -29,27 +28,34 @@ def default_reference_dir() -> Path | None:
     return candidate if (candidate / "Miniproject_2" / "model.py").is_file() else None
 
 
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def _key(ref_hash: str, data, device: str, settings: SandboxSettings, train: bool) -> str:
     import torch
 
-    return "|".join([grader.__version__, ref_hash[:16], data.data_id, str(len(data.train_input)),
-                     str(len(data.val_input)), device, str(settings.threads), torch.__version__, _cpu_model(),
-                     "train" if train else "no-train"])
+    return "|".join(
+        [
+            grader.__version__,
+            ref_hash[:16],
+            data.data_id,
+            str(len(data.train_input)),
+            str(len(data.val_input)),
+            device,
+            str(settings.threads),
+            torch.__version__,
+            machine.cpu_model(),
+            "train" if train else "no-train",
+        ]
+    )
 
 
-def measure_reference(data, *, device: str, settings: SandboxSettings, reference_dir: Path | None = None,
-                      train: bool = True, use_cache: bool = True) -> dict:
+def measure_reference(
+    data,
+    *,
+    device: str,
+    settings: SandboxSettings,
+    reference_dir: Path | None = None,
+    train: bool = True,
+    use_cache: bool = True,
+) -> dict:
     """{'pretrained_psnr', 'trained_psnr', 'epoch_seconds', ...} of the reference, or {} when unavailable."""
     ref = reference_dir or default_reference_dir()
     if ref is None:
@@ -61,42 +67,60 @@ def measure_reference(data, *, device: str, settings: SandboxSettings, reference
     cached = _read(store)
     if use_cache and key in cached:
         return {**cached[key], "cached": True}
-    load_average = machine_load()
+    load_average = machine.load_average()
     with SubmissionSession(ref, package, settings) as session:
         if not session.start():
             return {"error": f"the reference implementation did not import: {session.import_error}"}
-        ctx = ModelContext(session.client, session.exported, data.train_input, data.train_target, data.val_input,
-                           data.val_target, device=device, train=train)
+        ctx = ModelContext(
+            session.client,
+            session.exported,
+            data.train_input,
+            data.train_target,
+            data.val_input,
+            data.val_target,
+            device=device,
+            train=train,
+        )
         load, handle = pretrained.load_check(ctx)
-        check, value = pretrained.psnr_check("model.pretrained_psnr", ctx, handle, label="reference predict",
-                                             must_gain=0.0, unavailable=load.message)
-        result = {"pretrained_psnr": value["per_image"] if value else None,
-                  "pretrained_psnr_global": value["global"] if value else None}
+        check, value = pretrained.psnr_check(
+            pretrained.PRETRAINED_PSNR.id,
+            ctx,
+            handle,
+            label="reference predict",
+            must_gain=0.0,
+            unavailable=load.message,
+        )
+        result = {
+            "pretrained_psnr": value["per_image"] if value else None,
+            "pretrained_psnr_global": value["global"] if value else None,
+        }
         if train:
             training.training_checks(ctx)
-            result.update({"epoch_seconds": ctx.timing.get("epoch_seconds"),
-                           "trained_psnr": ctx.psnr.get("trained"), "trained_psnr_global": ctx.psnr.get("trained_global")})
-    result.update({"reference_hash": ref_hash, "pairs": len(data.train_input), "device": device,
-                   "threads": settings.threads, "cpu": _cpu_model(), "load_average": load_average})
-    if use_cache and result.get("pretrained_psnr") is not None and not busy(load_average, settings.threads, device):
+            result.update(
+                {
+                    "epoch_seconds": ctx.timing.get("epoch_seconds"),
+                    "trained_psnr": ctx.psnr.get("trained"),
+                    "trained_psnr_global": ctx.psnr.get("trained_global"),
+                }
+            )
+    result.update(
+        {
+            "reference_hash": ref_hash,
+            "pairs": len(data.train_input),
+            "device": device,
+            "threads": settings.threads,
+            "cpu": machine.cpu_model(),
+            "load_average": load_average,
+        }
+    )
+    if (
+        use_cache
+        and result.get("pretrained_psnr") is not None
+        and not machine.busy(load_average, settings.threads, device)
+    ):
         cached[key] = result
         _write(store, cached)
     return {**result, "cached": False}
-
-
-def machine_load() -> float | None:
-    """The 1-minute load average (None where the system does not tell)."""
-    try:
-        return os.getloadavg()[0]
-    except (AttributeError, OSError):
-        return None
-
-
-def busy(load: float | None, threads: int, device: str) -> bool:
-    """True when other work held more cores than the worker's threads leave free (CPU timing only)."""
-    if load is None or device != "cpu":
-        return False
-    return load > max(0, usable_cores() - threads) + 0.5
 
 
 def _read(path: Path) -> dict:

@@ -5,9 +5,24 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
-STATUSES = ("pass", "fail", "warn", "error", "skipped")
+
+class Status(str, Enum):
+    """A check's verdict. A `str`, so JSON holds plain strings and `status == "pass"` still holds."""
+
+    PASS = "pass"
+    FAIL = "fail"  # the submission is wrong here
+    WARN = "warn"  # works, with a slip the message names; keeps the rubric's warn_factor of the points
+    ERROR = "error"  # the worker failed (hang, crash, limit) or the grader did: no verdict on the code
+    SKIPPED = "skipped"  # not run (the message says why); with details.not_applicable, not part of the score
+
+    def __str__(self) -> str:
+        return self.value
+
+
+STATUSES = tuple(s.value for s in Status)
 
 
 @dataclass
@@ -20,16 +35,20 @@ class Check:
     """
 
     id: str
-    status: str
+    status: Status  # a plain string is turned into its Status
     message: str = ""
     details: dict[str, Any] = field(default_factory=dict)
     score: float = 0.0
     max_score: float = 0.0
     required: bool = False
 
-    def __post_init__(self):
-        if self.status not in STATUSES:
-            raise ValueError(f"check {self.id}: status {self.status!r} is not one of {STATUSES}")
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "status":  # at construction and on every later change
+            try:
+                value = Status(value)
+            except ValueError:
+                raise ValueError(f"check {self.id}: status {value!r} is not one of {STATUSES}") from None
+        super().__setattr__(name, value)
 
     @property
     def family(self) -> str:
@@ -64,17 +83,27 @@ class Result:
     @property
     def failed_required(self) -> list[Check]:
         """Required checks that failed or errored (skipped, not-applicable and uncounted ones excluded)."""
-        return [c for c in self.checks if c.required and c.status in ("fail", "error")
-                and not c.details.get("not_applicable") and c.details.get("counted", True)]
+        return [
+            c
+            for c in self.checks
+            if c.required
+            and c.status in ("fail", "error")
+            and not c.details.get("not_applicable")
+            and c.details.get("counted", True)
+        ]
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """Plain data: JSON types only (statuses as their strings)."""
+        data = dataclasses.asdict(self)
+        for check in data["checks"]:
+            check["status"] = str(check["status"])
+        return data
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False, sort_keys=False)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Result":
+    def from_dict(cls, data: dict[str, Any]) -> Result:
         fields = {f.name for f in dataclasses.fields(cls)}
         kwargs = {k: v for k, v in data.items() if k in fields}
         kwargs["checks"] = [Check(**c) for c in data.get("checks", [])]

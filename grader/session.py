@@ -1,4 +1,4 @@
-"""One submission's sandboxed worker with its submission imported (judge side).
+"""One submission's sandboxed worker with its submission imported (judge side), and `structure.import`.
 
 Wraps Worker + Client: starts the worker on a private copy of the
 submission, imports `Miniproject_2.model` on every (re)start, and keeps the
@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from grader.checks.declare import check
+from grader.checks.verdicts import failure_check
+from grader.result import Check, Status
 from grader.sandbox.client import Client, StudentRaised
 from grader.sandbox.supervisor import SandboxSettings, Worker, WorkerFailure
 from grader.submission import make_private_copy
 
+IMPORT = check("structure.import", 0, "Miniproject_2.model imports in the sandboxed worker", required=True)
 IMPORT_TIMEOUT = 120.0
 
 
@@ -32,8 +36,7 @@ class SubmissionSession:
 
     def _import(self, worker: Worker) -> None:
         try:
-            report = self.client.send("import", root=worker.submission_root, timeout=IMPORT_TIMEOUT,
-                                      context="import")
+            report = self.client.send("import", root=worker.submission_root, timeout=IMPORT_TIMEOUT, context="import")
         except StudentRaised as exc:
             if self.import_report is None:
                 self.import_error = exc
@@ -49,6 +52,23 @@ class SubmissionSession:
             self.import_error = exc
         return self.import_report is not None
 
+    def import_check(self) -> Check:
+        """`structure.import`: how the first import of the submission went."""
+        if self.import_report is not None:
+            seconds = self.import_report.get("seconds")
+            return Check(
+                IMPORT.id,
+                Status.PASS,
+                f"Miniproject_2.model imports in {seconds or 0:.2f} s",
+                details={"seconds": seconds},
+            )
+        exc = self.import_error
+        if isinstance(exc, StudentRaised):
+            where = f" ({exc.info['where'][-1]})" if exc.info.get("where") else ""
+            message = f"importing Miniproject_2.model raised {exc.info.get('type')}: {exc.info.get('message')}{where}"
+            return Check(IMPORT.id, Status.FAIL, message, details={"exception": exc.info})
+        return failure_check(IMPORT.id, exc, prefix="importing Miniproject_2.model: ")
+
     @property
     def exported(self) -> dict:
         return (self.import_report or {}).get("names", {})
@@ -56,7 +76,7 @@ class SubmissionSession:
     def close(self) -> None:
         self.worker.close()
 
-    def __enter__(self) -> "SubmissionSession":
+    def __enter__(self) -> SubmissionSession:
         return self
 
     def __exit__(self, *exc) -> None:

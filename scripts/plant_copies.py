@@ -22,8 +22,12 @@ import planted  # noqa: E402
 
 REFERENCE = ROOT / "reference_impl"
 OTHER = ROOT / "tests" / "similarity" / "fixtures" / "other_team"
-VARIANTS = {"renamed": planted.rename, "reordered": planted.reorder, "recommented": planted.recomment,
-            "disguised": planted.disguise}
+VARIANTS = {
+    "renamed": planted.rename,
+    "reordered": planted.reorder,
+    "recommented": planted.recomment,
+    "disguised": planted.disguise,
+}
 
 
 def main(out: Path) -> None:

@@ -30,8 +30,15 @@ def row(name, log, key):
     last = evaluated[-1]
     seconds = [e["seconds"] for e in log["epochs"]]
     per_image = last[f"psnr_per_image_{key}"]
-    return [name, per_image, last[f"psnr_global_{key}"], per_image - log["noisy_input"]["psnr_per_image"],
-            f"{last['epoch']}/{log['config']['epochs']}", sum(seconds) / len(seconds), log.get("wall_seconds", 0) / 60]
+    return [
+        name,
+        per_image,
+        last[f"psnr_global_{key}"],
+        per_image - log["noisy_input"]["psnr_per_image"],
+        f"{last['epoch']}/{log['config']['epochs']}",
+        sum(seconds) / len(seconds),
+        log.get("wall_seconds", 0) / 60,
+    ]
 
 
 def report(ref_path: Path, twin_path: Path) -> str:
@@ -45,19 +52,30 @@ def report(ref_path: Path, twin_path: Path) -> str:
         if twin and twin["epochs"]:
             rows.append(row(f"torch.nn twin, {how}", twin, key))
     rows = [r for r in rows if r is not None]
-    headers = ["validation (1,000 images)", "PSNR per image (dB)", "PSNR global (dB)", "gain per image (dB)",
-               "at epoch", "s / epoch", "wall (min)"]
+    headers = [
+        "validation (1,000 images)",
+        "PSNR per image (dB)",
+        "PSNR global (dB)",
+        "gain per image (dB)",
+        "at epoch",
+        "s / epoch",
+        "wall (min)",
+    ]
     table = tabulate(rows, headers, tablefmt="github", floatfmt=".2f", missingval="")
     lines = [table, ""]
     if "shipped_predict" in ref:
         s = ref["shipped_predict"]
-        lines.append(f"The shipped bestmodel.pth through `Model.predict`: {s['psnr_per_image']:.2f} dB per image, "
-                     f"{s['psnr_global']:.2f} dB global.")
+        lines.append(
+            f"The shipped bestmodel.pth through `Model.predict`: {s['psnr_per_image']:.2f} dB per image, "
+            f"{s['psnr_global']:.2f} dB global."
+        )
     if twin is None or len(twin.get("epochs", [])) < twin.get("config", {}).get("epochs", 0):
         lines.append("The twin's run is not finished: its rows show the last epochs logged.")
     cfg = ref["config"]
-    lines.append(f"Run: `{ref['command']}` ({cfg['threads']} thread(s), torch seed {cfg['seed']}, data seed "
-                 f"{cfg['data_seed']}, data {ref['data']['data_id']}, {ref['machine']['torch']}).")
+    lines.append(
+        f"Run: `{ref['command']}` ({cfg['threads']} thread(s), torch seed {cfg['seed']}, data seed "
+        f"{cfg['data_seed']}, data {ref['data']['data_id']}, {ref['machine']['torch']})."
+    )
     return "\n".join(lines)
 
 

@@ -23,8 +23,9 @@ PACKAGE = "n2n_reference_impl"  # a unique name: sample submissions are also cal
 def load_reference():
     """The reference's model module, imported as package `n2n_reference_impl` (relative imports work)."""
     if PACKAGE not in sys.modules:
-        spec = importlib.util.spec_from_file_location(PACKAGE, REF_DIR / "__init__.py",
-                                                      submodule_search_locations=[str(REF_DIR)])
+        spec = importlib.util.spec_from_file_location(
+            PACKAGE, REF_DIR / "__init__.py", submodule_search_locations=[str(REF_DIR)]
+        )
         package = importlib.util.module_from_spec(spec)
         sys.modules[PACKAGE] = package
         spec.loader.exec_module(package)
@@ -32,9 +33,17 @@ def load_reference():
 
 
 def _conv(block) -> nn.Conv2d:
-    conv = nn.Conv2d(block.in_channels, block.out_channels, block.kernel_size, stride=block.stride,
-                     padding=block.padding, dilation=block.dilation, bias=block.bias is not None,
-                     device=block.weight.device, dtype=block.weight.dtype)
+    conv = nn.Conv2d(
+        block.in_channels,
+        block.out_channels,
+        block.kernel_size,
+        stride=block.stride,
+        padding=block.padding,
+        dilation=block.dilation,
+        bias=block.bias is not None,
+        device=block.weight.device,
+        dtype=block.weight.dtype,
+    )
     with torch.no_grad():
         conv.weight.copy_(block.weight)
         if block.bias is not None:
@@ -54,7 +63,9 @@ def twin_of(net) -> nn.Sequential:
         if kind == "Conv2d":
             layers.append(_conv(block))
         elif kind == "Upsampling":
-            layers.append(nn.Sequential(nn.Upsample(scale_factor=block.scale_factor, mode="nearest"), _conv(block.conv)))
+            layers.append(
+                nn.Sequential(nn.Upsample(scale_factor=block.scale_factor, mode="nearest"), _conv(block.conv))
+            )
         elif kind in ("ReLU", "Sigmoid"):
             layers.append(getattr(nn, kind)())
         else:

@@ -1,7 +1,8 @@
 """Train the reference solution (or its torch.nn twin) on the embedded data set, logging each epoch.
 
-    python scripts/train_reference.py                  # reference -> bestmodel.pth + docs/reference-training.json
-    python scripts/train_reference.py --twin           # torch.nn twin, same seed/batches/schedule -> docs/reference-twin-training.json
+    python scripts/train_reference.py         # reference -> bestmodel.pth + docs/reference-training.json
+    python scripts/train_reference.py --twin  # torch.nn twin, same seed/batches/schedule
+                                              #   -> docs/reference-twin-training.json
 
 Both runs start from the same weights (the reference Model's initialisation for
 --seed), see the same batches in the same order (the reference's own batch
@@ -34,10 +35,18 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=torch.get_num_threads())
     p.add_argument("--n-train", type=int, default=None, help="use the first N training pairs (default: all)")
     p.add_argument("--twin", action="store_true", help="train the torch.nn twin instead of the reference")
-    p.add_argument("--checkpoint", type=Path, default=None,
-                   help="where to save the weights (default: the reference's bestmodel.pth; the twin saves none)")
-    p.add_argument("--log", type=Path, default=None,
-                   help="JSON log (default: docs/reference-training.json or docs/reference-twin-training.json)")
+    p.add_argument(
+        "--checkpoint",
+        type=Path,
+        default=None,
+        help="where to save the weights (default: the reference's bestmodel.pth; the twin saves none)",
+    )
+    p.add_argument(
+        "--log",
+        type=Path,
+        default=None,
+        help="JSON log (default: docs/reference-training.json or docs/reference-twin-training.json)",
+    )
     return p.parse_args(argv)
 
 
@@ -45,8 +54,10 @@ def psnrs(pred, clean):
     """Both PSNR definitions of 0-255 predictions against the clean images."""
     from grader.psnr import psnr_global, psnr_per_image
 
-    return {"psnr_per_image": psnr_per_image(pred, clean, data_range=255.0),
-            "psnr_global": psnr_global(pred, clean, data_range=255.0)}
+    return {
+        "psnr_per_image": psnr_per_image(pred, clean, data_range=255.0),
+        "psnr_global": psnr_global(pred, clean, data_range=255.0),
+    }
 
 
 def evaluate(forward, noisy, clean, device, ensemble=True):
@@ -57,8 +68,9 @@ def evaluate(forward, noisy, clean, device, ensemble=True):
     ways = (("single", forward), ("ensemble", lambda x: self_ensemble(forward, x)))
     for name, f in ways[: 2 if ensemble else 1]:
         with torch.no_grad():
-            pred = torch.cat([f(noisy[i : i + 250].to(device).float() / 255).cpu() * 255
-                              for i in range(0, len(noisy), 250)])
+            pred = torch.cat(
+                [f(noisy[i : i + 250].to(device).float() / 255).cpu() * 255 for i in range(0, len(noisy), 250)]
+            )
         out.update({f"{k}_{name}": v for k, v in psnrs(pred, clean).items()})
     return out
 
@@ -107,12 +119,24 @@ def main(argv=None):
     log = {
         "what": f"{name}: {'torch.nn + autograd + torch.optim.Adam' if args.twin else 'reference_impl blocks + Adam'}",
         "command": "python scripts/train_reference.py " + " ".join(sys.argv[1:] if argv is None else argv),
-        "config": {"epochs": args.epochs, "seed": args.seed, "data_seed": args.data_seed, "threads": args.threads,
-                   "n_train": len(a), "batch_size": model.batch_size, "peak_lr": model.lr,
-                   "warmup_fraction": model.warmup, "decay_fraction": model.decay, "optimizer": "Adam",
-                   "architecture": repr(model.net)},
-        "machine": {"cpu": platform.processor() or platform.machine(), "torch": torch.__version__,
-                    "device": str(model.device)},
+        "config": {
+            "epochs": args.epochs,
+            "seed": args.seed,
+            "data_seed": args.data_seed,
+            "threads": args.threads,
+            "n_train": len(a),
+            "batch_size": model.batch_size,
+            "peak_lr": model.lr,
+            "warmup_fraction": model.warmup,
+            "decay_fraction": model.decay,
+            "optimizer": "Adam",
+            "architecture": repr(model.net),
+        },
+        "machine": {
+            "cpu": platform.processor() or platform.machine(),
+            "torch": torch.__version__,
+            "device": str(model.device),
+        },
         "data": {k: data.info.get(k) for k in ("source", "seed", "noise", "data_id")},
         "noisy_input": psnrs(data.val_input, data.val_target),
         "epochs": [],
@@ -123,19 +147,34 @@ def main(argv=None):
     def on_epoch(epoch, seconds, loss):
         forward = twin if args.twin else model.net.forward
         ensemble = (epoch + 1) % 5 == 0 or epoch + 1 == args.epochs  # 8 passes: not every epoch
-        entry = {"epoch": epoch + 1, "seconds": round(seconds, 2), "train_loss": loss,
-                 **evaluate(forward, data.val_input, data.val_target, model.device, ensemble)}
+        entry = {
+            "epoch": epoch + 1,
+            "seconds": round(seconds, 2),
+            "train_loss": loss,
+            **evaluate(forward, data.val_input, data.val_target, model.device, ensemble),
+        }
         log["epochs"].append(entry)
         log["wall_seconds"] = round(time.perf_counter() - started, 1)
         log_path.write_text(json.dumps(log, indent=2) + "\n")
-        more = (f", {entry['psnr_per_image_ensemble']:.3f} dB self-ensembled (global "
-                f"{entry['psnr_global_ensemble']:.3f} dB)") if ensemble else ""
-        print(f"{name} epoch {epoch + 1:3d}  {seconds:7.1f} s  loss {loss:.5f}  PSNR per image "
-              f"{entry['psnr_per_image_single']:.3f} dB one pass (global {entry['psnr_global_single']:.3f} dB){more}",
-              flush=True)
+        more = (
+            (
+                f", {entry['psnr_per_image_ensemble']:.3f} dB self-ensembled (global "
+                f"{entry['psnr_global_ensemble']:.3f} dB)"
+            )
+            if ensemble
+            else ""
+        )
+        print(
+            f"{name} epoch {epoch + 1:3d}  {seconds:7.1f} s  loss {loss:.5f}  PSNR per image "
+            f"{entry['psnr_per_image_single']:.3f} dB one pass (global {entry['psnr_global_single']:.3f} dB){more}",
+            flush=True,
+        )
 
-    print(f"{name}: {len(a)} pairs, {args.epochs} epochs, {args.threads} threads; noisy input "
-          f"{log['noisy_input']['psnr_per_image']:.3f} dB per image", flush=True)
+    print(
+        f"{name}: {len(a)} pairs, {args.epochs} epochs, {args.threads} threads; noisy input "
+        f"{log['noisy_input']['psnr_per_image']:.3f} dB per image",
+        flush=True,
+    )
     if args.twin:
         twin.to(model.device)
         train_twin(model, twin, a, b, args.epochs, on_epoch)
@@ -149,13 +188,18 @@ def main(argv=None):
         else:
             shipped.net.load_state_dict(torch.load(checkpoint, map_location=shipped.device, weights_only=True))
         log["shipped_predict"] = psnrs(shipped.predict(data.val_input), data.val_target)
-        log["checkpoint"] = {"path": str(Path(checkpoint).resolve().relative_to(ROOT))
-                             if Path(checkpoint).resolve().is_relative_to(ROOT) else str(checkpoint),
-                             "bytes": Path(checkpoint).stat().st_size}
+        log["checkpoint"] = {
+            "path": str(Path(checkpoint).resolve().relative_to(ROOT))
+            if Path(checkpoint).resolve().is_relative_to(ROOT)
+            else str(checkpoint),
+            "bytes": Path(checkpoint).stat().st_size,
+        }
     log["final"] = log["epochs"][-1] if log["epochs"] else None
     if log["final"]:
-        log["gain_db_per_image"] = {k: log["final"][f"psnr_per_image_{k}"] - log["noisy_input"]["psnr_per_image"]
-                                    for k in ("single", "ensemble")}
+        log["gain_db_per_image"] = {
+            k: log["final"][f"psnr_per_image_{k}"] - log["noisy_input"]["psnr_per_image"]
+            for k in ("single", "ensemble")
+        }
     log["wall_seconds"] = round(time.perf_counter() - started, 1)
     log_path.write_text(json.dumps(log, indent=2) + "\n")
     print(f"{name}: done in {log['wall_seconds']:.0f} s; log {log_path}", flush=True)

@@ -15,9 +15,18 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--enable-logging=stderr", "--v=0"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
+]
 
 
 def _find_chromium() -> str | None:
@@ -66,10 +75,16 @@ def render_page(chromium: str, html_file: Path, *, size=(1200, 1600), dom: bool 
     shot = html_file.with_suffix(".png")
     with tempfile.TemporaryDirectory(prefix="n2n-chromium-") as profile:
         base = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={size[0]},{size[1]}"]
-        run = subprocess.run(base + [f"--screenshot={shot}", html_file.resolve().as_uri()],
-                             capture_output=True, text=True, timeout=120)
-        dumped = subprocess.run(base + ["--dump-dom", html_file.resolve().as_uri()], capture_output=True,
-                                text=True, timeout=120) if dom else None
+        run = subprocess.run(
+            base + [f"--screenshot={shot}", html_file.resolve().as_uri()], capture_output=True, text=True, timeout=120
+        )
+        dumped = (
+            subprocess.run(
+                base + ["--dump-dom", html_file.resolve().as_uri()], capture_output=True, text=True, timeout=120
+            )
+            if dom
+            else None
+        )
     # Our pages carry no script, so any console line (errors, uncaught exceptions, logs) is a defect.
     stderr = run.stderr + (dumped.stderr if dumped else "")
     console = [line for line in stderr.splitlines() if ":CONSOLE" in line]

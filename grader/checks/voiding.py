@@ -9,23 +9,22 @@ and for the training checks when train() did.
 
 from __future__ import annotations
 
-from grader.checks import names
-from grader.result import Check
+from grader.checks import blocks
+from grader.checks.model.pretrained import PRETRAINED_PSNR
+from grader.checks.model.training import TRAIN_TIME, TRAINED_PSNR
+from grader.result import Check, Status
 
 VOIDING_CATEGORIES = ("forbidden_torch", "forbidden_import", "autograd")
-_MODEL_CONTEXTS = {
-    "Model.predict": ("model.pretrained_psnr", "model.trained_psnr"),
-    "Model.train": ("model.train_time", "model.trained_psnr"),
+_MODEL_CONTEXTS = {  # a Model method -> the checks whose numbers it produced
+    "Model.predict": (PRETRAINED_PSNR.id, TRAINED_PSNR.id),
+    "Model.train": (TRAIN_TIME.id, TRAINED_PSNR.id),
 }
 
 
 def _block_of(context: str) -> str | None:
     """The required block name a trace context belongs to ('Conv2d.forward' -> 'Conv2d')."""
     head = context.split(".", 1)[0]
-    for required in names.BLOCKS:
-        if head == required or head in names.ALIASES.get(required, ()):
-            return required
-    return None
+    return next((block.name for block in blocks.blocks() if head in block.spellings), None)
 
 
 _FORWARD_ONLY = ("forward", "param", "init")
@@ -34,7 +33,7 @@ _FORWARD_ONLY = ("forward", "param", "init")
 def _taints(key: str, check_id: str) -> bool:
     if key.endswith(".backward"):  # every aspect that runs backward
         prefix = key[: -len("backward")]
-        return check_id.startswith(prefix) and check_id[len(prefix):] not in _FORWARD_ONLY
+        return check_id.startswith(prefix) and check_id[len(prefix) :] not in _FORWARD_ONLY
     return check_id == key or (key.endswith(".") and check_id.startswith(key))
 
 
@@ -59,13 +58,15 @@ def void_forbidden(checks: list[Check]) -> None:
     if not offenders:
         return
     for check in checks:
-        if check.status not in ("pass", "warn") or check.details.get("not_applicable"):
+        if check.status not in (Status.PASS, Status.WARN) or check.details.get("not_applicable"):
             continue
         if check.id.endswith(".name"):
             continue  # the name is still right
         reasons = next((why for key, why in offenders.items() if _taints(key, check.id)), None)
         if reasons:
             check.details["voided_message"] = check.message
-            check.status = "fail"
-            check.message = (f"no credit: {'; '.join(sorted(reasons)[:3])} (forbidden; see rules.runtime_forbidden "
-                             f"and rules.autograd). Without it: {check.message}")
+            check.status = Status.FAIL
+            check.message = (
+                f"no credit: {'; '.join(sorted(reasons)[:3])} (forbidden; see rules.runtime_forbidden "
+                f"and rules.autograd). Without it: {check.message}"
+            )

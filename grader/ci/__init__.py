@@ -1,4 +1,4 @@
-"""The GitHub Actions workflow students copy into their repository (`grade ci --print-workflow`)."""
+"""Student CI: the GitHub Actions workflow students copy (`grade ci --print-workflow`); `run` grades for it."""
 
 from importlib import resources
 

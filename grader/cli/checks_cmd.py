@@ -2,27 +2,39 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
 from tabulate import tabulate
 
-from grader.checks.catalog import CATALOG
 from grader.scoring import RubricError, load_rubric
+
+FORMATS = ("simple", "github", "json", "toml")
 
 
 @click.command("checks")
 @click.option("--rubric", type=click.Path(dir_okay=False, path_type=Path), help="A rubric TOML file.")
-@click.option("--format", "fmt", type=click.Choice(["simple", "github"]), default="simple", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="simple",
+    show_default=True,
+    help="simple, github: a table; json: plain data; toml: a complete rubric file to edit.",
+)
 def checks(rubric, fmt):
     """List the check ids with their points and what they verify."""
     try:
         loaded = load_rubric(rubric)
     except RubricError as exc:
         raise click.UsageError(str(exc)) from None
-    rows = []
-    for check_id, text in CATALOG.items():
-        points, required = loaded.lookup(check_id)
-        rows.append([check_id, f"{points:g}", "yes" if required else "", text])
+    if fmt == "json":
+        click.echo(json.dumps(loaded.table(), indent=1, ensure_ascii=False))
+        return
+    if fmt == "toml":
+        click.echo(loaded.to_toml(), nl=False)
+        return
+    rows = [[r["id"], f"{r['points']:g}", "yes" if r["required"] else "", r["description"]] for r in loaded.table()]
     click.echo(tabulate(rows, headers=["check", "points", "required", "what it verifies"], tablefmt=fmt))
     click.echo(f"\nRubric: {loaded.source}. Upsampling: the better of NearestUpsampling and TransposeConv2d counts.")

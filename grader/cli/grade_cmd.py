@@ -17,80 +17,53 @@ from pathlib import Path
 
 import click
 
+from grader.ci import run as ci_run
+from grader.cli.options import grading_options
 from grader.grade import GradeError, grade_submission, load_grading_data
 from grader.options import GradeOptions
 from grader.report import terminal
-
-
-def grading_options(fn):
-    """The options shared by every command that grades (sizes also from N2N_GRADE_* variables)."""
-    decorators = [
-        click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), envvar="N2N_GRADE_DATA",
-                     help="Folder with the course's train_data.pkl and val_data.pkl (default: the embedded data)."),
-        click.option("--fast", is_flag=True, help="A slice of the data and a short training (CI, quick checks)."),
-        click.option("--seed", type=int, default=0, show_default=True, help="Seed of the data and of the checks."),
-        click.option("--noise", default="gaussian", show_default=True, help="Noise of the embedded data set."),
-        click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
-                     envvar="N2N_GRADE_DEVICE"),
-        click.option("--rubric", type=click.Path(dir_okay=False, path_type=Path), help="A rubric TOML file."),
-        click.option("--no-train", is_flag=True, envvar="N2N_GRADE_NO_TRAIN", help="Skip the timed training epoch."),
-        click.option("--train-pairs", type=click.IntRange(min=1), envvar="N2N_GRADE_TRAIN_PAIRS",
-                     help="Pairs for the timed epoch (default: all, or 4000 with --fast)."),
-        click.option("--val-pairs", type=click.IntRange(min=1), envvar="N2N_GRADE_VAL_PAIRS",
-                     help="Validation images for the PSNR checks (default: all, or 200 with --fast)."),
-        click.option("--no-reference", is_flag=True, envvar="N2N_GRADE_NO_REFERENCE",
-                     help="Do not measure the reference implementation (no time ratio, no reference PSNR)."),
-        click.option("--threads", type=click.IntRange(min=1), envvar="N2N_GRADE_THREADS",
-                     help="torch threads of the student's worker (default: every core, or the cores shared "
-                          "out with -j). Fewer on a busy machine: one busy core can slow a two-thread epoch "
-                          "many-fold."),
-    ]
-    for decorator in reversed(decorators):
-        fn = decorator(fn)
-    return fn
-
-
-def make_options(data_dir, fast, seed, noise, device, rubric, no_train, train_pairs, *, val_pairs=None,
-                 no_reference=False, out=None, threads=None) -> GradeOptions:
-    """GradeOptions from the shared command-line options."""
-    options = GradeOptions(data_dir=data_dir, fast=fast, seed=seed, noise=noise, device=device, rubric=rubric,
-                           train=not no_train, n_train=train_pairs, n_val=val_pairs,
-                           measure_reference=not no_reference,
-                           extra_hidden=[str(Path(out).resolve())] if out else [])
-    if threads is not None:
-        options.sandbox = replace(options.sandbox, threads=threads)
-    return options
 
 
 @click.command("submission", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @grading_options
 @click.option("--json", "as_json", is_flag=True, help="Print the result JSON instead of the table.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Write DIR/<submission>/ (result.json, results.json, junit.xml, report.md, report.html) "
-                   "and DIR/summary.*; skips submissions already graded with the same settings.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Submissions graded at the same time (needs --out).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write DIR/<submission>/ (result.json, results.json, junit.xml, report.md, report.html) "
+    "and DIR/summary.*; skips submissions already graded with the same settings.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Submissions graded at the same time (needs --out).",
+)
 @click.option("--force", is_flag=True, help="With --out: grade again even when a result is up to date.")
-@click.option("--timeout", type=click.FloatRange(min=1), help="With --out: stop a submission's grading after "
-                                                              "this many seconds (it gets an error result).")
-@click.option("--ci", "ci", is_flag=True, help="Student CI mode: fast checks, GitHub annotations, job summary, "
-                                               "JUnit (same as `grade ci PATH`).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    help="With --out: stop a submission's grading after this many seconds (it gets an error result).",
+)
+@click.option(
+    "--ci",
+    "ci",
+    is_flag=True,
+    help="Student CI mode: fast checks, GitHub annotations, job summary, JUnit (same as `grade ci PATH`).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Also list checks that do not apply.")
-def submission(paths, data_dir, fast, seed, noise, device, rubric, no_train, train_pairs, val_pairs, no_reference,
-               threads, as_json, out, jobs, force, timeout, ci, verbose):
+def submission(paths, options, as_json, out, jobs, force, timeout, ci, verbose):
     """Grade the submission(s) at PATH: a Proj_* folder, a Miniproject_2 folder or a zip."""
     if ci:
-        from grader.cli.ci_cmd import run_ci
-
         if len(paths) != 1:
             raise click.UsageError("--ci grades one submission (the repository): give one PATH")
-        options = make_options(data_dir, True, seed, noise, device, rubric, no_train, train_pairs,
-                               val_pairs=val_pairs, no_reference=no_reference, out=out or "grade-results",
-                               threads=threads)
-        sys.exit(run_ci(paths[0], options, out=out or Path("grade-results"), verbose=verbose))
-    options = make_options(data_dir, fast, seed, noise, device, rubric, no_train, train_pairs,
-                           val_pairs=val_pairs, no_reference=no_reference, out=out, threads=threads)
+        out = out or Path("grade-results")
+        sys.exit(ci_run.run_ci(paths[0], replace(options, fast=True).hiding(out), out=out, verbose=verbose))
+    if out is not None:
+        options = options.hiding(out)
     if out is not None or jobs > 1:
         if out is None:
             raise click.UsageError("-j/--jobs grades into a folder: give --out DIR")
@@ -104,8 +77,9 @@ def submission(paths, data_dir, fast, seed, noise, device, rubric, no_train, tra
     worst = 0
     for path in paths:
         try:
-            result = grade_submission(path, options, data=data,
-                                      progress=lambda m: click.echo(f"[{path}] {m}", err=True))
+            result = grade_submission(
+                path, options, data=data, progress=lambda m, path=path: click.echo(f"[{path}] {m}", err=True)
+            )
         except GradeError as exc:
             click.echo(f"grade: {exc}", err=True)
             sys.exit(2)
@@ -125,15 +99,18 @@ def batch_paths(paths: list[Path], out: Path) -> list[Path]:
         elif len(paths) > 1 and path.is_file() and path.suffix.lower() != ".zip":
             click.echo(f"grade: leaving out {path}: neither a folder nor a .zip", err=True)
         elif len(paths) > 1 and path.name.startswith(("_", ".")):
-            click.echo(f"grade: leaving out {path}: a name starting with '{path.name[0]}' (name it alone to grade it)",
-                       err=True)
+            click.echo(
+                f"grade: leaving out {path}: a name starting with '{path.name[0]}' (name it alone to grade it)",
+                err=True,
+            )
         else:
             keep.append(path)
     return keep
 
 
-def _batch(paths, options: GradeOptions, out: Path, jobs: int, force: bool, timeout, as_json: bool,
-           verbose: bool) -> int:
+def _batch(
+    paths, options: GradeOptions, out: Path, jobs: int, force: bool, timeout, as_json: bool, verbose: bool
+) -> int:
     from grader.batch import contention_warning, run_batch
     from grader.report.summary import SummaryError
     from grader.report.summary_writer import write_class_files
@@ -147,8 +124,16 @@ def _batch(paths, options: GradeOptions, out: Path, jobs: int, force: bool, time
     progress = _Progress(len(paths))
     try:
         with progress:
-            report = run_batch(paths, out, options, jobs=jobs, force=force, timeout=timeout,
-                               on_outcome=progress.done, on_progress=progress.step)
+            report = run_batch(
+                paths,
+                out,
+                options,
+                jobs=jobs,
+                force=force,
+                timeout=timeout,
+                on_outcome=progress.done,
+                on_progress=progress.step,
+            )
     except GradeError as exc:
         click.echo(f"grade: {exc}", err=True)
         return 2
@@ -165,12 +150,18 @@ def _batch(paths, options: GradeOptions, out: Path, jobs: int, force: bool, time
     if written is not None and not as_json and len(paths) > 1:
         click.echo(written.text)
     states = [o.state for o in report.outcomes]
-    click.echo(f"{states.count('graded')} graded, {states.count('skipped')} up to date (skipped), "
-               f"{states.count('error')} not gradable, in {report.wall_seconds:.1f} s with -j {jobs}; "
-               f"results in {out}/ (class table: grade summary {out})", err=True)
+    click.echo(
+        f"{states.count('graded')} graded, {states.count('skipped')} up to date (skipped), "
+        f"{states.count('error')} not gradable, in {report.wall_seconds:.1f} s with -j {jobs}; "
+        f"results in {out}/ (class table: grade summary {out})",
+        err=True,
+    )
     if report.interrupted:
-        click.echo(f"grade: interrupted; {report.pending} submission(s) not graded. Finished results are kept: "
-                   "run the same command again to continue.", err=True)
+        click.echo(
+            f"grade: interrupted; {report.pending} submission(s) not graded. Finished results are kept: "
+            "run the same command again to continue.",
+            err=True,
+        )
     return report.exit_code
 
 
@@ -184,8 +175,9 @@ class _Progress:
 
     def __enter__(self):
         if self.tty:
-            self.bar = click.progressbar(length=self.total, label="grading", file=sys.stderr, show_pos=True,
-                                         item_show_func=lambda item: item)
+            self.bar = click.progressbar(
+                length=self.total, label="grading", file=sys.stderr, show_pos=True, item_show_func=lambda item: item
+            )
             self.bar.__enter__()
         return self
 
@@ -202,8 +194,9 @@ class _Progress:
     def done(self, outcome) -> None:
         self.count += 1
         r = outcome.result
-        verdict = {"graded": "FAIL" if r.failed_required else "ok", "skipped": "up to date",
-                   "error": "NOT GRADED"}[outcome.state]
+        verdict = {"graded": "FAIL" if r.failed_required else "ok", "skipped": "up to date", "error": "NOT GRADED"}[
+            outcome.state
+        ]
         text = f"{outcome.task.name}: {r.score:g}/{r.max_score:g} {verdict}"
         if outcome.state == "error":
             text += f" ({outcome.message[:120]})"

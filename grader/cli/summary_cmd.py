@@ -7,19 +7,35 @@ from pathlib import Path
 
 import click
 
-from grader.report import summary_tables
+from grader.report import summary_writer
+from grader.report.atomic import atomic_write
 from grader.report.summary import SORTS, SummaryError, summarize_folder
 
 
 @click.command("summary", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("directory", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(summary_tables.FORMATS), default="github", show_default=True,
-              help="github: Markdown; grid: a terminal table; csv: one row per SCIPER for a gradebook; latex; "
-                   "html: a self-contained page; json: plain data.")
-@click.option("--sort", type=click.Choice(SORTS), default="score", show_default=True,
-              help="Order of the teams (psnr: pretrained PSNR).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file instead of standard output.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(summary_writer.FORMATS),
+    default="github",
+    show_default=True,
+    help="github: Markdown; grid: a terminal table; csv: one row per SCIPER for a gradebook; latex; "
+    "html: a self-contained page; json: plain data.",
+)
+@click.option(
+    "--sort",
+    type=click.Choice(SORTS),
+    default="score",
+    show_default=True,
+    help="Order of the teams (psnr: pretrained PSNR).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
 def summary(directory, fmt, sort, output):
     """Summarise the results a batch wrote to DIRECTORY (`grade PATH... --out DIRECTORY`)."""
     try:
@@ -29,10 +45,8 @@ def summary(directory, fmt, sort, output):
         sys.exit(2)
     for problem in result.problems:
         click.echo(f"grade summary: warning: {problem}", err=True)
-    text = summary_tables.render(result, fmt)
+    text = summary_writer.render(result, fmt)
     if output is not None:
-        from grader.report.atomic import atomic_write
-
         atomic_write(output, text)
         click.echo(f"wrote {output}", err=True)
     else:

@@ -16,9 +16,11 @@ from typing import Any
 import click
 import torch
 
-from grader.data import cache, course, embedded, noise as noise_models
+from grader.data import cache, course, embedded
+from grader.data import noise as noise_models
 from grader.data import photos as photo_db
 from grader.data.checksums import ARRAY_NAMES, array_sha256, data_id
+from grader.data.course import export_course_data  # N2NData has the four tensors it writes
 from grader.data.errors import DataError
 
 __all__ = ["N2NData", "DataError", "load_data", "load_default_data", "load_course_data", "export_course_data"]
@@ -43,15 +45,21 @@ class N2NData:
     def data_id(self) -> str:
         return self.info["data_id"]
 
-    def subset(self, n_train: int | None = None, n_val: int | None = None) -> "N2NData":
+    def subset(self, n_train: int | None = None, n_val: int | None = None) -> N2NData:
         """The first `n_train` training and first `n_val` validation pairs (None keeps all)."""
         nt = len(self.train_input) if n_train is None else int(n_train)
         nv = len(self.val_input) if n_val is None else int(n_val)
         if not (0 < nt <= len(self.train_input) and 0 < nv <= len(self.val_input)):
-            raise ValueError(f"subset({n_train}, {n_val}) out of range: have {len(self.train_input)} "
-                             f"training and {len(self.val_input)} validation pairs")
-        tensors = {"train_input": self.train_input[:nt], "train_target": self.train_target[:nt],
-                   "val_input": self.val_input[:nv], "val_target": self.val_target[:nv]}
+            raise ValueError(
+                f"subset({n_train}, {n_val}) out of range: have {len(self.train_input)} "
+                f"training and {len(self.val_input)} validation pairs"
+            )
+        tensors = {
+            "train_input": self.train_input[:nt],
+            "train_target": self.train_target[:nt],
+            "val_input": self.val_input[:nv],
+            "val_target": self.val_target[:nv],
+        }
         info = {**self.info, "n_train": nt, "n_val": nv, "subset_of": self.info.get("data_id")}
         return _make(tensors, info)
 
@@ -62,9 +70,15 @@ def _make(tensors: dict[str, torch.Tensor], info: dict[str, Any]) -> N2NData:
     return N2NData(**tensors, info=info)
 
 
-def load_default_data(seed: int = 0, noise: str = noise_models.DEFAULT_NOISE, *, rebuild: bool = False,
-                      progress: bool = True, n_train: int = embedded.DEFAULT_N_TRAIN,
-                      n_val: int = embedded.DEFAULT_N_VAL) -> N2NData:
+def load_default_data(
+    seed: int = 0,
+    noise: str = noise_models.DEFAULT_NOISE,
+    *,
+    rebuild: bool = False,
+    progress: bool = True,
+    n_train: int = embedded.DEFAULT_N_TRAIN,
+    n_val: int = embedded.DEFAULT_N_VAL,
+) -> N2NData:
     """The embedded default data set: from the cache when it checks out, else built and cached.
 
     `progress` shows a progress bar and cache messages on stderr (turn it off
@@ -116,7 +130,7 @@ def load_default_data(seed: int = 0, noise: str = noise_models.DEFAULT_NOISE, *,
 
 def load_course_data(folder) -> N2NData:
     """The course's train_data.pkl and val_data.pkl from `folder`, validated (DataError if not)."""
-    tensors = dict(zip(ARRAY_NAMES, course.load_course_data(folder)))
+    tensors = dict(zip(ARRAY_NAMES, course.read_course_files(folder)))
     info = {
         "source": f"course:{Path(folder)}",
         "seed": None,
@@ -128,8 +142,15 @@ def load_course_data(folder) -> N2NData:
     return _make(tensors, info)
 
 
-def load_data(folder=None, *, seed: int = 0, noise: str = noise_models.DEFAULT_NOISE, rebuild: bool = False,
-              progress: bool = True, **sizes) -> N2NData:
+def load_data(
+    folder=None,
+    *,
+    seed: int = 0,
+    noise: str = noise_models.DEFAULT_NOISE,
+    rebuild: bool = False,
+    progress: bool = True,
+    **sizes,
+) -> N2NData:
     """The course data in `folder` if given, else the cached embedded default (see `load_default_data`).
 
     `sizes` (n_train, n_val) apply to the embedded set only.
@@ -137,8 +158,3 @@ def load_data(folder=None, *, seed: int = 0, noise: str = noise_models.DEFAULT_N
     if folder is not None:
         return load_course_data(folder)
     return load_default_data(seed, noise, rebuild=rebuild, progress=progress, **sizes)
-
-
-def export_course_data(data: N2NData, folder) -> tuple[Path, Path]:
-    """Write `data` as train_data.pkl / val_data.pkl (course format, mode 0600) in `folder`."""
-    return course.export_course_data(data, folder)

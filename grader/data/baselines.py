@@ -18,8 +18,9 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -49,31 +50,37 @@ def _grid(**axes) -> list[dict[str, Any]]:
 
 def _nl_means(img, **p):
     from skimage.restoration import denoise_nl_means
+
     return denoise_nl_means(img, fast_mode=True, channel_axis=-1, **p)
 
 
 def _tv(img, **p):
     from skimage.restoration import denoise_tv_chambolle
+
     return denoise_tv_chambolle(img, channel_axis=-1, **p)
 
 
 def _wavelet(img, **p):
     from skimage.restoration import denoise_wavelet
+
     return denoise_wavelet(img, channel_axis=-1, convert2ycbcr=True, rescale_sigma=True, **p)
 
 
 def _bilateral(img, **p):
     from skimage.restoration import denoise_bilateral
+
     return denoise_bilateral(img, channel_axis=-1, **p)
 
 
 # name -> (denoiser on one H×W×3 float image in [0, 1], parameter grid, requirement or None)
 METHODS: dict[str, tuple[Callable, list[dict[str, Any]], str | None]] = {
-    "non-local means": (_nl_means, _grid(h=[0.05, 0.07, 0.09, 0.11, 0.14], patch_size=[3, 5],
-                                         patch_distance=[4]), None),
+    "non-local means": (
+        _nl_means,
+        _grid(h=[0.05, 0.07, 0.09, 0.11, 0.14], patch_size=[3, 5], patch_distance=[4]),
+        None,
+    ),
     "total variation (Chambolle)": (_tv, _grid(weight=[0.03, 0.05, 0.07, 0.09, 0.12, 0.16]), None),
-    "wavelet (BayesShrink)": (_wavelet, _grid(sigma=[0.05, 0.07, 0.09, 0.11, 0.14], method=["BayesShrink"]),
-                              "pywt"),
+    "wavelet (BayesShrink)": (_wavelet, _grid(sigma=[0.05, 0.07, 0.09, 0.11, 0.14], method=["BayesShrink"]), "pywt"),
     "bilateral": (_bilateral, _grid(sigma_color=[0.03, 0.05, 0.08, 0.12], sigma_spatial=[1.0, 2.0, 3.0]), None),
 }
 
@@ -99,8 +106,9 @@ def _tune(fn: Callable, grid: list[dict[str, Any]], noisy1: np.ndarray, noisy2: 
     return grid[int(np.argmin(scores))]
 
 
-def run_baselines(data, *, n_tune: int = DEFAULT_N_TUNE, methods: list[str] | None = None,
-                  progress: bool = False) -> list[BaselineResult]:
+def run_baselines(
+    data, *, n_tune: int = DEFAULT_N_TUNE, methods: list[str] | None = None, progress: bool = False
+) -> list[BaselineResult]:
     """Validation PSNR of the noisy input and of each classical denoiser in `methods` (default: all).
 
     `data` is an N2NData; parameters are tuned on its first `n_tune` training pairs.
@@ -117,9 +125,13 @@ def run_baselines(data, *, n_tune: int = DEFAULT_N_TUNE, methods: list[str] | No
     val_in = _to_hwc01(data.val_input)
     clean = data.val_target
 
-    results = [BaselineResult("noisy input (no denoising)",
-                              psnr_per_image=psnr_per_image(data.val_input, clean, data_range=255.0),
-                              psnr_global=psnr_global(data.val_input, clean, data_range=255.0))]
+    results = [
+        BaselineResult(
+            "noisy input (no denoising)",
+            psnr_per_image=psnr_per_image(data.val_input, clean, data_range=255.0),
+            psnr_global=psnr_global(data.val_input, clean, data_range=255.0),
+        )
+    ]
     for name in names:
         fn, grid, needs = METHODS[name]
         if needs and not _has_module(needs):
@@ -130,9 +142,14 @@ def run_baselines(data, *, n_tune: int = DEFAULT_N_TUNE, methods: list[str] | No
         t0 = time.perf_counter()
         best = _tune(fn, grid, noisy1, noisy2)
         pred = _denoise(fn, val_in, best)
-        results.append(BaselineResult(name, params=best,
-                                      psnr_per_image=psnr_per_image(pred, clean, data_range=255.0),
-                                      psnr_global=psnr_global(pred, clean, data_range=255.0),
-                                      seconds=time.perf_counter() - t0,
-                                      note=f"tuned on {n_tune} noisy/noisy training pairs"))
+        results.append(
+            BaselineResult(
+                name,
+                params=best,
+                psnr_per_image=psnr_per_image(pred, clean, data_range=255.0),
+                psnr_global=psnr_global(pred, clean, data_range=255.0),
+                seconds=time.perf_counter() - t0,
+                note=f"tuned on {n_tune} noisy/noisy training pairs",
+            )
+        )
     return results

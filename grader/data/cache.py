@@ -42,8 +42,10 @@ def cache_root() -> Path:
 
 def entry_dir(request: dict, root: Path | None = None) -> Path:
     """The folder that holds (or will hold) the data set described by `request`."""
-    name = (f"embedded-v{request['generator_version']}-seed{request['seed']}-{request['noise']}"
-            f"-{request['n_train']}x{request['n_val']}")
+    name = (
+        f"embedded-v{request['generator_version']}-seed{request['seed']}-{request['noise']}"
+        f"-{request['n_train']}x{request['n_val']}"
+    )
     return (root or cache_root()) / name
 
 
@@ -53,8 +55,10 @@ def _check_private(path: Path) -> None:
     if stat.S_ISLNK(st.st_mode):
         raise DataError(f"data cache {path} is a symlink; refusing to use it (remove it to rebuild)")
     if st.st_uid != os.getuid():
-        raise DataError(f"data cache {path} is owned by uid {st.st_uid}, not by you (uid {os.getuid()}); "
-                        f"refusing to use or overwrite it (set N2N_GRADE_CACHE to a folder of yours)")
+        raise DataError(
+            f"data cache {path} is owned by uid {st.st_uid}, not by you (uid {os.getuid()}); "
+            f"refusing to use or overwrite it (set N2N_GRADE_CACHE to a folder of yours)"
+        )
     want = 0o700 if stat.S_ISDIR(st.st_mode) else 0o600
     if stat.S_IMODE(st.st_mode) != want:
         os.chmod(path, want)
@@ -77,8 +81,11 @@ def load_entry(request: dict, root: Path | None = None) -> tuple[EmbeddedArrays 
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         return None, f"{mpath} is not an n2n-grade manifest"
     if manifest.get("request") != request:
-        diff = sorted(k for k in set(request) | set(manifest.get("request") or {})
-                      if (manifest.get("request") or {}).get(k) != request.get(k))
+        diff = sorted(
+            k
+            for k in set(request) | set(manifest.get("request") or {})
+            if (manifest.get("request") or {}).get(k) != request.get(k)
+        )
         return None, f"{mpath} was built for a different request (differs in: {', '.join(diff)})"
     arrays = {}
     for name in ARRAY_NAMES:
@@ -116,14 +123,22 @@ def store_entry(arrays: EmbeddedArrays, request: dict, root: Path | None = None)
         "format": FORMAT,
         "request": request,
         "params": arrays.params,
-        "arrays": {name: {"file": f"{name}.npy", "dtype": "uint8", "shape": list(getattr(arrays, name).shape),
-                          "sha256": checksums[name]} for name in ARRAY_NAMES},
+        "arrays": {
+            name: {
+                "file": f"{name}.npy",
+                "dtype": "uint8",
+                "shape": list(getattr(arrays, name).shape),
+                "sha256": checksums[name],
+            }
+            for name in ARRAY_NAMES
+        },
         "data_id": data_id(checksums),
     }
     tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=root))  # mkdtemp makes it 0700
     try:
         for name in ARRAY_NAMES:
-            _write_private(tmp / f"{name}.npy", lambda f, a=getattr(arrays, name): np.save(f, a, allow_pickle=False))
+            array = getattr(arrays, name)
+            _write_private(tmp / f"{name}.npy", lambda f, a=array: np.save(f, a, allow_pickle=False))
         _write_private(tmp / MANIFEST, lambda f: f.write(json.dumps(manifest, indent=2).encode()))
         if os.path.lexists(final):
             _check_private(final)

@@ -18,7 +18,7 @@ import torch
 
 from grader.data.errors import DataError
 
-__all__ = ["TRAIN_FILE", "VAL_FILE", "read_pair", "load_course_data", "export_course_data"]
+__all__ = ["TRAIN_FILE", "VAL_FILE", "read_pair", "read_course_files", "export_course_data"]
 
 TRAIN_FILE = "train_data.pkl"
 VAL_FILE = "val_data.pkl"
@@ -36,7 +36,9 @@ def _describe(x) -> str:
     return f"a {type(x).__name__}"
 
 
-def read_pair(path: str | os.PathLike, names: tuple[str, str] = ("first", "second")) -> tuple[torch.Tensor, torch.Tensor]:
+def read_pair(
+    path: str | os.PathLike, names: tuple[str, str] = ("first", "second")
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The two uint8 N×3×H×W tensors stored in `path` as ``torch.save((a, b), path)``.
 
     Raises DataError for: a missing file; a file that is not a torch/pickle file
@@ -57,14 +59,29 @@ def read_pair(path: str | os.PathLike, names: tuple[str, str] = ("first", "secon
             obj = torch.load(path, weights_only=True, map_location="cpu")
     except pickle.UnpicklingError as e:
         if "weights_only" in str(e) or "Weights only load failed" in str(e):
-            raise DataError(f"{path}: refused for safety by torch.load(weights_only=True), which accepts only "
-                            f"tensors and plain containers ({_weights_only_reason(e)}); expected {want}, "
-                            f"written with torch.save") from None
+            raise DataError(
+                f"{path}: refused for safety by torch.load(weights_only=True), which accepts only "
+                f"tensors and plain containers ({_weights_only_reason(e)}); expected {want}, "
+                f"written with torch.save"
+            ) from None
         raise DataError(f"{path}: not a readable pickle/torch file ({_first_line(e)}); expected {want}") from None
-    except (EOFError, RuntimeError, ValueError, zipfile.BadZipFile, UnicodeDecodeError, OSError,
-            AttributeError, ImportError, IndexError, KeyError, TypeError) as e:
-        raise DataError(f"{path}: not a readable pickle/torch file, corrupt or truncated "
-                        f"({type(e).__name__}: {_first_line(e)}); expected {want}") from None
+    except (
+        EOFError,
+        RuntimeError,
+        ValueError,
+        zipfile.BadZipFile,
+        UnicodeDecodeError,
+        OSError,
+        AttributeError,
+        ImportError,
+        IndexError,
+        KeyError,
+        TypeError,
+    ) as e:
+        raise DataError(
+            f"{path}: not a readable pickle/torch file, corrupt or truncated "
+            f"({type(e).__name__}: {_first_line(e)}); expected {want}"
+        ) from None
 
     if not isinstance(obj, (tuple, list)):
         raise DataError(f"{path}: expected {want}, found {_describe(obj)}")
@@ -78,12 +95,14 @@ def read_pair(path: str | os.PathLike, names: tuple[str, str] = ("first", "secon
             raise DataError(f"{path}: {name} should have dtype torch.uint8 (values 0-255), found {t.dtype}")
     for name, t in zip(names, obj):
         if t.dim() != 4 or t.shape[1] != 3:
-            raise DataError(f"{path}: {name} should have shape N×3×H×W (4-D, 3 colour channels), "
-                            f"found {tuple(t.shape)}")
+            raise DataError(
+                f"{path}: {name} should have shape N×3×H×W (4-D, 3 colour channels), found {tuple(t.shape)}"
+            )
     a, b = obj
     if a.shape != b.shape:
-        raise DataError(f"{path}: {names[0]} and {names[1]} should have equal shapes, "
-                        f"found {tuple(a.shape)} and {tuple(b.shape)}")
+        raise DataError(
+            f"{path}: {names[0]} and {names[1]} should have equal shapes, found {tuple(a.shape)} and {tuple(b.shape)}"
+        )
     if a.shape[0] == 0 or a.shape[2] == 0 or a.shape[3] == 0:
         raise DataError(f"{path}: holds no images (shape {tuple(a.shape)}); expected N > 0 images")
     return a.contiguous(), b.contiguous()
@@ -104,7 +123,7 @@ def _first_line(e: BaseException) -> str:
     return text[0][:200] if text else type(e).__name__
 
 
-def load_course_data(folder: str | os.PathLike) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+def read_course_files(folder: str | os.PathLike) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """(train_input, train_target, val_input, val_target) from the course files in `folder`."""
     folder = Path(folder)
     if not folder.is_dir():

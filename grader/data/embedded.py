@@ -29,8 +29,15 @@ from grader.data import noise as noise_models
 from grader.data import photos as photo_db
 
 __all__ = [
-    "GENERATOR_VERSION", "CROP", "DEFAULT_N_TRAIN", "DEFAULT_N_VAL", "TRAIN_FACTORS", "VAL_FACTORS",
-    "MIN_STD", "EmbeddedArrays", "build_embedded",
+    "GENERATOR_VERSION",
+    "CROP",
+    "DEFAULT_N_TRAIN",
+    "DEFAULT_N_VAL",
+    "TRAIN_FACTORS",
+    "VAL_FACTORS",
+    "MIN_STD",
+    "EmbeddedArrays",
+    "build_embedded",
 ]
 
 # Bump when any change below alters the bytes produced for a given seed: it
@@ -90,8 +97,9 @@ def _std(crops: np.ndarray) -> np.ndarray:
     return np.sqrt((s2 * n - s1 * s1) / float(n * n))
 
 
-def _sample_crops(sources: list[dict[int, _Source]], weights: np.ndarray, factors: tuple[int, ...],
-                  n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _sample_crops(
+    sources: list[dict[int, _Source]], weights: np.ndarray, factors: tuple[int, ...], n: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """`n` accepted crops and the photo index of each; photo ~ weights, factor uniform in `factors`."""
     accepted: list[np.ndarray] = []
     origin: list[np.ndarray] = []
@@ -139,16 +147,20 @@ def _clean_train(n: int, rng: np.random.Generator) -> tuple[np.ndarray, dict[str
 
 def _clean_val(n: int, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, int]]:
     records, sources, weights = _split_sources("val", VAL_FACTORS)
-    halves = [_sample_crops(sources, weights, (f,), k, rng)
-              for f, k in zip(VAL_FACTORS, (n // 2, n - n // 2))]
+    halves = [_sample_crops(sources, weights, (f,), k, rng) for f, k in zip(VAL_FACTORS, (n // 2, n - n // 2))]
     order = rng.permutation(n)
     crops = np.concatenate([h[0] for h in halves])[order]
     return crops, _counts(records, np.concatenate([h[1] for h in halves]))
 
 
-def build_embedded(seed: int = 0, noise: str = noise_models.DEFAULT_NOISE, *,
-                   n_train: int = DEFAULT_N_TRAIN, n_val: int = DEFAULT_N_VAL,
-                   progress: bool = True) -> EmbeddedArrays:
+def build_embedded(
+    seed: int = 0,
+    noise: str = noise_models.DEFAULT_NOISE,
+    *,
+    n_train: int = DEFAULT_N_TRAIN,
+    n_val: int = DEFAULT_N_VAL,
+    progress: bool = True,
+) -> EmbeddedArrays:
     """Build the embedded data set: `n_train` noisy/noisy pairs and `n_val` noisy/clean pairs.
 
     The result depends only on (GENERATOR_VERSION, seed, noise, n_train, n_val)
@@ -162,8 +174,11 @@ def build_embedded(seed: int = 0, noise: str = noise_models.DEFAULT_NOISE, *,
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(4)]
     rng_train, rng_val, rng_train_noise, rng_val_noise = streams
 
-    bar = (click.progressbar(length=2 * (n_train + n_val), label="building embedded data", file=sys.stderr)
-           if progress else nullcontext(None))
+    bar = (
+        click.progressbar(length=2 * (n_train + n_val), label="building embedded data", file=sys.stderr)
+        if progress
+        else nullcontext(None)
+    )
     with bar as b:
         step = b.update if b is not None else (lambda k: None)
         train_clean, train_counts = _clean_train(n_train, rng_train)
@@ -191,4 +206,3 @@ def build_embedded(seed: int = 0, noise: str = noise_models.DEFAULT_NOISE, *,
         "crops_per_photo": {"train": train_counts, "val": val_counts},
     }
     return EmbeddedArrays(train_input, train_target, val_input, val_clean, params)
-

@@ -13,7 +13,7 @@ and returns uint8 of the same shape (rounded half to even, then clipped to
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -85,10 +85,15 @@ def _pixelate(clean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 _MODELS: dict[str, tuple[Callable[[np.ndarray, np.random.Generator], np.ndarray], str]] = {
     "gaussian": (_gaussian, f"gaussian, sigma {SIGMA} on 0-255, independent per pixel and channel"),
-    "poisson": (_poisson, f"Poisson-Gaussian: {POISSON_GAIN:g}·Poisson(x/{POISSON_GAIN:g}) + N(0, {POISSON_READ_SIGMA:g}²)"),
+    "poisson": (
+        _poisson,
+        f"Poisson-Gaussian: {POISSON_GAIN:g}·Poisson(x/{POISSON_GAIN:g}) + N(0, {POISSON_READ_SIGMA:g}²)",
+    ),
     "impulse": (_impulse, f"salt and pepper, {IMPULSE_AMOUNT:.0%} of values set to 0 or 255"),
-    "pixelate": (_pixelate, f"{PIXELATE_BLOCK}×{PIXELATE_BLOCK} block means on a random grid, "
-                            f"plus gaussian sigma {PIXELATE_SIGMA:g}"),
+    "pixelate": (
+        _pixelate,
+        f"{PIXELATE_BLOCK}×{PIXELATE_BLOCK} block means on a random grid, plus gaussian sigma {PIXELATE_SIGMA:g}",
+    ),
 }
 NOISE_NAMES: tuple[str, ...] = tuple(_MODELS)
 DEFAULT_NOISE = "gaussian"

@@ -5,7 +5,8 @@ Per submission: terminal (the table `grade PATH` prints), markdown, html_report
 predictions), gradescope (results.json), junit (XML), github (annotations and
 the job summary); views.write_views writes them all into one folder.
 Per class: summary (rows, statistics, per-check pass rates from DIR/*/result.json),
-summary_tables (github, grid, latex, csv, json), summary_html, summary_writer.
+summary_tables (github, grid, latex, csv), summary_html, and summary_writer (every format,
+and the class files a batch writes).
 schema.json / schema.py: the JSON schemas of result.json, results.json and the
 summary JSON.
 """

@@ -9,16 +9,30 @@ from typing import Any
 
 from grader.result import Check, Result
 
-FAMILY_TITLES = {"structure": "Structure", "rules": "Rules", "blocks": "Blocks", "model": "Model",
-                 "grader": "Grader"}
+FAMILY_TITLES = {"structure": "Structure", "rules": "Rules", "blocks": "Blocks", "model": "Model", "grader": "Grader"}
 FAMILY_ORDER = ("structure", "rules", "blocks", "model")
 
 # "Miniproject_2/model.py:80 in load_pretrained_model: state = ..." (an exception frame)
 _FRAME = re.compile(r"^(?P<path>[^\s:][^:]*\.py):(?P<line>\d+)(?: in (?P<func>[^:]+))?(?::\s*(?P<code>.*))?$")
 _SEVERITY = {"fail": "error", "warn": "warning", "note": "notice"}
 # details keys shown as a check's numbers, in this order, when present
-_NUMBER_KEYS = ("psnr", "gain_db", "noisy_input", "reference", "seconds", "budget_seconds", "ratio_to_reference",
-                "pairs", "images", "min", "max", "dtype", "shape", "bound", "max_abs_weight")
+_NUMBER_KEYS = (
+    "psnr",
+    "gain_db",
+    "noisy_input",
+    "reference",
+    "seconds",
+    "budget_seconds",
+    "ratio_to_reference",
+    "pairs",
+    "images",
+    "min",
+    "max",
+    "dtype",
+    "shape",
+    "bound",
+    "max_abs_weight",
+)
 
 
 @dataclass
@@ -44,9 +58,9 @@ def status_of(result: Result) -> str:
     return "fail" if result.failed_required else "pass"
 
 
-def points(score: float, max_score: float) -> str:
-    """'3/5' for a check worth points, '' for one worth none."""
-    return f"{score:g}/{max_score:g}" if max_score else ""
+def points(score: float | None, max_score: float | None) -> str:
+    """'3/5' for something worth points, '' for one worth none or not graded (score None)."""
+    return f"{score:g}/{max_score:g}" if score is not None and max_score else ""
 
 
 def families(result: Result) -> dict[str, list[Check]]:
@@ -59,8 +73,10 @@ def families(result: Result) -> dict[str, list[Check]]:
 
 def family_points(result: Result) -> dict[str, tuple[float, float]]:
     """{family: (score, max_score)} over the checks that count."""
-    return {fam: (round(sum(c.score for c in checks), 2), round(sum(c.max_score for c in checks), 2))
-            for fam, checks in families(result).items()}
+    return {
+        fam: (round(sum(c.score for c in checks), 2), round(sum(c.max_score for c in checks), 2))
+        for fam, checks in families(result).items()
+    }
 
 
 def shown(check: Check, verbose: bool = False) -> bool:
@@ -86,8 +102,11 @@ def key_numbers(check: Check, limit: int = 4) -> list[tuple[str, str]]:
     details = check.details
     comparisons = details.get("comparisons")
     if isinstance(comparisons, list) and comparisons:
-        worst = max((c for c in comparisons if isinstance(c, dict)),
-                    key=lambda c: (not c.get("ok", True), _ratio(c)), default=None)
+        worst = max(
+            (c for c in comparisons if isinstance(c, dict)),
+            key=lambda c: (not c.get("ok", True), _ratio(c)),
+            default=None,
+        )
         if worst is not None:
             out = [(k, fmt_number(worst[k])) for k in ("max_abs_err", "tolerance", "max_rel_err") if k in worst]
             return out[:limit]
@@ -130,9 +149,15 @@ def locations(check: Check, package: str = "Miniproject_2") -> list[Location]:
         severity = _SEVERITY.get(str(finding.get("severity")), "warning")
         count = int(finding.get("count") or 1)
         more = f" (and {count - 1} more in this file)" if count > 1 else ""
-        out.append(Location(f"{package}/{finding['file']}", int(finding.get("line") or 1),
-                            f"{finding.get('message') or finding.get('name')}{more}", severity,
-                            f"{check.id}: {finding.get('name', '')}".rstrip(": ")))
+        out.append(
+            Location(
+                f"{package}/{finding['file']}",
+                int(finding.get("line") or 1),
+                f"{finding.get('message') or finding.get('name')}{more}",
+                severity,
+                f"{check.id}: {finding.get('name', '')}".rstrip(": "),
+            )
+        )
     exception = check.details.get("exception")
     if isinstance(exception, dict) and check.status in ("fail", "error"):
         for frame in reversed(exception.get("where") or []):  # innermost student frame first

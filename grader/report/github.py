@@ -22,8 +22,9 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def command(level: str, message: str, *, file: str | None = None, line: int | None = None,
-            title: str | None = None) -> str:
+def command(
+    level: str, message: str, *, file: str | None = None, line: int | None = None, title: str | None = None
+) -> str:
     """One `::error file=...,line=...,title=...::message` line."""
     props = []
     if file:
@@ -60,10 +61,14 @@ def annotations(result: Result, *, cwd: str | Path | None = None) -> list[str]:
         places = locations(check, package)
         for loc in places:
             # a warning-level finding inside a failed check stays a warning
-            loc_level = "error" if level == "error" and loc.severity == "error" else \
-                ("notice" if loc.severity == "notice" else "warning")
-            lines.append(command(loc_level, loc.message, file=_repo_path(result, loc.path, cwd), line=loc.line,
-                                 title=title))
+            loc_level = (
+                "error"
+                if level == "error" and loc.severity == "error"
+                else ("notice" if loc.severity == "notice" else "warning")
+            )
+            lines.append(
+                command(loc_level, loc.message, file=_repo_path(result, loc.path, cwd), line=loc.line, title=title)
+            )
         if not places:
             lines.append(command(level, check.message or check.status, title=title))
     return lines

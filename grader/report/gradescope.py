@@ -47,16 +47,18 @@ def to_gradescope(result: Result, *, visibility: str = "visible", stdout_visibil
     tests = []
     for number, check in enumerate((c for c in result.checks if shown(c)), start=1):
         tags = [check.family] + (["required"] if check.required else [])
-        tests.append({
-            "name": check.id + (" (required)" if check.required else ""),
-            "number": str(number),
-            "score": float(check.score),
-            "max_score": float(check.max_score),
-            "status": _status(check),
-            "output": _output(check, package),
-            "tags": tags,
-            "visibility": visibility,
-        })
+        tests.append(
+            {
+                "name": check.id + (" (required)" if check.required else ""),
+                "number": str(number),
+                "score": float(check.score),
+                "max_score": float(check.max_score),
+                "status": _status(check),
+                "output": _output(check, package),
+                "tags": tags,
+                "visibility": visibility,
+            }
+        )
     execution = result.timing.get("grading_seconds")
     return {
         "score": float(result.score),
@@ -65,11 +67,16 @@ def to_gradescope(result: Result, *, visibility: str = "visible", stdout_visibil
         "output_format": "md",
         "visibility": visibility,
         "stdout_visibility": stdout_visibility,
-        "extra_data": {"status": status_of(result), "max_score": result.max_score,
-                       "psnr": {k: v for k, v in result.psnr.items() if v is not None},
-                       "environment": {k: result.environment.get(k) for k in
-                                       ("grader_version", "submission_hash", "data_id", "rubric_digest", "device")
-                                       if k in result.environment}},
+        "extra_data": {
+            "status": status_of(result),
+            "max_score": result.max_score,
+            "psnr": {k: v for k, v in result.psnr.items() if v is not None},
+            "environment": {
+                k: result.environment.get(k)
+                for k in ("grader_version", "submission_hash", "data_id", "rubric_digest", "device")
+                if k in result.environment
+            },
+        },
         "tests": tests,
     }
 
@@ -77,4 +84,3 @@ def to_gradescope(result: Result, *, visibility: str = "visible", stdout_visibil
 def render(result: Result, **kwargs) -> str:
     """results.json as text."""
     return json.dumps(to_gradescope(result, **kwargs), indent=2, allow_nan=False)
-

@@ -41,10 +41,12 @@ footer { color: #57606a; font-size: 12px; margin-top: 24px; }
 def page(title: str, body: str, *, wide: bool = False) -> str:
     """A complete HTML5 document around `body` (already-escaped HTML); `wide` drops the width limit."""
     main = '<main class="wide">' if wide else "<main>"
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{main}\n{body}\n</main>\n"
-            f"</body>\n</html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{main}\n{body}\n</main>\n"
+        f"</body>\n</html>\n"
+    )
 
 
 def badge(status: str) -> str:

@@ -7,8 +7,17 @@ from html import escape
 
 import grader
 from grader.report import images as img
-from grader.report.details import (FAMILY_TITLES, family_points, families, key_numbers, locations, package_name,
-                                   points, shown, status_of)
+from grader.report.details import (
+    FAMILY_TITLES,
+    families,
+    family_points,
+    key_numbers,
+    locations,
+    package_name,
+    points,
+    shown,
+    status_of,
+)
 from grader.report.html_page import badge, fmt, page
 from grader.report.markdown import VERDICT
 from grader.result import Check, Result
@@ -16,11 +25,19 @@ from grader.result import Check, Result
 
 def _check_row(check: Check, package: str) -> str:
     numbers = key_numbers(check, limit=5)
-    nums = ("<div class='nums'>" + ", ".join(f"{escape(k)} {escape(v)}" for k, v in numbers) + "</div>"
-            if numbers else "")
+    nums = (
+        "<div class='nums'>" + ", ".join(f"{escape(k)} {escape(v)}" for k, v in numbers) + "</div>" if numbers else ""
+    )
     locs = locations(check, package)
-    loc_html = ("<ul class='locs'>" + "".join(f"<li><code>{escape(l.path)}:{l.line}</code> {escape(l.message)}</li>"
-                                             for l in locs[:20]) + "</ul>") if locs else ""
+    loc_html = (
+        (
+            "<ul class='locs'>"
+            + "".join(f"<li><code>{escape(loc.path)}:{loc.line}</code> {escape(loc.message)}</li>" for loc in locs[:20])
+            + "</ul>"
+        )
+        if locs
+        else ""
+    )
     details = ""
     if check.details:
         text = json.dumps(check.details, indent=1, default=str)
@@ -29,20 +46,27 @@ def _check_row(check: Check, package: str) -> str:
         details = f"<details><summary>details</summary><pre>{escape(text)}</pre></details>"
     worth = points(check.score, check.max_score)
     required = " <span title='required'>*</span>" if check.required else ""
-    return (f"<tr><td>{badge(check.status)}</td><td><code>{escape(check.id)}</code>{required}</td>"
-            f"<td class='num'>{worth}</td><td>{escape(check.message)}{nums}{loc_html}{details}</td></tr>")
+    return (
+        f"<tr><td>{badge(check.status)}</td><td><code>{escape(check.id)}</code>{required}</td>"
+        f"<td class='num'>{worth}</td><td>{escape(check.message)}{nums}{loc_html}{details}</td></tr>"
+    )
 
 
 def _cards(result: Result) -> str:
     psnr, timing = result.psnr, result.timing
-    cards = [("noisy input", fmt(psnr.get("noisy_input"), unit=" dB")),
-             ("pretrained", fmt(psnr.get("pretrained"), unit=" dB")),
-             ("after training", fmt(psnr.get("trained"), unit=" dB")),
-             ("reference", fmt(psnr.get("reference"), unit=" dB")),
-             ("epoch time", fmt(timing.get("epoch_seconds"), 1, " s")),
-             ("× reference", fmt(timing.get("ratio_to_reference"), 2))]
-    return "<div class='cards'>" + "".join(f"<div class='card'>{escape(label)}<b>{escape(value)}</b></div>"
-                                           for label, value in cards) + "</div>"
+    cards = [
+        ("noisy input", fmt(psnr.get("noisy_input"), unit=" dB")),
+        ("pretrained", fmt(psnr.get("pretrained"), unit=" dB")),
+        ("after training", fmt(psnr.get("trained"), unit=" dB")),
+        ("reference", fmt(psnr.get("reference"), unit=" dB")),
+        ("epoch time", fmt(timing.get("epoch_seconds"), 1, " s")),
+        ("× reference", fmt(timing.get("ratio_to_reference"), 2)),
+    ]
+    return (
+        "<div class='cards'>"
+        + "".join(f"<div class='card'>{escape(label)}<b>{escape(value)}</b></div>" for label, value in cards)
+        + "</div>"
+    )
 
 
 def _images(samples: img.Samples | None, result: Result) -> str:
@@ -52,26 +76,34 @@ def _images(samples: img.Samples | None, result: Result) -> str:
     reference = result.psnr.get("reference")
     hist = img.data_uri(img.psnr_histogram(samples, reference=reference if isinstance(reference, float) else None))
     n = len(samples.all_psnr) or len(samples.psnr)
-    return (f"<h2>Validation images ({escape(samples.label)})</h2>"
-            f"<p class='sub'>The first {len(samples.noisy)} validation images: noisy input, the submission's "
-            f"output and the clean target, with the output's PSNR.</p>"
-            f"<img class='figure' alt='noisy, output and clean validation images' src='{grid}'>"
-            f"<h2>PSNR per image</h2><p class='sub'>{n} validation images.</p>"
-            f"<img class='figure' alt='histogram of PSNR per image' src='{hist}'>")
+    return (
+        f"<h2>Validation images ({escape(samples.label)})</h2>"
+        f"<p class='sub'>The first {len(samples.noisy)} validation images: noisy input, the submission's "
+        f"output and the clean target, with the output's PSNR.</p>"
+        f"<img class='figure' alt='noisy, output and clean validation images' src='{grid}'>"
+        f"<h2>PSNR per image</h2><p class='sub'>{n} validation images.</p>"
+        f"<img class='figure' alt='histogram of PSNR per image' src='{hist}'>"
+    )
 
 
 def render(result: Result, samples: img.Samples | None = None, *, verbose: bool = False) -> str:
     """The report as a complete HTML document (no external resources, no script)."""
     status = status_of(result)
     package = package_name(result)
-    parts = [f"<h1>{escape(result.submission)}</h1>",
-             f"<p class='sub'>{escape(result.source)}"
-             + (f" · SCIPER {escape(', '.join(result.scipers))}" if result.scipers else "") + "</p>",
-             f"<div><span class='score'>{result.score:g} / {result.max_score:g}</span> {badge(status)} "
-             f"{escape(VERDICT[status])}</div>"]
+    parts = [
+        f"<h1>{escape(result.submission)}</h1>",
+        f"<p class='sub'>{escape(result.source)}"
+        + (f" · SCIPER {escape(', '.join(result.scipers))}" if result.scipers else "")
+        + "</p>",
+        f"<div><span class='score'>{result.score:g} / {result.max_score:g}</span> {badge(status)} "
+        f"{escape(VERDICT[status])}</div>",
+    ]
     if result.failed_required:
-        parts.append("<p>Required checks not passed: " + ", ".join(f"<code>{escape(c.id)}</code>"
-                                                                    for c in result.failed_required) + "</p>")
+        parts.append(
+            "<p>Required checks not passed: "
+            + ", ".join(f"<code>{escape(c.id)}</code>" for c in result.failed_required)
+            + "</p>"
+        )
     parts.append(_cards(result))
     totals = family_points(result)
     for family, checks in families(result).items():
@@ -79,17 +111,23 @@ def render(result: Result, samples: img.Samples | None = None, *, verbose: bool 
         if not rows:
             continue
         got, total = totals[family]
-        parts.append(f"<h2>{escape(FAMILY_TITLES.get(family, family))}: {got:g} / {total:g}</h2>"
-                     "<table><colgroup><col style='width:70px'><col style='width:330px'><col style='width:70px'><col>"
-                     "</colgroup><thead><tr><th></th><th>check</th><th class='num'>points</th><th>details</th></tr>"
-                     "</thead><tbody>" + "".join(rows) + "</tbody></table>")
+        parts.append(
+            f"<h2>{escape(FAMILY_TITLES.get(family, family))}: {got:g} / {total:g}</h2>"
+            "<table><colgroup><col style='width:70px'><col style='width:330px'><col style='width:70px'><col>"
+            "</colgroup><thead><tr><th></th><th>check</th><th class='num'>points</th><th>details</th></tr>"
+            "</thead><tbody>" + "".join(rows) + "</tbody></table>"
+        )
     parts.append(_images(samples, result))
     if result.notes:
         parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in result.notes) + "</ul>")
     env = {k: v for k, v in result.environment.items() if not isinstance(v, (dict, list))}
     if env:
-        parts.append("<h2>Environment</h2><table><tbody>" + "".join(
-            f"<tr><th>{escape(str(k))}</th><td><code>{escape(str(v))}</code></td></tr>" for k, v in env.items())
-            + "</tbody></table>")
+        parts.append(
+            "<h2>Environment</h2><table><tbody>"
+            + "".join(
+                f"<tr><th>{escape(str(k))}</th><td><code>{escape(str(v))}</code></td></tr>" for k, v in env.items()
+            )
+            + "</tbody></table>"
+        )
     parts.append(f"<footer>n2n-grade {escape(grader.__version__)} · * required check</footer>")
     return page(f"{result.submission}: {result.score:g}/{result.max_score:g}", "\n".join(p for p in parts if p))

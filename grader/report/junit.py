@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from typing import Iterable
+from collections.abc import Iterable
 
 from grader.report.details import key_numbers, locations, package_name, shown
 from grader.result import Result
@@ -20,24 +20,44 @@ def _clean(text: str) -> str:
 def _testsuite(result: Result) -> ET.Element:
     checks = [c for c in result.checks if shown(c)]
     counts = {s: sum(c.status == s for c in checks) for s in ("fail", "error", "skipped")}
-    suite = ET.Element("testsuite", {
-        "name": _clean(result.submission), "tests": str(len(checks)), "failures": str(counts["fail"]),
-        "errors": str(counts["error"]), "skipped": str(counts["skipped"]),
-        "time": f"{float(result.timing.get('grading_seconds') or 0):.3f}"})
+    suite = ET.Element(
+        "testsuite",
+        {
+            "name": _clean(result.submission),
+            "tests": str(len(checks)),
+            "failures": str(counts["fail"]),
+            "errors": str(counts["error"]),
+            "skipped": str(counts["skipped"]),
+            "time": f"{float(result.timing.get('grading_seconds') or 0):.3f}",
+        },
+    )
     props = ET.SubElement(suite, "properties")
-    values = {"score": f"{result.score:g}", "max_score": f"{result.max_score:g}", "source": result.source,
-              "scipers": " ".join(result.scipers),
-              **{f"psnr.{k}": f"{v:.4f}" for k, v in result.psnr.items() if isinstance(v, (int, float))},
-              **{k: str(result.environment[k]) for k in ("grader_version", "submission_hash", "device")
-                 if k in result.environment}}
+    values = {
+        "score": f"{result.score:g}",
+        "max_score": f"{result.max_score:g}",
+        "source": result.source,
+        "scipers": " ".join(result.scipers),
+        **{f"psnr.{k}": f"{v:.4f}" for k, v in result.psnr.items() if isinstance(v, (int, float))},
+        **{
+            k: str(result.environment[k])
+            for k in ("grader_version", "submission_hash", "device")
+            if k in result.environment
+        },
+    }
     for name, value in values.items():
         ET.SubElement(props, "property", {"name": name, "value": _clean(value)})
     package = package_name(result)
     for check in checks:
         seconds = check.details.get("seconds") if check.id == "model.train_time" else None
-        case = ET.SubElement(suite, "testcase", {
-            "classname": _clean(f"{result.submission}.{check.family}"), "name": _clean(check.id),
-            "time": f"{float(seconds) if isinstance(seconds, (int, float)) else 0.0:.3f}"})
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            {
+                "classname": _clean(f"{result.submission}.{check.family}"),
+                "name": _clean(check.id),
+                "time": f"{float(seconds) if isinstance(seconds, (int, float)) else 0.0:.3f}",
+            },
+        )
         text_lines = [check.message] + [f"{k}: {v}" for k, v in key_numbers(check)]
         text_lines += [f"{loc.path}:{loc.line}: {loc.message}" for loc in locations(check, package)]
         body = _clean("\n".join(text_lines))

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from grader.report.details import (FAMILY_TITLES, family_points, families, key_numbers, locations, package_name,
-                                   points, shown, status_of)
+from grader.report.details import (
+    FAMILY_TITLES,
+    families,
+    family_points,
+    key_numbers,
+    locations,
+    package_name,
+    points,
+    shown,
+    status_of,
+)
 from grader.result import Result
 
 ICON = {"pass": "✅", "fail": "❌", "warn": "⚠️", "error": "💥", "skipped": "➖"}
-VERDICT = {"pass": "all required checks passed", "fail": "required checks failed",
-           "error": "could not be graded"}
+VERDICT = {"pass": "all required checks passed", "fail": "required checks failed", "error": "could not be graded"}
 
 
 def cell(text: str, limit: int = 300) -> str:
@@ -27,8 +35,13 @@ def measurements(result: Result) -> list[str]:
     """PSNR and epoch-time lines, when measured."""
     lines = []
     psnr = result.psnr
-    labels = (("noisy_input", "noisy input"), ("pretrained", "pretrained"), ("trained", "after training"),
-              ("reference", "reference (pretrained)"), ("reference_trained", "reference after training"))
+    labels = (
+        ("noisy_input", "noisy input"),
+        ("pretrained", "pretrained"),
+        ("trained", "after training"),
+        ("reference", "reference (pretrained)"),
+        ("reference_trained", "reference after training"),
+    )
     parts = [f"{label} {psnr[key]:.2f}" for key, label in labels if isinstance(psnr.get(key), (int, float))]
     if parts:
         lines.append("PSNR (dB, mean per image): " + ", ".join(parts))
@@ -67,16 +80,19 @@ def render(result: Result, *, verbose: bool = False, title_level: int = 2) -> st
         if not rows:
             continue
         got, total = totals[family]
-        out += [f"{h}# {FAMILY_TITLES.get(family, family)}: {got:g}/{total:g}", "",
-                "| | check | points | details |", "|---|---|---|---|"]
+        out += [
+            f"{h}# {FAMILY_TITLES.get(family, family)}: {got:g}/{total:g}",
+            "",
+            "| | check | points | details |",
+            "|---|---|---|---|",
+        ]
         for c in rows:
             numbers = "; ".join(f"{k} {v}" for k, v in key_numbers(c))
             detail = cell(c.message) + (f" <br>*{cell(numbers)}*" if numbers else "")
             star = " \\*" if c.required else ""
             out.append(f"| {ICON[c.status]} | `{c.id}`{star} | {points(c.score, c.max_score)} | {detail} |")
         out.append("")
-    places = [(c, loc) for c in result.checks if c.status in ("fail", "error", "warn")
-              for loc in locations(c, package)]
+    places = [(c, loc) for c in result.checks if c.status in ("fail", "error", "warn") for loc in locations(c, package)]
     if places:
         out += [f"{h}# Where to look", ""]
         out += [f"- `{loc.path}:{loc.line}` ({c.id}): {cell(loc.message, 400)}" for c, loc in places[:40]]
@@ -84,8 +100,11 @@ def render(result: Result, *, verbose: bool = False, title_level: int = 2) -> st
     if result.notes:
         out += [f"{h}# Notes", ""] + [f"- {cell(n, 600)}" for n in result.notes] + [""]
     env = result.environment
-    facts = [f"{k} `{env[k]}`" for k in ("grader_version", "device", "data_id", "n_train", "n_val", "rubric_digest")
-             if k in env]
+    facts = [
+        f"{k} `{env[k]}`"
+        for k in ("grader_version", "device", "data_id", "n_train", "n_val", "rubric_digest")
+        if k in env
+    ]
     if facts:
         out += ["<sub>" + ", ".join(facts) + ". \\* required check.</sub>", ""]
     return "\n".join(out)

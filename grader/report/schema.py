@@ -1,19 +1,38 @@
-"""The JSON schema of the grader's JSON outputs (schema.json) and a validator for each kind."""
+"""The JSON schema of the grader's JSON outputs (schema.json) and a validator for each kind.
+
+schema.json holds the shapes; the vocabulary comes from the code when the
+schema is loaded: a check's status is one of the Status values, its id one of
+the declared checks (grader.checks.catalog) or one of the grader's own error
+records (`grader.*`, a batch's stand-in for a submission it could not grade).
+"""
 
 from __future__ import annotations
 
+import copy
 import json
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
+from grader.checks.catalog import catalog
+from grader.result import STATUSES
+
 KINDS = ("result", "gradescope", "summary")
+ERROR_RECORD_IDS = r"^grader\.[a-z_]+$"
 
 
-@lru_cache(maxsize=None)
-def load_schema() -> dict:
-    """schema.json as a dict (its root validates result.json)."""
+@cache
+def _schema_file() -> dict:
     return json.loads(resources.files("grader.report").joinpath("schema.json").read_text())
+
+
+def load_schema() -> dict:
+    """schema.json as a dict (its root validates result.json), with the statuses and check ids declared now."""
+    schema = copy.deepcopy(_schema_file())
+    definitions = schema["$defs"]
+    definitions["status"] = {"enum": list(STATUSES)}
+    definitions["check"]["properties"]["id"]["anyOf"] = [{"enum": list(catalog())}, {"pattern": ERROR_RECORD_IDS}]
+    return schema
 
 
 def validator(kind: str = "result"):

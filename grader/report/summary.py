@@ -70,9 +70,16 @@ class ClassSummary:
 
     def to_dict(self) -> dict:
         """Plain data (the `--format json` output, see schema.json#/$defs/summary)."""
-        return {"teams": len(self.rows), "passed": self.count("pass"), "failed": self.count("fail"),
-                "errored": self.count("error"), "rows": [asdict(r) for r in self.rows], "stats": self.stats,
-                "checks": [asdict(c) for c in self.checks], "problems": list(self.problems)}
+        return {
+            "teams": len(self.rows),
+            "passed": self.count("pass"),
+            "failed": self.count("fail"),
+            "errored": self.count("error"),
+            "rows": [asdict(r) for r in self.rows],
+            "stats": self.stats,
+            "checks": [asdict(c) for c in self.checks],
+            "problems": list(self.problems),
+        }
 
 
 def load_results(directory: str | Path) -> tuple[list[tuple[str, Result]], list[str]]:
@@ -108,22 +115,32 @@ def row_of(result: Result, folder: str = "") -> Row:
     """The class-table row of one result."""
     status = status_of(result)
     graded = status != "error"
-    return Row(team=result.submission, scipers=list(result.scipers),
-               score=result.score if graded else None, max_score=result.max_score if graded else None,
-               families={f: {"score": s, "max_score": m} for f, (s, m) in family_points(result).items()
-                         if f != "grader"},
-               pretrained_psnr=_number(result.psnr.get("pretrained")),
-               trained_psnr=_number(result.psnr.get("trained")),
-               epoch_seconds=_number(result.timing.get("epoch_seconds")),
-               ratio_to_reference=_number(result.timing.get("ratio_to_reference")),
-               status=status, failed_required=[c.id for c in result.failed_required], folder=folder)
+    return Row(
+        team=result.submission,
+        scipers=list(result.scipers),
+        score=result.score if graded else None,
+        max_score=result.max_score if graded else None,
+        families={f: {"score": s, "max_score": m} for f, (s, m) in family_points(result).items() if f != "grader"},
+        pretrained_psnr=_number(result.psnr.get("pretrained")),
+        trained_psnr=_number(result.psnr.get("trained")),
+        epoch_seconds=_number(result.timing.get("epoch_seconds")),
+        ratio_to_reference=_number(result.timing.get("ratio_to_reference")),
+        status=status,
+        failed_required=[c.id for c in result.failed_required],
+        folder=folder,
+    )
 
 
 def _stat(values: list[float]) -> dict:
     if not values:
         return {"n": 0, "mean": None, "median": None, "min": None, "max": None}
-    return {"n": len(values), "mean": round(statistics.fmean(values), 4),
-            "median": round(statistics.median(values), 4), "min": min(values), "max": max(values)}
+    return {
+        "n": len(values),
+        "mean": round(statistics.fmean(values), 4),
+        "median": round(statistics.median(values), 4),
+        "min": min(values),
+        "max": max(values),
+    }
 
 
 def check_stats(results: list[Result]) -> list[CheckStat]:
@@ -163,8 +180,9 @@ def _sort_key(sort: str):
     return lambda r: (r.score is None, -(r.score or 0.0), r.team.lower())
 
 
-def summarize(results: list[Result] | list[tuple[str, Result]], *, sort: str = "score",
-              problems: list[str] | None = None) -> ClassSummary:
+def summarize(
+    results: list[Result] | list[tuple[str, Result]], *, sort: str = "score", problems: list[str] | None = None
+) -> ClassSummary:
     """The class summary of these results (bare, or (folder, result) pairs)."""
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
@@ -180,8 +198,9 @@ def summarize_folder(directory: str | Path, *, sort: str = "score") -> ClassSumm
     found, problems = load_results(directory)
     if not found:
         detail = ("; ".join(problems[:3])) if problems else "no */result.json in it"
-        raise SummaryError(f"{directory}: no grader results to summarise ({detail}); "
-                           "write them with `grade PATH... --out DIR`")
+        raise SummaryError(
+            f"{directory}: no grader results to summarise ({detail}); write them with `grade PATH... --out DIR`"
+        )
     summary = summarize(found, sort=sort, problems=problems)
     matches, problem = most_similar_teams(directory)
     for row in summary.rows:

@@ -1,30 +1,30 @@
-"""The class summary in text formats: Markdown (github), grid, LaTeX and CSV; JSON is its plain data."""
+"""The class summary in text formats: Markdown (github), grid, simple and LaTeX tables, and CSV."""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 
 from tabulate import tabulate
 
+from grader.report.details import points
 from grader.report.summary import ClassSummary, Row
 from grader.similarity.class_column import cell as similarity_cell
 
-FORMATS = ("github", "grid", "csv", "latex", "html", "json")
 TABLEFMT = {"github": "github", "grid": "grid", "latex": "latex_booktabs", "simple": "simple"}
-STAT_LABELS = {"score": "score", "pretrained_psnr": "pretrained PSNR (dB)", "trained_psnr": "PSNR after training (dB)",
-               "epoch_seconds": "epoch time (s)", "ratio_to_reference": "epoch time / reference"}
+STAT_LABELS = {
+    "score": "score",
+    "pretrained_psnr": "pretrained PSNR (dB)",
+    "trained_psnr": "PSNR after training (dB)",
+    "epoch_seconds": "epoch time (s)",
+    "ratio_to_reference": "epoch time / reference",
+}
 STATUS_TEXT = {"pass": "pass", "fail": "FAIL", "error": "ERROR"}
 
 
 def num(value, digits: int = 2) -> str:
     """Fixed decimals, or an empty cell when missing."""
     return "" if value is None else f"{value:.{digits}f}"
-
-
-def points(score, max_score) -> str:
-    return "" if score is None else f"{score:g}/{max_score:g}"
 
 
 def status_cell(row: Row, limit: int = 3) -> str:
@@ -47,9 +47,15 @@ def show_similarity(summary: ClassSummary) -> bool:
 
 
 def class_headers(summary: ClassSummary) -> list[str]:
-    return (["team"] + (["folder"] if show_folders(summary) else []) + ["SCIPERs", "score"] + summary.families
-            + ["pretrained dB", "trained dB", "epoch s", "epoch / ref"]
-            + (["most similar team (score)"] if show_similarity(summary) else []) + ["status"])
+    return (
+        ["team"]
+        + (["folder"] if show_folders(summary) else [])
+        + ["SCIPERs", "score"]
+        + summary.families
+        + ["pretrained dB", "trained dB", "epoch s", "epoch / ref"]
+        + (["most similar team (score)"] if show_similarity(summary) else [])
+        + ["status"]
+    )
 
 
 def class_rows(summary: ClassSummary) -> list[list[str]]:
@@ -57,18 +63,33 @@ def class_rows(summary: ClassSummary) -> list[list[str]]:
     out = []
     folders, similar = show_folders(summary), show_similarity(summary)
     for r in summary.rows:
-        fams = [points(r.families[f]["score"], r.families[f]["max_score"]) if f in r.families else ""
-                for f in summary.families]
-        out.append([r.team, *([r.folder] if folders else []), " ".join(r.scipers), points(r.score, r.max_score),
-                    *fams, num(r.pretrained_psnr), num(r.trained_psnr), num(r.epoch_seconds, 1),
-                    num(r.ratio_to_reference), *([similarity_cell(r.most_similar)] if similar else []),
-                    status_cell(r)])
+        fams = [
+            points(r.families[f]["score"], r.families[f]["max_score"]) if f in r.families else ""
+            for f in summary.families
+        ]
+        out.append(
+            [
+                r.team,
+                *([r.folder] if folders else []),
+                " ".join(r.scipers),
+                points(r.score, r.max_score),
+                *fams,
+                num(r.pretrained_psnr),
+                num(r.trained_psnr),
+                num(r.epoch_seconds, 1),
+                num(r.ratio_to_reference),
+                *([similarity_cell(r.most_similar)] if similar else []),
+                status_cell(r),
+            ]
+        )
     return out
 
 
 def stats_rows(summary: ClassSummary) -> list[list[str]]:
-    return [[STAT_LABELS[k], s["n"], num(s["mean"]), num(s["median"]), num(s["min"]), num(s["max"])]
-            for k, s in summary.stats.items()]
+    return [
+        [STAT_LABELS[k], s["n"], num(s["mean"]), num(s["median"]), num(s["min"]), num(s["max"])]
+        for k, s in summary.stats.items()
+    ]
 
 
 STATS_HEADERS = ["", "n", "mean", "median", "min", "max"]
@@ -77,15 +98,28 @@ CHECK_HEADERS = ["check", "required", "teams", "passed", "failed", "errors", "sk
 
 def check_rows(summary: ClassSummary, *, only_failing: bool = True) -> list[list]:
     """Checks some team did not pass or did not run (lowest pass rate first), or every check."""
-    return [[c.id, "yes" if c.required else "", c.applicable, c.passed, c.failed, c.errored, c.skipped,
-             "n/a" if c.pass_rate is None else f"{100 * c.pass_rate:.0f}%"]
-            for c in summary.checks if not only_failing or c.skipped or (c.pass_rate is not None and c.pass_rate < 1)]
+    return [
+        [
+            c.id,
+            "yes" if c.required else "",
+            c.applicable,
+            c.passed,
+            c.failed,
+            c.errored,
+            c.skipped,
+            "n/a" if c.pass_rate is None else f"{100 * c.pass_rate:.0f}%",
+        ]
+        for c in summary.checks
+        if not only_failing or c.skipped or (c.pass_rate is not None and c.pass_rate < 1)
+    ]
 
 
 def totals_line(summary: ClassSummary) -> str:
     n = len(summary.rows)
-    return (f"{n} team{'s' if n != 1 else ''}: {summary.count('pass')} passed every required check, "
-            f"{summary.count('fail')} failed one or more, {summary.count('error')} could not be graded")
+    return (
+        f"{n} team{'s' if n != 1 else ''}: {summary.count('pass')} passed every required check, "
+        f"{summary.count('fail')} failed one or more, {summary.count('error')} could not be graded"
+    )
 
 
 def render_text(summary: ClassSummary, fmt: str) -> str:
@@ -95,23 +129,63 @@ def render_text(summary: ClassSummary, fmt: str) -> str:
     stats = tabulate(stats_rows(summary), headers=STATS_HEADERS, tablefmt=tablefmt, disable_numparse=True)
     failing = check_rows(summary)
     passed_all = len(summary.checks) - len(failing)
-    checks = (tabulate(failing, headers=CHECK_HEADERS, tablefmt=tablefmt, disable_numparse=True)
-              if failing else "")
-    checks_note = (f"{passed_all} other check{'s' if passed_all != 1 else ''} passed by every team they apply to. "
-                   "Pass rate: among the teams where the check ran (skipped: not run).")
+    checks = tabulate(failing, headers=CHECK_HEADERS, tablefmt=tablefmt, disable_numparse=True) if failing else ""
+    checks_note = (
+        f"{passed_all} other check{'s' if passed_all != 1 else ''} passed by every team they apply to. "
+        "Pass rate: among the teams where the check ran (skipped: not run)."
+    )
     if fmt == "github":
-        parts = ["## Class results", "", totals_line(summary) + ".", "", table, "", "## Statistics", "", stats, "",
-                 "## Checks teams fail (lowest pass rate first)", "", checks or "None.", "", checks_note]
+        parts = [
+            "## Class results",
+            "",
+            totals_line(summary) + ".",
+            "",
+            table,
+            "",
+            "## Statistics",
+            "",
+            stats,
+            "",
+            "## Checks teams fail (lowest pass rate first)",
+            "",
+            checks or "None.",
+            "",
+            checks_note,
+        ]
     elif fmt == "latex":
         parts = [f"% {totals_line(summary)}", table, "", "% statistics", stats, "", "% checks teams fail", checks]
     else:
-        parts = [totals_line(summary), "", table, "", stats, "", "Checks teams fail (lowest pass rate first):",
-                 checks or "none", checks_note]
+        parts = [
+            totals_line(summary),
+            "",
+            table,
+            "",
+            stats,
+            "",
+            "Checks teams fail (lowest pass rate first):",
+            checks or "none",
+            checks_note,
+        ]
     return "\n".join(parts).rstrip() + "\n"
 
 
-CSV_FIELDS = ["sciper", "team", "score", "max_score", "status", "structure", "rules", "blocks", "model",
-              "pretrained_psnr", "trained_psnr", "epoch_seconds", "ratio_to_reference", "failed_required", "folder"]
+CSV_FIELDS = [
+    "sciper",
+    "team",
+    "score",
+    "max_score",
+    "status",
+    "structure",
+    "rules",
+    "blocks",
+    "model",
+    "pretrained_psnr",
+    "trained_psnr",
+    "epoch_seconds",
+    "ratio_to_reference",
+    "failed_required",
+    "folder",
+]
 
 
 def render_csv(summary: ClassSummary) -> str:
@@ -120,28 +194,22 @@ def render_csv(summary: ClassSummary) -> str:
     writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
     for r in summary.rows:
-        base = {"team": r.team, "score": "" if r.score is None else f"{r.score:g}",
-                "max_score": "" if r.max_score is None else f"{r.max_score:g}", "status": r.status,
-                **{f: f"{r.families[f]['score']:g}" if f in r.families else "" for f in ("structure", "rules",
-                                                                                           "blocks", "model")},
-                "pretrained_psnr": num(r.pretrained_psnr, 4), "trained_psnr": num(r.trained_psnr, 4),
-                "epoch_seconds": num(r.epoch_seconds, 2), "ratio_to_reference": num(r.ratio_to_reference, 4),
-                "failed_required": " ".join(r.failed_required), "folder": r.folder}
+        base = {
+            "team": r.team,
+            "score": "" if r.score is None else f"{r.score:g}",
+            "max_score": "" if r.max_score is None else f"{r.max_score:g}",
+            "status": r.status,
+            **{
+                f: f"{r.families[f]['score']:g}" if f in r.families else ""
+                for f in ("structure", "rules", "blocks", "model")
+            },
+            "pretrained_psnr": num(r.pretrained_psnr, 4),
+            "trained_psnr": num(r.trained_psnr, 4),
+            "epoch_seconds": num(r.epoch_seconds, 2),
+            "ratio_to_reference": num(r.ratio_to_reference, 4),
+            "failed_required": " ".join(r.failed_required),
+            "folder": r.folder,
+        }
         for sciper in r.scipers or [""]:
             writer.writerow({"sciper": sciper, **base})
     return buffer.getvalue()
-
-
-def render(summary: ClassSummary, fmt: str = "github") -> str:
-    """The summary in one of FORMATS (html: a complete page)."""
-    if fmt == "csv":
-        return render_csv(summary)
-    if fmt == "json":
-        return json.dumps(summary.to_dict(), indent=2, allow_nan=False) + "\n"
-    if fmt == "html":
-        from grader.report import summary_html
-
-        return summary_html.render(summary)
-    if fmt in TABLEFMT:
-        return render_text(summary, fmt)
-    raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")

@@ -6,7 +6,7 @@ import textwrap
 
 from tabulate import tabulate
 
-from grader.report.details import FAMILY_TITLES, family_points, families, points
+from grader.report.details import FAMILY_TITLES, families, family_points, points
 from grader.result import Result
 
 SYMBOL = {"pass": "ok", "fail": "FAIL", "warn": "warn", "error": "ERROR", "skipped": "-"}
@@ -41,8 +41,10 @@ def render(result: Result, *, width: int = 100, verbose: bool = False) -> str:
         lines.append("PSNR (dB, mean per image): " + ", ".join(parts))
     timing = result.timing
     if timing.get("epoch_seconds") is not None:
-        text = (f"Training: {timing['epoch_pairs']} pairs in {timing['epoch_seconds']:.1f} s "
-                f"(budget {timing['budget_seconds']:.0f} s)")
+        text = (
+            f"Training: {timing['epoch_pairs']} pairs in {timing['epoch_seconds']:.1f} s "
+            f"(budget {timing['budget_seconds']:.0f} s)"
+        )
         if timing.get("ratio_to_reference"):
             text += f", {timing['ratio_to_reference']:.2f}× the reference"
         lines.append(text)
@@ -51,10 +53,16 @@ def render(result: Result, *, width: int = 100, verbose: bool = False) -> str:
     isolation = _isolation_summary(result.protections)
     if isolation:
         lines.append(isolation)
-    lines.append(f"Score: {result.score:g} / {result.max_score:g}"
-                 + ("" if result.passed_required else
-                    f"   ({len(result.failed_required)} required check(s) failed: "
-                    + ", ".join(c.id for c in result.failed_required[:6]) + ")"))
+    lines.append(
+        f"Score: {result.score:g} / {result.max_score:g}"
+        + (
+            ""
+            if result.passed_required
+            else f"   ({len(result.failed_required)} required check(s) failed: "
+            + ", ".join(c.id for c in result.failed_required[:6])
+            + ")"
+        )
+    )
     lines.append("(* required check)")
     return "\n".join(lines)
 
@@ -64,8 +72,12 @@ def _isolation_summary(p: dict) -> str:
         return ""
     held = []
     missing = []
-    for key, label in (("namespaces", "namespaces"), ("network_isolated", "no network"),
-                       ("filesystem_isolated", "private filesystem view"), ("unprivileged_uid", "unprivileged uid")):
+    for key, label in (
+        ("namespaces", "namespaces"),
+        ("network_isolated", "no network"),
+        ("filesystem_isolated", "private filesystem view"),
+        ("unprivileged_uid", "unprivileged uid"),
+    ):
         (held if p.get(key) else missing).append(label)
     text = "Sandbox: " + ", ".join(held or ["process group and limits only"])
     if missing:

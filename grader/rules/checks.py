@@ -1,57 +1,112 @@
 """Turn static findings and the worker's runtime trace into graded `rules.*` checks.
 
-Static checks (from `scan_submission`):
-
-- `rules.syntax`        a file that does not parse (it could not be scanned either)
-- `rules.static_imports` forbidden torch API, computational libraries (fail),
-                        utility / unknown third-party libraries (warn)
-- `rules.autograd_static` autograd hints; mostly warnings because a static scan
-                        cannot tell a tensor's `.backward()` from a block's
-- `rules.tampering`     monkeypatching, grader references, frame walking, gc
-                        hunting, dispatch hooks, ctypes
-- `rules.risky_code`    dynamic code, subprocesses, network, environment reads,
-                        process-wide torch settings: warn or note, never fail
-
-Runtime checks (from the worker's trace, see `runtime_checks`):
-
-- `rules.runtime_forbidden` forbidden torch calls, by block method and function
-- `rules.autograd`          autograd used while running (fail), `.grad_fn` reads (warn)
-- `rules.runtime_tampering` tampering the worker detected (e.g. its trace switched off)
-- `rules.import_side_effects` default dtype / grad mode changed by importing (never fail)
-
-A check's status is the worst severity among its findings (note counts as
-pass). Scores are left at 0: the rubric assigns points.
+The static checks (STATIC, from `scan_submission`) each grade some finding
+categories of the policy; the runtime checks (RUNTIME, from the worker's trace,
+see `runtime_checks`) grade what the code did while the judge ran it. A check's
+status is the worst severity among its findings (note counts as pass); a static
+scan cannot tell a tensor's `.backward()` from a block's, so its autograd hints
+are mostly warnings and the runtime trace decides.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from grader.result import Check
+from grader.checks.declare import CheckSpec, check
+from grader.result import Check, Status
 from grader.rules import policy
-from grader.rules.policy import (AUTOGRAD, ENVIRONMENT, FAIL, FORBIDDEN_IMPORT, FORBIDDEN_TORCH,
-                                 GLOBAL_STATE, NETWORK, NOTE, OBFUSCATION, PROCESS, SYNTAX,
-                                 TAMPERING, THIRD_PARTY, WARN)
+from grader.rules.policy import (
+    AUTOGRAD,
+    ENVIRONMENT,
+    FAIL,
+    FORBIDDEN_IMPORT,
+    FORBIDDEN_TORCH,
+    GLOBAL_STATE,
+    NETWORK,
+    NOTE,
+    OBFUSCATION,
+    PROCESS,
+    SYNTAX,
+    TAMPERING,
+    THIRD_PARTY,
+    WARN,
+)
 from grader.rules.static_scan import Finding, iter_python_files, scan_submission
 
 LISTED_IN_MESSAGE = 5
 
-# check id -> (categories, what a clean result says)
-STATIC_CHECKS: dict[str, tuple[frozenset[str], str]] = {
-    "rules.syntax": (frozenset({SYNTAX}), "every Python file parses"),
-    "rules.static_imports": (frozenset({FORBIDDEN_TORCH, FORBIDDEN_IMPORT, THIRD_PARTY}),
-                             "no forbidden imports or torch calls found"),
-    "rules.autograd_static": (frozenset({AUTOGRAD}), "no sign of autograd in the source"),
-    "rules.tampering": (frozenset({TAMPERING}), "no monkeypatching, frame walking or grader "
-                                                "references found"),
-    "rules.risky_code": (frozenset({OBFUSCATION, PROCESS, NETWORK, ENVIRONMENT, GLOBAL_STATE}),
-                         "no dynamic code, subprocesses, network use or global torch settings"),
-}
+
+@dataclass(frozen=True)
+class StaticCheck:
+    """A static check: its declaration, the finding categories it grades, what it says when there is none."""
+
+    spec: CheckSpec
+    categories: frozenset[str]
+    clean: str
+
+
+STATIC = (
+    StaticCheck(
+        check("rules.syntax", 0, "every .py file parses", required=True),
+        frozenset({SYNTAX}),
+        "every Python file parses",
+    ),
+    StaticCheck(
+        check(
+            "rules.static_imports",
+            5,
+            "no forbidden imports or torch calls in the source (file and line for each)",
+            required=True,
+        ),
+        frozenset({FORBIDDEN_TORCH, FORBIDDEN_IMPORT, THIRD_PARTY}),
+        "no forbidden imports or torch calls found",
+    ),
+    StaticCheck(
+        check("rules.autograd_static", 0, "no sign of autograd in the source (hints; the runtime trace decides)"),
+        frozenset({AUTOGRAD}),
+        "no sign of autograd in the source",
+    ),
+    StaticCheck(
+        check(
+            "rules.tampering",
+            0.5,
+            "no monkeypatching, frame walking, gc hunting or grader references in the source",
+            required=True,
+        ),
+        frozenset({TAMPERING}),
+        "no monkeypatching, frame walking or grader references found",
+    ),
+    StaticCheck(
+        check("rules.risky_code", 0, "dynamic code, subprocesses, network, environment reads (warning at most)"),
+        frozenset({OBFUSCATION, PROCESS, NETWORK, ENVIRONMENT, GLOBAL_STATE}),
+        "no dynamic code, subprocesses, network use or global torch settings",
+    ),
+)
+
+RUNTIME_FORBIDDEN = check(
+    "rules.runtime_forbidden",
+    5,
+    "no forbidden torch function called while the judge ran the code (block.method named)",
+    required=True,
+)
+RUNTIME_AUTOGRAD = check(
+    "rules.autograd", 4, "no autograd while running: requires_grad, backward(), grad mode switched on", required=True
+)
+RUNTIME_TAMPERING = check(
+    "rules.runtime_tampering", 0.5, "the worker's trace and torch functions were left intact", required=True
+)
+IMPORT_SIDE_EFFECTS = check(
+    "rules.import_side_effects", 0, "global torch state changed by importing (default dtype, grad mode): notes only"
+)
+RUNTIME = (RUNTIME_FORBIDDEN, RUNTIME_AUTOGRAD, RUNTIME_TAMPERING, IMPORT_SIDE_EFFECTS)
+CHECKS = (*(static.spec for static in STATIC), *RUNTIME)
 
 _RANK = {NOTE: 0, WARN: 1, FAIL: 2}
-_STATUS = {NOTE: "pass", WARN: "warn", FAIL: "fail"}
+_STATUS = {NOTE: Status.PASS, WARN: Status.WARN, FAIL: Status.FAIL}
 
 
 def _worst(severities: Iterable[str]) -> str:
@@ -59,6 +114,7 @@ def _worst(severities: Iterable[str]) -> str:
 
 
 # ---------------------------------------------------------------- static
+
 
 def static_checks(root: Path) -> list[Check]:
     """Scan the Miniproject_2 folder `root` and return the static `rules.*` checks."""
@@ -69,27 +125,28 @@ def static_checks(root: Path) -> list[Check]:
 def checks_from_findings(findings: list[Finding], files_scanned: int) -> list[Check]:
     """The static checks for these findings; 'skipped' when there was no Python file."""
     checks = []
-    for check_id, (categories, clean) in STATIC_CHECKS.items():
-        mine = [f for f in findings if f.category in categories]
+    for static in STATIC:
+        check_id = static.spec.id
+        mine = [f for f in findings if f.category in static.categories]
         if files_scanned == 0:
-            checks.append(Check(check_id, "skipped", "no Python files to scan",
-                                {"files_scanned": 0, "findings": []}))
+            checks.append(
+                Check(check_id, Status.SKIPPED, "no Python files to scan", {"files_scanned": 0, "findings": []})
+            )
             continue
         status = _STATUS[_worst(f.severity for f in mine)]
-        details = {"files_scanned": files_scanned,
-                   "findings": [dataclasses.asdict(f) for f in mine]}
-        checks.append(Check(check_id, status, _static_message(mine, status, clean, files_scanned),
-                            details))
+        details = {"files_scanned": files_scanned, "findings": [dataclasses.asdict(f) for f in mine]}
+        checks.append(Check(check_id, status, _static_message(mine, static.clean, files_scanned), details))
     return checks
 
 
-def _static_message(findings: list[Finding], status: str, clean: str, files_scanned: int) -> str:
+def _static_message(findings: list[Finding], clean: str, files_scanned: int) -> str:
     if not findings:
         return f"{clean} ({files_scanned} file{'s' if files_scanned != 1 else ''} scanned)"
     worst = _worst(f.severity for f in findings)
     top = [f for f in findings if f.severity == worst]
-    listed = ", ".join(f"{f.name} ({f.location()}{'' if f.count == 1 else f' +{f.count - 1}'})"
-                       for f in top[:LISTED_IN_MESSAGE])
+    listed = ", ".join(
+        f"{f.name} ({f.location()}{'' if f.count == 1 else f' +{f.count - 1}'})" for f in top[:LISTED_IN_MESSAGE]
+    )
     more = f" and {len(top) - LISTED_IN_MESSAGE} more" if len(top) > LISTED_IN_MESSAGE else ""
     others = len(findings) - len(top)
     tail = f"; {others} lesser finding{'s' if others != 1 else ''} in details" if others else ""
@@ -98,6 +155,7 @@ def _static_message(findings: list[Finding], status: str, clean: str, files_scan
 
 
 # ---------------------------------------------------------------- runtime
+
 
 def _runtime_entries(trace: dict[str, Any]) -> list[dict[str, Any]]:
     """Normalise the trace's calls to dicts with context, name, count, category, severity, reason.
@@ -143,17 +201,17 @@ def _runtime_entries(trace: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _runtime_check(check_id: str, entries: list[dict], clean: str, extra_fail: list[str] = (),
-                   details: dict | None = None) -> Check:
+def _runtime_check(
+    check_id: str, entries: list[dict], clean: str, extra_fail: list[str] = (), details: dict | None = None
+) -> Check:
     severities = [e["severity"] for e in entries] + [FAIL] * len(extra_fail)
     status = _STATUS[_worst(severities)]
     details = {"calls": entries, **(details or {})}
-    if status == "pass":
-        return Check(check_id, "pass", clean, details)
+    if status == Status.PASS:
+        return Check(check_id, Status.PASS, clean, details)
     worst = _worst(severities)
     top = [e for e in entries if e["severity"] == worst]
-    parts = list(extra_fail) + [f"{e['context']} called {e['name']} ({e['count']}x)"
-                                for e in top[:LISTED_IN_MESSAGE]]
+    parts = list(extra_fail) + [f"{e['context']} called {e['name']} ({e['count']}x)" for e in top[:LISTED_IN_MESSAGE]]
     more = len(extra_fail) + len(top) - len(parts)
     message = "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
     reason = top[0]["reason"] if top else ""
@@ -168,14 +226,16 @@ def runtime_checks(trace: dict[str, Any] | list[dict] | None) -> list[Check]:
                "grad_mode_enabled_after": ["Model.train", ...],
                "torch_patched": ["zeros", ...],        # torch functions replaced at import
                "import_side_effects": {...}}           # see import_side_effects_check
+
+    A trace the code tampered with cannot vouch for it: then no forbidden call and
+    no autograd found is no pass.
     """
     if isinstance(trace, list):
         trace = {"calls": trace}
-    ids = ("rules.runtime_forbidden", "rules.autograd", "rules.runtime_tampering",
-           "rules.import_side_effects")
     if not trace:
-        return [Check(i, "skipped", "no runtime trace: the submission's code did not run")
-                for i in ids]
+        return [
+            Check(spec.id, Status.SKIPPED, "no runtime trace: the submission's code did not run") for spec in RUNTIME
+        ]
     entries = _runtime_entries(trace)
     autograd = [e for e in entries if e["category"] == AUTOGRAD]
     tampering = [e for e in entries if e["category"] == TAMPERING]
@@ -185,17 +245,34 @@ def runtime_checks(trace: dict[str, Any] | list[dict] | None) -> list[Check]:
     grad_after = [str(c) for c in trace.get("grad_mode_enabled_after") or []]
     grad_msgs = [f"grad mode was on after {c}" for c in grad_after]
     if grad_msgs:
-        grad_msgs[-1] += (" (the code must run with torch.set_grad_enabled(False); "
-                          "something switched autograd back on)")
-    return [
-        _runtime_check("rules.runtime_forbidden", forbidden,
-                       "no forbidden torch calls while running"),
-        _runtime_check("rules.autograd", autograd, "no autograd use while running", grad_msgs,
-                       {"grad_mode_enabled_after": grad_after}),
-        _runtime_check("rules.runtime_tampering", tampering, "no tampering detected while running",
-                       patched_msgs, {"torch_patched": patched}),
+        grad_msgs[-1] += " (the code must run with torch.set_grad_enabled(False); something switched autograd back on)"
+    checks = [
+        _runtime_check(RUNTIME_FORBIDDEN.id, forbidden, "no forbidden torch calls while running"),
+        _runtime_check(
+            RUNTIME_AUTOGRAD.id,
+            autograd,
+            "no autograd use while running",
+            grad_msgs,
+            {"grad_mode_enabled_after": grad_after},
+        ),
+        _runtime_check(
+            RUNTIME_TAMPERING.id,
+            tampering,
+            "no tampering detected while running",
+            patched_msgs,
+            {"torch_patched": patched},
+        ),
         import_side_effects_check(trace.get("import_side_effects") or trace.get("side_effects") or {}),
     ]
+    if checks[2].status == Status.FAIL:
+        for vouched in checks[:2]:
+            if vouched.status == Status.PASS:
+                vouched.status = Status.FAIL
+                vouched.message = (
+                    "the code tampered with the grader's runtime trace (see rules.runtime_tampering), "
+                    "so the absence of forbidden calls cannot be established"
+                )
+    return checks
 
 
 def import_side_effects_check(effects: dict[str, Any]) -> Check:
@@ -212,9 +289,11 @@ def import_side_effects_check(effects: dict[str, Any]) -> Check:
     else:
         dtype_changed = bool(dtype) and str(dtype) not in ("torch.float32", "float32")
     if dtype_changed:
-        warnings.append(f"importing your code changed torch's default dtype to {dtype} "
-                        "(torch.set_default_dtype at import): every tensor made without a dtype "
-                        "changes, in the grader's checks too; set the dtype on your own tensors")
+        warnings.append(
+            f"importing your code changed torch's default dtype to {dtype} "
+            "(torch.set_default_dtype at import): every tensor made without a dtype "
+            "changes, in the grader's checks too; set the dtype on your own tensors"
+        )
     before = bool(effects.get("grad_enabled_before", False))
     after = effects.get("grad_enabled")
     if after is not None:
@@ -222,18 +301,33 @@ def import_side_effects_check(effects: dict[str, Any]) -> Check:
     else:
         grad_changed = bool(effects.get("grad_enabled_changed", False))
     if grad_changed and after is False:
-        notes.append("importing your code calls torch.set_grad_enabled(False): a global "
-                     "side effect, harmless here since the rules require autograd off; "
-                     "prefer doing it in Model.__init__ or train")
+        notes.append(
+            "importing your code calls torch.set_grad_enabled(False): a global "
+            "side effect, harmless here since the rules require autograd off; "
+            "prefer doing it in Model.__init__ or train"
+        )
     elif grad_changed:
-        warnings.append("importing your code switched torch's grad mode "
-                        + ("on (torch.set_grad_enabled(True) at import); the rules require it off"
-                           if after else "(torch.set_grad_enabled at import): a global side effect"))
-    details = {"default_dtype": dtype, "default_dtype_changed": dtype_changed,
-               "grad_enabled": after, "grad_enabled_before": before,
-               "grad_enabled_changed": grad_changed, "notes": notes}
+        warnings.append(
+            "importing your code switched torch's grad mode "
+            + (
+                "on (torch.set_grad_enabled(True) at import); the rules require it off"
+                if after
+                else "(torch.set_grad_enabled at import): a global side effect"
+            )
+        )
+    details = {
+        "default_dtype": dtype,
+        "default_dtype_changed": dtype_changed,
+        "grad_enabled": after,
+        "grad_enabled_before": before,
+        "grad_enabled_changed": grad_changed,
+        "notes": notes,
+    }
     if warnings:
-        return Check("rules.import_side_effects", "warn", "; ".join(warnings + notes), details)
-    return Check("rules.import_side_effects", "pass",
-                 "; ".join(notes) if notes else "importing the code changed no global torch state",
-                 details)
+        return Check(IMPORT_SIDE_EFFECTS.id, Status.WARN, "; ".join(warnings + notes), details)
+    return Check(
+        IMPORT_SIDE_EFFECTS.id,
+        Status.PASS,
+        "; ".join(notes) if notes else "importing the code changed no global torch state",
+        details,
+    )

@@ -27,27 +27,32 @@ import importlib
 import os
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from grader.rules import policy
-from grader.rules.policy import (AUTOGRAD, FAIL, FORBIDDEN_TORCH, NOTE, OBFUSCATION, SYNTAX,
-                                 TAMPERING, THIRD_PARTY, WARN, Verdict)
+from grader.rules.policy import (
+    FAIL,
+    NOTE,
+    OBFUSCATION,
+    SYNTAX,
+    THIRD_PARTY,
+    WARN,
+    Verdict,
+)
+from grader.rules.reachability import reachable_files
 
 MAX_NAMES_PER_CATEGORY = 20
 MAX_LINES_LISTED = 10
 MAX_FILE_BYTES = 5_000_000
-ENTRY_POINTS = ("model.py", "__init__.py")
 LAYOUT_MODULES = ("model", "others", "Miniproject_2")  # names fixed by the assignment
 
 _SEVERITY_RANK = {NOTE: 0, WARN: 1, FAIL: 2}
 _TORCH_TOPS = ("torch", "functorch")
 _DYNAMIC_CODE = ("exec", "eval", "compile")
-_SYS_MODULES_MUTATORS = frozenset({"pop", "popitem", "update", "setdefault", "clear",
-                                   "__setitem__", "__delitem__"})
+_SYS_MODULES_MUTATORS = frozenset({"pop", "popitem", "update", "setdefault", "clear", "__setitem__", "__delitem__"})
 _AUTOGRAD_KWARGS_FAIL = ("retain_graph", "create_graph", "inputs")
-_STATIC_HINT = "static hint: the runtime trace decides"
 _OUTSIDE_SUBMISSION = re.compile(r"^(Miniproject_\d+|Proj_[0-9_]+)$")
 
 
@@ -70,6 +75,7 @@ class Finding:
 
 
 # ---------------------------------------------------------------- one file
+
 
 def _literal_str(node: ast.AST | None) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -104,10 +110,10 @@ class _FileScanner(ast.NodeVisitor):
         self._called: set[int] = set()  # ids of nodes that are the callee of a Call
         # Calls whose result is discarded: Tensor.backward() returns None, so only
         # a bare `x.backward()` statement can be autograd's.
-        self._statements = {id(n.value) for n in ast.walk(tree)
-                            if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)}
-        self.main_ranges = [(n.lineno, n.end_lineno or n.lineno) for n in tree.body
-                            if _is_main_guard(n)]
+        self._statements = {
+            id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)
+        }
+        self.main_ranges = [(n.lineno, n.end_lineno or n.lineno) for n in tree.body if _is_main_guard(n)]
         self._collect(tree)
 
     # -- first pass: every alias and bound name in the file, wherever it is defined
@@ -139,9 +145,14 @@ class _FileScanner(ast.NodeVisitor):
             elif isinstance(node, ast.ExceptHandler) and node.name:
                 self.bound.add(node.name)
         # `F = torch.nn.functional` makes F an alias too (two rounds: chains of two).
-        assigns = [n for n in ast.walk(tree) if isinstance(n, ast.Assign) and len(n.targets) == 1
-                   and isinstance(n.targets[0], ast.Name)
-                   and isinstance(n.value, (ast.Name, ast.Attribute))]
+        assigns = [
+            n
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Assign)
+            and len(n.targets) == 1
+            and isinstance(n.targets[0], ast.Name)
+            and isinstance(n.value, (ast.Name, ast.Attribute))
+        ]
         for _ in range(2):
             for node in assigns:
                 dotted = self._dotted(node.value)
@@ -151,14 +162,12 @@ class _FileScanner(ast.NodeVisitor):
         # the scan is not flow-sensitive, and torch names are rarely reused.
 
     # -- helpers
-    def _add(self, node: ast.AST, verdict: Verdict | None, message: str | None = None,
-             kind: str = "use") -> None:
+    def _add(self, node: ast.AST, verdict: Verdict | None, message: str | None = None, kind: str = "use") -> None:
         if verdict is None:
             return
         if message is None:
             message = _message(verdict, kind)
-        self.raw.append((getattr(node, "lineno", 1), getattr(node, "col_offset", 0),
-                         verdict, message))
+        self.raw.append((getattr(node, "lineno", 1), getattr(node, "col_offset", 0), verdict, message))
 
     def _is_local(self, dotted: str) -> bool:
         return dotted.split(".", 1)[0] in self.local
@@ -182,17 +191,14 @@ class _FileScanner(ast.NodeVisitor):
         return None
 
     def _builtin(self, node: ast.AST, name: str) -> bool:
-        return isinstance(node, ast.Name) and node.id == name and name not in self.bound \
-            and name not in self.aliases
+        return isinstance(node, ast.Name) and node.id == name and name not in self.bound and name not in self.aliases
 
     def _classify_module(self, module: str) -> Verdict | None:
         top = module.split(".", 1)[0]
         if self._is_local(module):
             return None
         if _OUTSIDE_SUBMISSION.match(top):
-            return Verdict(THIRD_PARTY, top, WARN,
-                           f"{top} is outside the graded Miniproject_2 folder and is not there "
-                           "when grading; move the code into Miniproject_2/others")
+            return policy.outside_submission(top)
         return policy.classify_module(module)
 
     def _classify_dotted(self, dotted: str) -> Verdict | None:
@@ -210,9 +216,10 @@ class _FileScanner(ast.NodeVisitor):
         module = _literal_str(arg)
         if module is None:
             self.dynamic_imports = True
-            self._add(node, Verdict(OBFUSCATION, how, WARN,
-                                    f"{how} with a computed module name hides what is imported; "
-                                    "use a plain import statement"))
+            self._add(
+                node,
+                policy.computed_import(how),
+            )
         elif not module.startswith("."):
             self._add(node, self._classify_module(module), kind="import")
 
@@ -230,10 +237,7 @@ class _FileScanner(ast.NodeVisitor):
             if a.name == "*":
                 verdict = self._classify_module(module)
                 if verdict is None and top in _TORCH_TOPS:
-                    verdict = Verdict(FORBIDDEN_TORCH, f"{module}.*", WARN,
-                                      f"`from {module} import *` brings forbidden functions into "
-                                      "scope; import only what you use, e.g. "
-                                      "`from torch import empty, cat, arange`")
+                    verdict = policy.star_import(module)
                 self._add(node, verdict, kind="import")
             elif top in _TORCH_TOPS:
                 self._add(node, policy.classify_torch_name(f"{module}.{a.name}"), kind="import")
@@ -246,15 +250,16 @@ class _FileScanner(ast.NodeVisitor):
         if isinstance(node.ctx, ast.Load):
             if node.id in _DYNAMIC_CODE and self._builtin(node, node.id):
                 self.dynamic_imports = True  # the hidden code may import anything
-                self._add(node, Verdict(OBFUSCATION, node.id, WARN,
-                                        f"{node.id}() runs code the scan cannot see; "
-                                        "write the code out"))
+                self._add(
+                    node,
+                    policy.dynamic_code(node.id),
+                )
                 return
             dotted = self._resolve_name(node.id)
             if dotted:
                 self._add(node, self._classify_dotted(dotted), kind=self._kind(node))
         elif node.id in ("__torch_function__", "__torch_dispatch__"):
-            self._add(node, _dispatch_hook(node.id))
+            self._add(node, policy.dispatch_hook(node.id))
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         dotted = self._dotted(node)
@@ -267,11 +272,12 @@ class _FileScanner(ast.NodeVisitor):
             return
         if dotted == "sys.modules" or dotted.startswith("sys.modules."):
             if node.attr in _SYS_MODULES_MUTATORS:
-                self._add(node, _sys_modules_verdict())
+                self._add(node, policy.sys_modules_change())
             else:
-                self._add(node, Verdict(OBFUSCATION, "sys.modules", WARN,
-                                        "reads sys.modules, the interpreter's table of loaded "
-                                        "modules; use plain imports"))
+                self._add(
+                    node,
+                    policy.sys_modules_read(),
+                )
             return
         self._add(node, self._classify_dotted(dotted), kind=self._kind(node))
 
@@ -281,35 +287,39 @@ class _FileScanner(ast.NodeVisitor):
     def _attribute_on_unknown(self, node: ast.Attribute) -> None:
         attr = node.attr
         if attr in policy.FRAME_ATTRIBUTES:
-            self._add(node, Verdict(TAMPERING, f"frame.{attr}", FAIL,
-                                    f".{attr} walks the interpreter's frames, which can reach the "
-                                    "grader's own objects; remove it"))
+            self._add(
+                node,
+                policy.frame_attribute(attr),
+            )
         elif attr in ("__subclasses__", "__globals__"):
-            self._add(node, Verdict(OBFUSCATION, attr, WARN,
-                                    f".{attr} reaches objects the code never imported; "
-                                    "use plain imports"))
+            self._add(
+                node,
+                policy.reflection(attr),
+            )
         elif attr == "grad_fn" and isinstance(node.ctx, ast.Load):
-            self._add(node, Verdict(AUTOGRAD, ".grad_fn", WARN,
-                                    "reads .grad_fn, which belongs to autograd (always None with "
-                                    f"autograd off); {_STATIC_HINT}"))
+            self._add(
+                node,
+                policy.grad_fn_read(),
+            )
 
     def _attribute_store(self, node: ast.Attribute, dotted: str) -> None:
         top = dotted.split(".", 1)[0]
         if top in _TORCH_TOPS and not dotted.startswith("torch.backends."):
-            self._add(node, Verdict(TAMPERING, dotted, FAIL,
-                                    f"assigning to {dotted} monkeypatches torch for the whole "
-                                    "process, including the grader's checks; remove it "
-                                    "(torch.backends.* flags are fine)"))
+            self._add(
+                node,
+                policy.torch_assignment(dotted),
+            )
         elif top in ("sys", "builtins") and dotted not in ("sys.path", "sys.stdout", "sys.stderr"):
-            self._add(node, Verdict(TAMPERING, dotted, FAIL,
-                                    f"assigning to {dotted} changes the interpreter for the whole "
-                                    "process, including the grader; remove it"))
+            self._add(
+                node,
+                policy.interpreter_assignment(dotted),
+            )
         elif top in policy.GRADER_MODULE_NAMES:
             self._add(node, policy.classify_module(dotted))
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
         if isinstance(node.ctx, (ast.Store, ast.Del)) and self._dotted(node.value) == "sys.modules":
-            self._add(node, _sys_modules_verdict())
+            self._add(node, policy.sys_modules_change())
             self.visit(node.slice)
             return
         self._grader_by_name(node, node.slice)
@@ -319,14 +329,15 @@ class _FileScanner(ast.NodeVisitor):
         """A grader module named in a string (sys.modules.get("grader"), import_module("grader.x"))."""
         name = _literal_str(value)
         if name and name.split(".", 1)[0] in policy.GRADER_MODULE_NAMES:
-            self._add(node, Verdict(TAMPERING, f"'{name}'", FAIL,
-                                    f"looks up the grader's module {name!r} by name: submissions must not "
-                                    "reach into the grader; remove it"))
+            self._add(
+                node,
+                policy.grader_by_name(name),
+            )
 
     # -- definitions
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
         if node.name in ("__torch_function__", "__torch_dispatch__"):
-            self._add(node, _dispatch_hook(node.name))
+            self._add(node, policy.dispatch_hook(node.name))
         self.generic_visit(node)
 
     visit_AsyncFunctionDef = visit_FunctionDef
@@ -342,11 +353,11 @@ class _FileScanner(ast.NodeVisitor):
 
     def _requires_grad_store(self, targets, value, node) -> None:
         for target in targets:
-            if isinstance(target, ast.Attribute) and target.attr == "requires_grad" \
-                    and not _is_literal(value, False):
-                self._add(node, Verdict(AUTOGRAD, ".requires_grad = True", WARN,
-                                        "setting .requires_grad turns autograd on if the object "
-                                        f"is a tensor; {_STATIC_HINT}"))
+            if isinstance(target, ast.Attribute) and target.attr == "requires_grad" and not _is_literal(value, False):
+                self._add(
+                    node,
+                    policy.requires_grad_assignment(),
+                )
 
     # -- calls
     def visit_Call(self, node: ast.Call) -> None:
@@ -372,13 +383,16 @@ class _FileScanner(ast.NodeVisitor):
             if _is_literal(mode, True):
                 self._add(node, policy.classify_name("torch.set_grad_enabled(True)"), kind="call")
             elif not _is_literal(mode, False):
-                self._add(node, Verdict(AUTOGRAD, "torch.set_grad_enabled(<expression>)", WARN,
-                                        "torch.set_grad_enabled with a computed mode may switch "
-                                        f"autograd on; pass False; {_STATIC_HINT}"))
+                self._add(
+                    node,
+                    policy.grad_mode_expression(),
+                )
         elif dotted in policy.LEGACY_CONSTRUCTORS:
-            self._add(node, Verdict(FORBIDDEN_TORCH, f"{dotted}(...)", WARN,
-                                    f"the legacy constructor {dotted}(...) is not in the allowed "
-                                    "list; use torch.empty(shape)"), kind="call")
+            self._add(
+                node,
+                policy.legacy_constructor(dotted),
+                kind="call",
+            )
         self._requires_grad_kwarg(node, dotted, kwargs)
         if isinstance(func, ast.Attribute) and not (dotted and dotted.split(".")[0] in _TORCH_TOPS):
             self._autograd_method(node, func.attr, args, kwargs)
@@ -389,20 +403,21 @@ class _FileScanner(ast.NodeVisitor):
         if not target or self._is_local(target):
             return
         top = target.split(".", 1)[0]
-        watched = top in _TORCH_TOPS or top in ("sys", "builtins", "gc", "inspect") \
-            or top in policy.GRADER_MODULE_NAMES
+        watched = top in _TORCH_TOPS or top in ("sys", "builtins", "gc", "inspect") or top in policy.GRADER_MODULE_NAMES
         if not watched:
             return
         if accessor in ("setattr", "delattr"):
-            self._add(node, Verdict(TAMPERING, f"{accessor}({target}, ...)", FAIL,
-                                    f"{accessor} on {target} monkeypatches it for the whole "
-                                    "process, including the grader's checks; remove it"))
+            self._add(
+                node,
+                policy.monkeypatch_call(accessor, target),
+            )
             return
         attr = _literal_str(args[1]) if len(args) > 1 else None
         if attr is None:
-            self._add(node, Verdict(OBFUSCATION, f"getattr({target}, <expression>)", WARN,
-                                    f"getattr on {target} with a computed name hides which "
-                                    "function is called; call it by name"))
+            self._add(
+                node,
+                policy.computed_getattr(target),
+            )
         else:
             self._add(node, self._classify_dotted(f"{target}.{attr}"), kind="call")
 
@@ -413,56 +428,53 @@ class _FileScanner(ast.NodeVisitor):
         if dotted and dotted.split(".", 1)[0] in _TORCH_TOPS and _is_literal(value, True):
             self._add(node, policy.classify_name(f"{dotted}(requires_grad=True)"), kind="call")
         else:
-            self._add(node, Verdict(AUTOGRAD, "requires_grad=True", WARN,
-                                    "passing requires_grad=True turns autograd on if it creates "
-                                    f"a tensor; {_STATIC_HINT}"), kind="call")
+            self._add(
+                node,
+                policy.requires_grad_argument(),
+                kind="call",
+            )
 
     def _autograd_method(self, node: ast.Call, attr: str, args: list, kwargs: dict) -> None:
         if attr == "backward":
             strong = [k for k in _AUTOGRAD_KWARGS_FAIL if k in kwargs]
             if strong:
-                self._add(node, Verdict(AUTOGRAD, ".backward(" + "=, ".join(strong) + "=)", FAIL,
-                                        f".backward({strong[0]}=...) is autograd's backward; "
-                                        f"{policy.AUTOGRAD_ADVICE}"), kind="call")
+                self._add(
+                    node,
+                    policy.autograd_backward(strong),
+                    kind="call",
+                )
             elif not args and not kwargs and id(node) in self._statements:
-                self._add(node, Verdict(AUTOGRAD, ".backward()", WARN,
-                                        ".backward() with no argument looks like autograd's "
-                                        "loss.backward(); fine if it is your own block's method "
-                                        f"({_STATIC_HINT})"), kind="call")
+                self._add(
+                    node,
+                    policy.bare_backward(),
+                    kind="call",
+                )
             elif "gradient" in kwargs:
-                self._add(node, Verdict(AUTOGRAD, ".backward(gradient=)", WARN,
-                                        ".backward(gradient=...) looks like autograd's backward; "
-                                        f"fine if it is your own block's method ({_STATIC_HINT})"),
-                          kind="call")
+                self._add(
+                    node,
+                    policy.backward_gradient(),
+                    kind="call",
+                )
         elif attr == "requires_grad_":
             on = args[0] if args else kwargs.get("requires_grad")
             if not _is_literal(on, False):
-                self._add(node, Verdict(AUTOGRAD, ".requires_grad_()", WARN,
-                                        ".requires_grad_() turns autograd on if the object is a "
-                                        f"tensor; {_STATIC_HINT}"), kind="call")
+                self._add(
+                    node,
+                    policy.requires_grad_call(),
+                    kind="call",
+                )
         elif attr in ("retain_grad", "register_hook"):
-            self._add(node, Verdict(AUTOGRAD, f".{attr}()", WARN,
-                                    f".{attr}() belongs to autograd if the object is a tensor; "
-                                    f"{_STATIC_HINT}"), kind="call")
-
-
-def _dispatch_hook(name: str) -> Verdict:
-    return Verdict(TAMPERING, name, FAIL, f"defining {name} intercepts torch's dispatch, which the "
-                                          "grader uses to check the rules; remove it")
-
-
-def _sys_modules_verdict() -> Verdict:
-    return Verdict(TAMPERING, "sys.modules", FAIL,
-                   "changing sys.modules swaps modules under the grader; use plain imports")
+            self._add(
+                node,
+                policy.autograd_method(attr),
+                kind="call",
+            )
 
 
 _KIND_PREFIX = {
-    policy.FORBIDDEN_TORCH: {"call": "forbidden call", "import": "forbidden import",
-                             "use": "forbidden use of"},
-    policy.FORBIDDEN_IMPORT: {"call": "forbidden import", "import": "forbidden import",
-                              "use": "forbidden import"},
-    THIRD_PARTY: {"call": "third-party import", "import": "third-party import",
-                  "use": "third-party import"},
+    policy.FORBIDDEN_TORCH: {"call": "forbidden call", "import": "forbidden import", "use": "forbidden use of"},
+    policy.FORBIDDEN_IMPORT: {"call": "forbidden import", "import": "forbidden import", "use": "forbidden import"},
+    THIRD_PARTY: {"call": "third-party import", "import": "third-party import", "use": "third-party import"},
 }
 
 
@@ -484,28 +496,29 @@ def _module_has(module: str, name: str) -> bool:
             _module_cache[key] = False
         else:  # what `import *` binds: __all__, else every public name
             public = getattr(mod, "__all__", None)
-            _module_cache[key] = name in public if public is not None \
-                else hasattr(mod, name) and not name.startswith("_")
+            _module_cache[key] = (
+                name in public if public is not None else hasattr(mod, name) and not name.startswith("_")
+            )
     return _module_cache[key]
 
 
 # ---------------------------------------------------------------- grouping
 
-def _group(filename: str, raw: list[tuple[int, int, Verdict, str]],
-           main_ranges: list[tuple[int, int]]) -> list[Finding]:
+
+def _group(
+    filename: str, raw: list[tuple[int, int, Verdict, str]], main_ranges: list[tuple[int, int]]
+) -> list[Finding]:
     """One finding per (category, name, severity); demote code under the `__main__` guard."""
     groups: dict[tuple, Finding] = {}
     for line, col, verdict, message in sorted(raw, key=lambda r: (r[0], r[1])):
         severity = verdict.severity
         if severity == FAIL and any(a <= line <= b for a, b in main_ranges):
             severity = WARN
-            message += (" (only inside `if __name__ == \"__main__\":`, which grading never "
-                        "runs)")
+            message += ' (only inside `if __name__ == "__main__":`, which grading never runs)'
         key = (verdict.category, verdict.name, severity)
         found = groups.get(key)
         if found is None:
-            groups[key] = Finding(filename, line, col, verdict.category, verdict.name, severity,
-                                  message, 1, [line])
+            groups[key] = Finding(filename, line, col, verdict.category, verdict.name, severity, message, 1, [line])
         else:
             found.count += 1
             if line not in found.lines and len(found.lines) < MAX_LINES_LISTED:
@@ -531,45 +544,83 @@ def _cap(findings: list[Finding]) -> list[Finding]:
         if rest:
             worst = max(rest, key=lambda f: _SEVERITY_RANK[f.severity])
             names = ", ".join(f.name for f in rest[:10])
-            out.append(Finding(worst.file, rest[0].line, rest[0].col, category,
-                               f"{len(rest)} more", worst.severity,
-                               f"{len(rest)} more {category.replace('_', ' ')} findings in this "
-                               f"file: {names}{', ...' if len(rest) > 10 else ''}",
-                               sum(f.count for f in rest), sorted(f.line for f in rest)[:10]))
+            out.append(
+                Finding(
+                    worst.file,
+                    rest[0].line,
+                    rest[0].col,
+                    category,
+                    f"{len(rest)} more",
+                    worst.severity,
+                    f"{len(rest)} more {category.replace('_', ' ')} findings in this "
+                    f"file: {names}{', ...' if len(rest) > 10 else ''}",
+                    sum(f.count for f in rest),
+                    sorted(f.line for f in rest)[:10],
+                )
+            )
     out.sort(key=lambda f: (f.line, f.col, f.category, f.name))
     return out
 
 
 # ---------------------------------------------------------------- public API
 
+
 def _parse(source: str | bytes, filename: str) -> tuple[ast.Module | None, Finding | None]:
     try:
         return ast.parse(source, filename=filename), None
     except SyntaxError as e:
         line = e.lineno or 1
-        return None, Finding(filename, line, (e.offset or 1) - 1, SYNTAX, "syntax error", FAIL,
-                             f"{filename} line {line} does not parse ({e.msg}); the file cannot "
-                             "be imported, and was not checked for forbidden code", 1, [line])
+        return None, Finding(
+            filename,
+            line,
+            (e.offset or 1) - 1,
+            SYNTAX,
+            "syntax error",
+            FAIL,
+            f"{filename} line {line} does not parse ({e.msg}); the file cannot "
+            "be imported, and was not checked for forbidden code",
+            1,
+            [line],
+        )
     except (ValueError, UnicodeDecodeError) as e:  # null bytes, bad encodings
-        return None, Finding(filename, 1, 0, SYNTAX, "unreadable source", FAIL,
-                             f"{filename} is not readable Python source ({e}); the file cannot "
-                             "be imported, and was not checked for forbidden code", 1, [1])
+        return None, Finding(
+            filename,
+            1,
+            0,
+            SYNTAX,
+            "unreadable source",
+            FAIL,
+            f"{filename} is not readable Python source ({e}); the file cannot "
+            "be imported, and was not checked for forbidden code",
+            1,
+            [1],
+        )
 
 
-def _scan_tree(tree: ast.Module, filename: str,
-               local_modules: Iterable[str]) -> tuple[list[Finding], _FileScanner | None]:
+def _scan_tree(
+    tree: ast.Module, filename: str, local_modules: Iterable[str]
+) -> tuple[list[Finding], _FileScanner | None]:
     try:
         scanner = _FileScanner(tree, filename, local_modules)
         scanner.visit(tree)
     except RecursionError:
-        return [Finding(filename, 1, 0, SYNTAX, "too deeply nested", WARN,
-                        f"{filename} is nested too deeply to scan; the runtime trace still "
-                        "checks what it calls", 1, [1])], None
+        return [
+            Finding(
+                filename,
+                1,
+                0,
+                SYNTAX,
+                "too deeply nested",
+                WARN,
+                f"{filename} is nested too deeply to scan; the runtime trace still checks what it calls",
+                1,
+                [1],
+            )
+        ], None
     return _group(filename, scanner.raw, scanner.main_ranges), scanner
 
 
-def scan_source(text: str | bytes, filename: str = "<string>", *,
-                local_modules: Iterable[str] = ()) -> list[Finding]:
+def scan_source(text: str | bytes, filename: str = "<string>", *, local_modules: Iterable[str] = ()) -> list[Finding]:
     """Scan one file's source; `local_modules` are top-level names of the submission's own modules.
 
     The fixed names of the layout (`model`, `others`, `Miniproject_2`) are always local.
@@ -616,10 +667,20 @@ def scan_submission(root: Path) -> list[Finding]:
     for path in iter_python_files(root):
         rel = path.relative_to(root).as_posix()
         if path.stat().st_size > MAX_FILE_BYTES:
-            per_file[path] = [Finding(rel, 1, 0, OBFUSCATION, "oversized file", WARN,
-                                      f"{rel} is over {MAX_FILE_BYTES // 1_000_000} MB and was not "
-                                      "scanned; the runtime trace still checks what it calls",
-                                      1, [1])]
+            per_file[path] = [
+                Finding(
+                    rel,
+                    1,
+                    0,
+                    OBFUSCATION,
+                    "oversized file",
+                    WARN,
+                    f"{rel} is over {MAX_FILE_BYTES // 1_000_000} MB and was not "
+                    "scanned; the runtime trace still checks what it calls",
+                    1,
+                    [1],
+                )
+            ]
             continue
         tree, error = _parse(path.read_bytes(), rel)
         if error is not None:
@@ -631,89 +692,13 @@ def scan_submission(root: Path) -> list[Finding]:
         if scanner is not None:
             trees[path] = tree
             dynamic = dynamic or scanner.dynamic_imports
-    reachable = None if dynamic else _reachable_files(root, trees)
+    reachable = None if dynamic else reachable_files(root, trees)
     out: list[Finding] = []
     for path, findings in per_file.items():
         if reachable is not None and path not in reachable:
             for f in findings:
                 if f.severity == FAIL:
                     f.severity = WARN
-                    f.message += (" (this file is not imported by model.py, so grading never "
-                                  "runs it)")
+                    f.message += " (this file is not imported by model.py, so grading never runs it)"
         out.extend(findings)
     return out
-
-
-# ---------------------------------------------------------------- reachability
-
-def _module_files(base: Path, parts: list[str], root: Path) -> list[Path]:
-    """Files executed by importing `parts` relative to `base`: package __init__s and the module."""
-    files = []
-    here = base
-    for i, part in enumerate(parts):
-        here = here / part
-        init = here / "__init__.py"
-        if init.is_file():
-            files.append(init)
-        elif i == len(parts) - 1 and here.with_suffix(".py").is_file():
-            files.append(here.with_suffix(".py"))
-        elif not here.is_dir():
-            return []
-    return [f for f in files if _inside(f, root)]
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-        return True
-    except ValueError:
-        return False
-
-
-def _imports_of(path: Path, tree: ast.Module, root: Path) -> set[Path]:
-    found: set[Path] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            targets = [(None, a.name.split("."), []) for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            names = [a.name for a in node.names if a.name != "*"]
-            parts = node.module.split(".") if node.module else []
-            targets = [(node.level, parts, names)]
-        else:
-            continue
-        for level, parts, names in targets:
-            if level:
-                base = path.parent
-                for _ in range(level - 1):
-                    base = base.parent
-                bases = [base]
-            else:
-                if parts and parts[0] == root.name:
-                    parts = parts[1:]
-                    bases = [root]
-                else:
-                    bases = [path.parent, root]
-            for base in bases:
-                found.update(_module_files(base, parts, root))
-                for name in names:  # `from .others import conv` imports a submodule
-                    found.update(_module_files(base, [*parts, name], root))
-    found.discard(path)
-    return found
-
-
-def _reachable_files(root: Path, trees: dict[Path, ast.Module]) -> set[Path] | None:
-    """Files that importing model.py (and the package __init__) executes; None if unknown."""
-    entries = [root / name for name in ENTRY_POINTS if (root / name).is_file()]
-    if not (root / "model.py").is_file():
-        return None  # no entry point: everything might run
-    seen: set[Path] = set()
-    todo = list(entries)
-    while todo:
-        path = todo.pop()
-        if path in seen:
-            continue
-        seen.add(path)
-        tree = trees.get(path)
-        if tree is not None:
-            todo.extend(p for p in _imports_of(path, tree, root) if p not in seen)
-    return seen

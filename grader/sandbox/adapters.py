@@ -49,8 +49,12 @@ def param_pairs(module, call) -> dict:
     try:
         items = list(raw)
     except TypeError:
-        return {"accessor": accessor, "form": type(raw).__name__, "pairs": [],
-                "error": f"{accessor}() returned a {type(raw).__name__}, not a list"}
+        return {
+            "accessor": accessor,
+            "form": type(raw).__name__,
+            "pairs": [],
+            "error": f"{accessor}() returned a {type(raw).__name__}, not a list",
+        }
     pairs, forms = [], set()
     for item in items:
         if isinstance(item, (tuple, list)) and len(item) == 2:
@@ -77,7 +81,18 @@ def attribute_tensor(module, name):
 
 def find_submodules(obj) -> list:
     """The ordered child blocks of a Sequential-like object, found by duck typing."""
-    for name in ("modules", "layers", "_modules", "blocks", "seq", "sequence", "module_list", "args", "models", "children"):
+    for name in (
+        "modules",
+        "layers",
+        "_modules",
+        "blocks",
+        "seq",
+        "sequence",
+        "module_list",
+        "args",
+        "models",
+        "children",
+    ):
         value = getattr(obj, name, None)
         if isinstance(value, dict):
             value = list(value.values())

@@ -36,8 +36,12 @@ class Client:
         if not reply.get("ok"):
             error = reply.get("error", {})
             if reply.get("student") is False:  # our request failed (e.g. a handle lost in a restart)
-                raise WorkerFailure("internal", f"{during or fields.get('context') or op}: grader request failed: "
-                                    f"{error.get('type')}: {error.get('message')}", {"error": error})
+                raise WorkerFailure(
+                    "internal",
+                    f"{during or fields.get('context') or op}: grader request failed: "
+                    f"{error.get('type')}: {error.get('message')}",
+                    {"error": error},
+                )
             raise StudentRaised(error, during or fields.get("context") or op)
         return reply.get("result")
 
@@ -49,11 +53,31 @@ class Client:
         """Construct with the first accepted form ({'name', 'args', 'kwargs'})."""
         return self.send("new_forms", cls=cls, forms=forms, context=context or f"{cls}.__init__")
 
-    def call(self, handle: str, method: str, *args, context: str, cast: bool = True,
-             return_args: bool = False, cwd: str | None = None, timeout: float | None = None, **kwargs) -> dict:
+    def call(
+        self,
+        handle: str,
+        method: str,
+        *args,
+        context: str,
+        cast: bool = True,
+        return_args: bool = False,
+        cwd: str | None = None,
+        timeout: float | None = None,
+        **kwargs,
+    ) -> dict:
         """Call a method; returns {'value': exported value, 'seconds', ...}."""
-        return self.send("call", handle=handle, method=method, args=list(args), kwargs=kwargs, context=context,
-                         cast=cast, return_args=return_args, cwd=cwd, timeout=timeout)
+        return self.send(
+            "call",
+            handle=handle,
+            method=method,
+            args=list(args),
+            kwargs=kwargs,
+            context=context,
+            cast=cast,
+            return_args=return_args,
+            cwd=cwd,
+            timeout=timeout,
+        )
 
     def call_forms(self, handle: str, method: str, forms: list[dict], *, context: str, cast: bool = True) -> dict:
         return self.send("call_forms", handle=handle, method=method, forms=forms, context=context, cast=cast)
@@ -61,10 +85,10 @@ class Client:
     def params(self, handle: str, *, context: str) -> dict:
         return self.send("params", handle=handle, context=context)
 
-    def set(self, handle: str, value, *, role: str | None = None, index: int | None = None,
-            what: str = "param") -> dict:
-        return self.send("set", handle=handle, value=value, role=role, index=index, what=what,
-                         context="set parameters")
+    def set(
+        self, handle: str, value, *, role: str | None = None, index: int | None = None, what: str = "param"
+    ) -> dict:
+        return self.send("set", handle=handle, value=value, role=role, index=index, what=what, context="set parameters")
 
     def describe(self, handle: str, probe=None) -> dict:
         return self.send("describe", handle=handle, probe=probe, context="Model.describe")

@@ -44,8 +44,17 @@ MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC = 1024, 2048, 4096, 16384
 MS_PRIVATE, MS_RELATIME = 1 << 18, 1 << 21
 MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
-_SYS_PIVOT_ROOT = {"x86_64": 155, "amd64": 155, "aarch64": 41, "arm64": 41, "riscv64": 41, "ppc64le": 203,
-                   "s390x": 217, "i686": 217, "i386": 217}
+_SYS_PIVOT_ROOT = {
+    "x86_64": 155,
+    "amd64": 155,
+    "aarch64": 41,
+    "arm64": 41,
+    "riscv64": 41,
+    "ppc64le": 203,
+    "s390x": 217,
+    "i686": 217,
+    "i386": 217,
+}
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 _TEMP_DIRS = {"/tmp", "/var/tmp", "/dev/shm"}
@@ -120,12 +129,22 @@ def enter_namespaces(cfg: JailConfig) -> dict:
     """
     report: dict = {"platform": sys.platform, "started_as_root": os.geteuid() == 0}
     if not sys.platform.startswith("linux"):
-        report.update(namespaces=False, namespaces_detail=f"not available on {sys.platform}", pid_namespace=False,
-                      network_isolated=False, network_isolated_detail=f"no network namespace on {sys.platform}")
+        report.update(
+            namespaces=False,
+            namespaces_detail=f"not available on {sys.platform}",
+            pid_namespace=False,
+            network_isolated=False,
+            network_isolated_detail=f"no network namespace on {sys.platform}",
+        )
         return report
     if not cfg.namespaces:
-        report.update(namespaces=False, namespaces_detail="switched off in the settings", pid_namespace=False,
-                      network_isolated=False, network_isolated_detail="namespaces switched off in the settings")
+        report.update(
+            namespaces=False,
+            namespaces_detail="switched off in the settings",
+            pid_namespace=False,
+            network_isolated=False,
+            network_isolated_detail="namespaces switched off in the settings",
+        )
         return report
     libc = _libc()
     root = os.geteuid() == 0
@@ -144,16 +163,25 @@ def enter_namespaces(cfg: JailConfig) -> dict:
         except OSError as exc:
             errors.append(str(exc))
             continue
-        report.update(namespaces=True, pid_namespace=bool(flags & CLONE_NEWPID),
-                      ipc_namespace=bool(flags & CLONE_NEWIPC), network_isolated=bool(flags & CLONE_NEWNET),
-                      user_namespace=not root)
+        report.update(
+            namespaces=True,
+            pid_namespace=bool(flags & CLONE_NEWPID),
+            ipc_namespace=bool(flags & CLONE_NEWIPC),
+            network_isolated=bool(flags & CLONE_NEWNET),
+            user_namespace=not root,
+        )
         if errors:
             report["namespaces_detail"] = "; ".join(errors)
         if not cfg.isolate_network:
             report["network_isolated_detail"] = "network isolation switched off in the settings"
         return report
-    report.update(namespaces=False, namespaces_detail="; ".join(errors), pid_namespace=False,
-                  network_isolated=False, network_isolated_detail="no network namespace: " + errors[-1])
+    report.update(
+        namespaces=False,
+        namespaces_detail="; ".join(errors),
+        pid_namespace=False,
+        network_isolated=False,
+        network_isolated_detail="no network namespace: " + errors[-1],
+    )
     return report
 
 
@@ -197,8 +225,14 @@ def _locked_flags(path: str) -> int:
     """Mount flags of `path` that a bind remount must keep (a user namespace may not clear them)."""
     flags = os.statvfs(path).f_flag
     out = 0
-    for st, ms in ((os.ST_NOEXEC, MS_NOEXEC), (os.ST_NOATIME, MS_NOATIME), (os.ST_NODIRATIME, MS_NODIRATIME),
-                   (os.ST_RELATIME, MS_RELATIME), (os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV)):
+    for st, ms in (
+        (os.ST_NOEXEC, MS_NOEXEC),
+        (os.ST_NOATIME, MS_NOATIME),
+        (os.ST_NODIRATIME, MS_NODIRATIME),
+        (os.ST_RELATIME, MS_RELATIME),
+        (os.ST_NOSUID, MS_NOSUID),
+        (os.ST_NODEV, MS_NODEV),
+    ):
         if flags & st:
             out |= ms
     return out
@@ -217,8 +251,14 @@ def _bind(libc, src: str, dst: str, *, readonly: bool) -> None:
             raise
         _mount(libc, src, dst, None, MS_BIND | MS_REC, what=f"bind {src}")
     if readonly:
-        _mount(libc, None, dst, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | _locked_flags(dst),
-               what=f"read-only {src}")
+        _mount(
+            libc,
+            None,
+            dst,
+            None,
+            MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | _locked_flags(dst),
+            what=f"read-only {src}",
+        )
 
 
 def _tmpfs(libc, path: str, mode: str, size: int, *, what: str, flags: int = MS_NOSUID | MS_NODEV) -> None:
@@ -282,19 +322,30 @@ def _build_root(libc, cfg: JailConfig, report: dict, private_proc: bool) -> None
     nodes = [f"/dev/{name}" for name in _DEVICES] + [d for d in cfg.devices if _under(d, "/dev") and d != "/dev"]
     for node in nodes:
         if os.path.exists(node):
-            target = dev + node[len("/dev"):]
+            target = dev + node[len("/dev") :]
             os.makedirs(os.path.dirname(target), exist_ok=True)
             if os.path.isdir(node):
                 os.makedirs(target, exist_ok=True)
             else:
                 open(target, "w").close()
             _mount(libc, node, target, None, MS_BIND | (MS_REC if os.path.isdir(node) else 0), what=node)
-    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
-                         ("stderr", "/proc/self/fd/2")):
+    for name, target in (
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+    ):
         os.symlink(target, os.path.join(dev, name))
     _tmpfs(libc, os.path.join(dev, "shm"), "1777", cfg.temp_bytes, what="/dev/shm")
-    _mount(libc, None, dev, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, "mode=0755,size=65536",
-           what="read-only /dev")
+    _mount(
+        libc,
+        None,
+        dev,
+        None,
+        MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC,
+        "mode=0755,size=65536",
+        what="read-only /dev",
+    )
 
     proc = inside("/proc")
     os.makedirs(proc)
@@ -343,10 +394,21 @@ def _build_root(libc, cfg: JailConfig, report: dict, private_proc: bool) -> None
     _call(libc.umount2, b"/.old", MNT_DETACH, what="detach the old root")
     os.rmdir("/.old")
     _mount(libc, None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=0755", what="read-only root")
-    report.update(filesystem_isolated=True, fresh_root=True, root_readonly=True,
-                  visible_paths=sorted(visible) + ["/dev (null, zero, full, random, urandom, shm)", *cfg.devices,
-                                                   "/proc", "/sys" if cfg.show_sys else _CPU_INFO, "/tmp", "/var/tmp",
-                                                   box])
+    report.update(
+        filesystem_isolated=True,
+        fresh_root=True,
+        root_readonly=True,
+        visible_paths=sorted(visible)
+        + [
+            "/dev (null, zero, full, random, urandom, shm)",
+            *cfg.devices,
+            "/proc",
+            "/sys" if cfg.show_sys else _CPU_INFO,
+            "/tmp",
+            "/var/tmp",
+            box,
+        ],
+    )
 
 
 def _isolate_by_hiding(libc, cfg: JailConfig, report: dict) -> None:
@@ -364,8 +426,10 @@ def _isolate_by_hiding(libc, cfg: JailConfig, report: dict) -> None:
         fds = {}
         for path, readonly in wanted:
             if any(_under(path, h) for h in hides):
-                fds[path] = (os.open(path, os.O_RDONLY | os.O_DIRECTORY) if os.path.isdir(path)
-                             else os.open(path, os.O_RDONLY), readonly)
+                fds[path] = (
+                    os.open(path, os.O_RDONLY | os.O_DIRECTORY) if os.path.isdir(path) else os.open(path, os.O_RDONLY),
+                    readonly,
+                )
         try:
             _mount(libc, None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | _locked_flags("/"), what="read-only /")
             report["root_readonly"] = True
@@ -390,13 +454,26 @@ def _isolate_by_hiding(libc, cfg: JailConfig, report: dict) -> None:
                 open(path, "a").close()
             _mount(libc, f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC, what=f"expose {path}")
             # a bind copies the read-only flag of the (now read-only) root: set it either way
-            _mount(libc, None, path, None, MS_REMOUNT | MS_BIND | (MS_RDONLY if readonly else 0)
-                   | MS_NOSUID | MS_NODEV | _locked_flags(path), what=f"{'read-only' if readonly else 'writable'} {path}")
+            _mount(
+                libc,
+                None,
+                path,
+                None,
+                MS_REMOUNT | MS_BIND | (MS_RDONLY if readonly else 0) | MS_NOSUID | MS_NODEV | _locked_flags(path),
+                what=f"{'read-only' if readonly else 'writable'} {path}",
+            )
             os.close(fd)
         for h in hidden:
             if h not in _TEMP_DIRS:
-                _mount(libc, None, h, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=0755,size=1048576",
-                       what=f"read-only {h}")
+                _mount(
+                    libc,
+                    None,
+                    h,
+                    None,
+                    MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+                    "mode=0755,size=1048576",
+                    what=f"read-only {h}",
+                )
         report["filesystem_isolated"] = True
         report["hidden_paths"] = hidden
     except OSError as exc:
@@ -503,8 +580,13 @@ def default_keep_paths() -> list[str]:
 
     import grader
 
-    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-             str(Path(grader.__file__).resolve().parent)}
+    paths = {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        sys.base_exec_prefix,
+        str(Path(grader.__file__).resolve().parent),
+    }
     paths.update(p for p in site.getsitepackages() if os.path.isdir(p))
     exe = os.path.realpath(sys.executable)
     paths.add(os.path.dirname(exe))

@@ -138,8 +138,9 @@ class WorkerState:
                 pass
             self.tracer.context = context
             if not intact:
-                self.tracer.record("tampering", "trace removed", "fail",
-                                   "student code removed the grader's torch function mode")
+                self.tracer.record(
+                    "tampering", "trace removed", "fail", "student code removed the grader's torch function mode"
+                )
             if not grad_mode:
                 self._after_call(context)
         if failure is not None:
@@ -149,8 +150,12 @@ class WorkerState:
     def _after_call(self, context: str) -> None:
         if _is_grad_enabled():
             self.tracer.context = context
-            self.tracer.record("autograd", "grad mode enabled", "fail",
-                               "autograd was switched back on (torch.set_grad_enabled(True) or enable_grad)")
+            self.tracer.record(
+                "autograd",
+                "grad mode enabled",
+                "fail",
+                "autograd was switched back on (torch.set_grad_enabled(True) or enable_grad)",
+            )
             _set_grad_enabled(False)
 
     def check_background(self, context: str) -> None:
@@ -161,8 +166,11 @@ class WorkerState:
         """
         try:
             main = threading.main_thread()
-            threads = {t.ident: t for t in threading.enumerate() if t is not main and t.ident is not None
-                       and not type(t).__module__.startswith(_LIBRARY_THREADS)}
+            threads = {
+                t.ident: t
+                for t in threading.enumerate()
+                if t is not main and t.ident is not None and not type(t).__module__.startswith(_LIBRARY_THREADS)
+            }
         except BaseException:
             threads = {}
         new_threads = set(threads) - self.seen_threads
@@ -174,13 +182,21 @@ class WorkerState:
             self.seen_processes |= new_procs
         self.tracer.context = context
         if new_threads:
-            self.tracer.record("tampering", "background thread", "warn",
-                               f"{len(new_threads)} thread(s) kept running after the call returned; work done "
-                               "there is neither timed nor bounded by the grader")
+            self.tracer.record(
+                "tampering",
+                "background thread",
+                "warn",
+                f"{len(new_threads)} thread(s) kept running after the call returned; work done "
+                "there is neither timed nor bounded by the grader",
+            )
         if new_procs:
-            self.tracer.record("tampering", "background process", "warn",
-                               f"{len(new_procs)} process(es) kept running after the call returned; work done "
-                               "there is neither timed nor bounded by the grader")
+            self.tracer.record(
+                "tampering",
+                "background process",
+                "warn",
+                f"{len(new_procs)} process(es) kept running after the call returned; work done "
+                "there is neither timed nor bounded by the grader",
+            )
 
     def new_handle(self, obj) -> str:
         self.counter += 1
@@ -212,7 +228,9 @@ def describe_exception(exc: BaseException, root: str | None) -> dict:
     shown = own or frames[-3:]
     where = []
     for f in shown[-6:]:
-        name = os.path.relpath(f.filename, root) if root and f.filename.startswith(root) else os.path.basename(f.filename)
+        name = (
+            os.path.relpath(f.filename, root) if root and f.filename.startswith(root) else os.path.basename(f.filename)
+        )
         where.append(f"{name}:{f.lineno} in {f.name}: {(f.line or '').strip()[:160]}")
     message = safe_str(exc)
     if isinstance(exc, SystemExit):
@@ -226,15 +244,26 @@ def _alive(pid: int) -> bool:
             data = fh.read()
     except OSError:
         return False
-    return data[data.rfind(b")") + 2:][:1] not in (b"Z", b"X")
+    return data[data.rfind(b")") + 2 :][:1] not in (b"Z", b"X")
 
 
 # -- integrity of what the trace relies on --------------------------------------
-_WATCHED = ("torch.empty", "torch.cat", "torch.arange", "torch.load", "torch.set_grad_enabled",
-            "torch.nn.functional.fold", "torch.nn.functional.unfold", "torch.Tensor.matmul",
-            "torch.Tensor.__matmul__", "torch.Tensor.backward", "torch.overrides.TorchFunctionMode.__enter__",
-            "grader.sandbox.tracer.Tracer.__torch_function__", "grader.rules.policy.classify_runtime_call",
-            "grader.sandbox.tracer.classify_runtime_call")
+_WATCHED = (
+    "torch.empty",
+    "torch.cat",
+    "torch.arange",
+    "torch.load",
+    "torch.set_grad_enabled",
+    "torch.nn.functional.fold",
+    "torch.nn.functional.unfold",
+    "torch.Tensor.matmul",
+    "torch.Tensor.__matmul__",
+    "torch.Tensor.backward",
+    "torch.overrides.TorchFunctionMode.__enter__",
+    "grader.sandbox.tracer.Tracer.__torch_function__",
+    "grader.rules.policy.classify_runtime_call",
+    "grader.sandbox.tracer.classify_runtime_call",
+)
 
 
 def _lookup(dotted: str):
@@ -295,10 +324,21 @@ def _export(value, limit: int | None = None, depth: int = 0):
         try:
             plain = protocol.plain_tensor(value, limit)
         except protocol.UnsendableValue as exc:
-            raise StudentError({"type": "UnsendableValue", "where": [],
-                                "message": f"returned {exc}, which cannot be sent to the grader"}) from None
-        return {"kind": "tensor", "tensor": plain, "dtype": str(dtype).replace("torch.", ""),
-                "device": device.type, "requires_grad": requires_grad, "grad_fn": grad_fn}
+            raise StudentError(
+                {
+                    "type": "UnsendableValue",
+                    "where": [],
+                    "message": f"returned {exc}, which cannot be sent to the grader",
+                }
+            ) from None
+        return {
+            "kind": "tensor",
+            "tensor": plain,
+            "dtype": str(dtype).replace("torch.", ""),
+            "device": device.type,
+            "requires_grad": requires_grad,
+            "grad_fn": grad_fn,
+        }
     if isinstance(value, (tuple, list)):
         base = tuple if isinstance(value, tuple) else list
         length = base.__len__(value)
@@ -318,8 +358,14 @@ def _export(value, limit: int | None = None, depth: int = 0):
 
 # -- handlers -----------------------------------------------------------------
 def op_hello(state: WorkerState, req: dict) -> dict:
-    return {"pid": os.getpid(), "uid": os.getuid(), "python": sys.version.split()[0], "torch": torch.__version__,
-            "cuda_available": torch.cuda.is_available(), "threads": torch.get_num_threads()}
+    return {
+        "pid": os.getpid(),
+        "uid": os.getuid(),
+        "python": sys.version.split()[0],
+        "torch": torch.__version__,
+        "cuda_available": torch.cuda.is_available(),
+        "threads": torch.get_num_threads(),
+    }
 
 
 def op_import(state: WorkerState, req: dict) -> dict:
@@ -338,9 +384,12 @@ def op_import(state: WorkerState, req: dict) -> dict:
         grad_after = _is_grad_enabled()
         _set_grad_enabled(False)
     seconds = time.perf_counter() - started
-    side = {"default_dtype": str(torch.get_default_dtype()),
-            "default_dtype_changed": torch.get_default_dtype() != dtype_before,
-            "grad_enabled_before": True, "grad_enabled": grad_after}
+    side = {
+        "default_dtype": str(torch.get_default_dtype()),
+        "default_dtype_changed": torch.get_default_dtype() != dtype_before,
+        "grad_enabled_before": True,
+        "grad_enabled": grad_after,
+    }
     tampered = [name for name, fn in saved.items() if getattr(torch, name) is not fn]
     names = {}
     for name, value in list(vars(state.module).items()):
@@ -348,16 +397,27 @@ def op_import(state: WorkerState, req: dict) -> dict:
             continue
         try:
             if isinstance(value, type):
-                names[name] = {"kind": "class",
-                               "methods": sorted(m for m in dir(value) if isinstance(m, str) and not m.startswith("__"))[:80],
-                               "bases": [f"{b.__module__}.{b.__qualname__}" for b in value.__mro__[1:4]]}
+                names[name] = {
+                    "kind": "class",
+                    "methods": sorted(m for m in dir(value) if isinstance(m, str) and not m.startswith("__"))[:80],
+                    "bases": [f"{b.__module__}.{b.__qualname__}" for b in value.__mro__[1:4]],
+                }
             elif callable(value):
                 names[name] = {"kind": "function"}
         except BaseException as exc:  # a metaclass that breaks dir() or the MRO: listed, not described
-            names[name] = {"kind": "class" if isinstance(value, type) else "object", "methods": [], "bases": [],
-                           "error": safe_str(exc, 200)}
-    return {"names": names, "side_effects": side, "torch_patched": tampered, "seconds": seconds,
-            "module_file": os.path.relpath(getattr(state.module, "__file__", "") or "", root)}
+            names[name] = {
+                "kind": "class" if isinstance(value, type) else "object",
+                "methods": [],
+                "bases": [],
+                "error": safe_str(exc, 200),
+            }
+    return {
+        "names": names,
+        "side_effects": side,
+        "torch_patched": tampered,
+        "seconds": seconds,
+        "module_file": os.path.relpath(getattr(state.module, "__file__", "") or "", root),
+    }
 
 
 def op_new(state: WorkerState, req: dict) -> dict:
@@ -391,8 +451,9 @@ def op_call(state: WorkerState, req: dict) -> dict:
     reply = {"value": state.export(value), "seconds": seconds}
     if keep_inputs is not None:
         reply["args_after"] = [a.detach() if isinstance(a, torch.Tensor) else None for a in args]
-        reply["args_changed"] = [bool(k is not None and (k.shape != a.shape or not torch.equal(k, a)))
-                                 for k, a in zip(keep_inputs, args)]
+        reply["args_changed"] = [
+            bool(k is not None and (k.shape != a.shape or not torch.equal(k, a))) for k, a in zip(keep_inputs, args)
+        ]
     return reply
 
 
@@ -403,10 +464,15 @@ def op_call_forms(state: WorkerState, req: dict) -> dict:
     if not callable(method):
         raise AttributeError(f"{type(obj).__name__} has no method {req['method']}()")
     context = req.get("context", f"{type(obj).__name__}.{req['method']}")
-    forms = [(f["name"], [_prepare(state.resolve(a), obj, req.get("cast", True)) for a in f.get("args", [])],
-              {k: state.resolve(v) for k, v in f.get("kwargs", {}).items()}) for f in req["forms"]]
-    form, value = adapters.call_with_fallbacks(
-        method, forms, lambda fn, *a, **k: state.run(context, fn, *a, **k))
+    forms = [
+        (
+            f["name"],
+            [_prepare(state.resolve(a), obj, req.get("cast", True)) for a in f.get("args", [])],
+            {k: state.resolve(v) for k, v in f.get("kwargs", {}).items()},
+        )
+        for f in req["forms"]
+    ]
+    form, value = adapters.call_with_fallbacks(method, forms, lambda fn, *a, **k: state.run(context, fn, *a, **k))
     return {"form": form, "value": state.export(value)}
 
 
@@ -434,10 +500,20 @@ def op_params(state: WorkerState, req: dict) -> dict:
         role = next((n for n, t in attrs.items() if p is not None and t is p), None)
         if role is None and p is not None:  # same storage, another view
             role = next((n for n, t in attrs.items() if t.data_ptr() == p.data_ptr() and t.numel() == p.numel()), None)
-        pairs.append({"param": p.detach() if p is not None else None,
-                      "grad": g.detach() if g is not None else None, "role": role})
-    return {"accessor": info["accessor"], "form": info["form"], "error": info["error"], "pairs": pairs,
-            "attrs": {n: t.detach() for n, t in attrs.items()}}
+        pairs.append(
+            {
+                "param": p.detach() if p is not None else None,
+                "grad": g.detach() if g is not None else None,
+                "role": role,
+            }
+        )
+    return {
+        "accessor": info["accessor"],
+        "form": info["form"],
+        "error": info["error"],
+        "pairs": pairs,
+        "attrs": {n: t.detach() for n, t in attrs.items()},
+    }
 
 
 def op_set(state: WorkerState, req: dict) -> dict:
@@ -482,7 +558,9 @@ def op_describe(state: WorkerState, req: dict) -> dict:
         entry = {"index": i, "class": type(block).__name__, "mro": [c.__name__ for c in type(block).__mro__[:4]]}
         for attr in ("stride", "kernel_size", "padding", "in_channels", "out_channels", "scale_factor", "dilation"):
             value = getattr(block, attr, None)
-            if isinstance(value, (int, float)) or (isinstance(value, (tuple, list)) and all(isinstance(v, (int, float)) for v in value)):
+            if isinstance(value, (int, float)) or (
+                isinstance(value, (tuple, list)) and all(isinstance(v, (int, float)) for v in value)
+            ):
                 entry[attr] = list(value) if isinstance(value, (tuple, list)) else value
         for name in ("weight", "bias"):
             t = adapters.attribute_tensor(block, name)
@@ -510,9 +588,17 @@ def op_signature(state: WorkerState, req: dict) -> dict:
         sig = inspect.signature(cls)
     except (TypeError, ValueError) as exc:
         return {"params": None, "why": str(exc)}
-    return {"params": [{"name": p.name, "kind": p.kind.name, "has_default": p.default is not p.empty,
-                        "default": repr(p.default)[:40] if p.default is not p.empty else None}
-                       for p in sig.parameters.values()]}
+    return {
+        "params": [
+            {
+                "name": p.name,
+                "kind": p.kind.name,
+                "has_default": p.default is not p.empty,
+                "default": repr(p.default)[:40] if p.default is not p.empty else None,
+            }
+            for p in sig.parameters.values()
+        ]
+    }
 
 
 def op_store(state: WorkerState, req: dict) -> dict:
@@ -594,8 +680,11 @@ def handle(state: WorkerState, request: dict) -> dict:
     op = request.get("op")
     handler = HANDLERS.get(op)
     if handler is None:
-        reply = {"ok": False, "error": {"type": "ProtocolError", "message": f"unknown op {op!r}", "where": []},
-                 "student": False}
+        reply = {
+            "ok": False,
+            "error": {"type": "ProtocolError", "message": f"unknown op {op!r}", "where": []},
+            "student": False,
+        }
     else:
         try:
             reply = {"ok": True, "result": handler(state, request)}
@@ -608,8 +697,12 @@ def handle(state: WorkerState, request: dict) -> dict:
     context = request.get("context") or op or "?"
     for name in integrity_changes(state.integrity):
         state.tracer.context = context
-        state.tracer.record("tampering", f"{name} replaced", "fail",
-                            f"{name} was replaced at run time (monkeypatching torch is not allowed)")
+        state.tracer.record(
+            "tampering",
+            f"{name} replaced",
+            "fail",
+            f"{name} was replaced at run time (monkeypatching torch is not allowed)",
+        )
         state.integrity[name] = _lookup(name)  # report each replacement once
     if op not in ("hello", "free", "fetch", "store", "probe", "signature", "describe_object"):
         state.check_background(context)

@@ -73,9 +73,17 @@ def plain_tensor(t: torch.Tensor, max_bytes: int | None = None) -> torch.Tensor:
     with a plain-words reason when it cannot (or should not) be sent, before
     allocating anything large.
     """
-    if (type(t) is torch.Tensor and t.layout == torch.strided and t.device.type == "cpu" and t.dtype in DTYPE_NAMES
-            and t.is_contiguous() and not t.is_conj() and not t.is_neg() and t.dim() <= MAX_DIMS
-            and (max_bytes is None or t.numel() * t.element_size() <= max_bytes)):
+    if (
+        type(t) is torch.Tensor
+        and t.layout == torch.strided
+        and t.device.type == "cpu"
+        and t.dtype in DTYPE_NAMES
+        and t.is_contiguous()
+        and not t.is_conj()
+        and not t.is_neg()
+        and t.dim() <= MAX_DIMS
+        and (max_bytes is None or t.numel() * t.element_size() <= max_bytes)
+    ):
         return t.detach()  # the common case: already what we send
     # Subclass overrides (Python methods or __torch_function__) must not run here.
     with torch._C.DisableTorchFunctionSubclass():
@@ -98,8 +106,10 @@ def plain_tensor(t: torch.Tensor, max_bytes: int | None = None) -> torch.Tensor:
             out_dtype = t.dtype
         size = t.numel() * _ITEMSIZE[DTYPE_NAMES[out_dtype]]
         if max_bytes is not None and size > max_bytes:
-            raise UnsendableValue(f"a tensor of shape {list(t.shape)} ({size / 2**20:.0f} MiB as "
-                                  f"{DTYPE_NAMES[out_dtype]}); at most {max_bytes / 2**20:.0f} MiB can be sent")
+            raise UnsendableValue(
+                f"a tensor of shape {list(t.shape)} ({size / 2**20:.0f} MiB as "
+                f"{DTYPE_NAMES[out_dtype]}); at most {max_bytes / 2**20:.0f} MiB can be sent"
+            )
         if t.device.type != "cpu":
             t = t.cpu()
         t = t.resolve_conj().resolve_neg().to(out_dtype).contiguous()
@@ -163,7 +173,7 @@ def _read_exact(stream: BinaryIO, n: int) -> bytearray:
         else:
             chunk = stream.read(n - got)
             count = len(chunk) if chunk else 0
-            view[got:got + count] = chunk or b""
+            view[got : got + count] = chunk or b""
         if not count:
             raise EOFError(f"stream closed after {got} of {n} bytes")
         got += count

@@ -45,7 +45,7 @@ def _stat(pid: int) -> tuple[int, int, int] | None:
             data = fh.read()
     except OSError:
         return None
-    fields = data[data.rfind(b")") + 2:].split()
+    fields = data[data.rfind(b")") + 2 :].split()
     return int(fields[1]), int(fields[2]), int(fields[3])
 
 
@@ -71,8 +71,7 @@ def worker_processes(worker_pid: int, *, uid: int | None = None) -> set[int]:
     """Every live process belonging to the worker `worker_pid` (the worker included)."""
     me = os.getpid()
     table = {pid: st for pid in _all_pids() if (st := _stat(pid)) is not None}
-    found = {pid for pid, (ppid, pgid, sid) in table.items()
-             if pid != me and (sid == worker_pid or pgid == worker_pid)}
+    found = {pid for pid, (ppid, pgid, sid) in table.items() if pid != me and (sid == worker_pid or pgid == worker_pid)}
     if uid is not None:
         found |= {pid for pid in table if pid != me and _uid(pid) == uid}
     # descendants of anything found so far
@@ -112,11 +111,23 @@ def kill_uid(uid: int) -> bool:
     if os.geteuid() != 0 or uid == 0:
         return False
     kill = shutil.which("kill", path="/usr/bin:/bin")
-    cmd = [kill, "-s", "KILL", "--", "-1"] if kill else \
-        [sys.executable, "-S", "-I", "-c", "import os, signal; os.kill(-1, signal.SIGKILL)"]
+    cmd = (
+        [kill, "-s", "KILL", "--", "-1"]
+        if kill
+        else [sys.executable, "-S", "-I", "-c", "import os, signal; os.kill(-1, signal.SIGKILL)"]
+    )
     try:
-        subprocess.run(cmd, user=uid, group=uid, extra_groups=[], stdin=subprocess.DEVNULL,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10, close_fds=True)
+        subprocess.run(
+            cmd,
+            user=uid,
+            group=uid,
+            extra_groups=[],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=10,
+            close_fds=True,
+        )
     except (OSError, subprocess.SubprocessError):
         return False
     return True
@@ -173,4 +184,4 @@ def _state(pid: int) -> str | None:
             data = fh.read()
     except OSError:
         return None
-    return data[data.rfind(b")") + 2:].split()[0].decode()
+    return data[data.rfind(b")") + 2 :].split()[0].decode()

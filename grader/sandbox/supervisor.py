@@ -28,33 +28,38 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
+from grader.machine import gpu_devices, usable_cores
 from grader.sandbox import jail, protocol, reaper
 from grader.sandbox.channel import Channel, WorkerGone
 
 GiB = 2**30
-_live: set["Worker"] = set()
+_live: set[Worker] = set()
 _uid_lock = threading.Lock()
 _uid_counter = 0
 UID_RANGE = (61000, 65000)  # dedicated worker uids (judge running as root)
 BOX_PREFIX = "n2n-grade-box-"  # then the judge's pid: stale boxes of dead judges can be told apart
 
 # worker_main's own exit codes
-EXIT_REASONS = {65: ("protocol", "the worker could not read the grader's request"),
-                66: ("protocol", "the worker's request pipe was closed or replaced (by student code?)"),
-                71: ("protocol", "the worker's reply pipe was closed or replaced (by student code?)")}
+EXIT_REASONS = {
+    65: ("protocol", "the worker could not read the grader's request"),
+    66: ("protocol", "the worker's request pipe was closed or replaced (by student code?)"),
+    71: ("protocol", "the worker's reply pipe was closed or replaced (by student code?)"),
+}
 # stderr lines that mean the worker ran out of memory rather than crashed
-_MEMORY_MARKERS = ("MemoryError", "std::bad_alloc", "Cannot allocate memory", "can't allocate memory",
-                   "out of memory", "not enough memory")
+_MEMORY_MARKERS = (
+    "MemoryError",
+    "std::bad_alloc",
+    "Cannot allocate memory",
+    "can't allocate memory",
+    "out of memory",
+    "not enough memory",
+)
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def usable_cores() -> int:
-    """CPU cores this process may run on (its affinity mask where the system has one)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 @dataclass
@@ -122,7 +127,7 @@ class _OutputDrain(threading.Thread):
 
     def text(self, max_lines: int = 30) -> str:
         """The last lines printed, with control characters (terminal escapes) made harmless."""
-        data = b"".join(self.tail)[-self.tail_bytes:]
+        data = b"".join(self.tail)[-self.tail_bytes :]
         lines = data.decode("utf-8", "replace").splitlines()
         return "\n".join(_CONTROL.sub("\ufffd", line) for line in lines[-max_lines:])
 
@@ -174,12 +179,16 @@ class Worker:
     a worker dies with the thread that started it.
     """
 
-    def __init__(self, source: Path | None, settings: SandboxSettings | None = None,
-                 copy_fn: Callable[[Path, Path], Any] | None = None):
+    def __init__(
+        self,
+        source: Path | None,
+        settings: SandboxSettings | None = None,
+        copy_fn: Callable[[Path, Path], Any] | None = None,
+    ):
         self.source = Path(source) if source else None
         self.settings = settings or SandboxSettings()
         self.copy_fn = copy_fn or _copy_tree
-        self.on_start: list[Callable[["Worker"], None]] = []
+        self.on_start: list[Callable[[Worker], None]] = []
         self.proc: subprocess.Popen | None = None
         self.box: Path | None = None  # the live worker's private folder
         self._box_path: Path | None = None  # reused by every restart, so submission_root stays valid
@@ -217,18 +226,38 @@ class Worker:
         s = self.settings
         cuda = s.device == "cuda"
         cfg = jail.JailConfig(
-            box=str(self.box), keep=jail.default_keep_paths(), hide=self._hidden_paths(), uid=self.uid,
+            box=str(self.box),
+            keep=jail.default_keep_paths(),
+            hide=self._hidden_paths(),
+            uid=self.uid,
             isolate_network=s.isolate_network,
             # CUDA reserves virtual address space far beyond the memory it uses: an RLIMIT_AS breaks it
             address_space_bytes=None if cuda else s.address_space_bytes,
-            max_processes=s.max_processes, max_file_bytes=s.max_file_bytes, max_open_files=s.max_open_files,
-            cpu_seconds=s.cpu_seconds, scratch_bytes=s.scratch_bytes, temp_bytes=s.temp_bytes,
-            namespaces=s.namespaces, fresh_root=s.fresh_root, devices=gpu_devices() if cuda else [], show_sys=cuda)
-        self.hello = self._exchange({"jail": asdict(cfg), "threads": s.threads, "cwd": str(self.box / "work"),
-                                     "reply_limit": s.reply_limit_bytes}, s.start_timeout, what="start-up")["result"]
+            max_processes=s.max_processes,
+            max_file_bytes=s.max_file_bytes,
+            max_open_files=s.max_open_files,
+            cpu_seconds=s.cpu_seconds,
+            scratch_bytes=s.scratch_bytes,
+            temp_bytes=s.temp_bytes,
+            namespaces=s.namespaces,
+            fresh_root=s.fresh_root,
+            devices=gpu_devices() if cuda else [],
+            show_sys=cuda,
+        )
+        self.hello = self._exchange(
+            {
+                "jail": asdict(cfg),
+                "threads": s.threads,
+                "cwd": str(self.box / "work"),
+                "reply_limit": s.reply_limit_bytes,
+            },
+            s.start_timeout,
+            what="start-up",
+        )["result"]
         if cuda and s.address_space_bytes:
             self.hello.setdefault("jail", {})["limit_address_space_detail"] = (
-                "not set on a GPU: CUDA reserves virtual address space far beyond the memory it uses")
+                "not set on a GPU: CUDA reserves virtual address space far beyond the memory it uses"
+            )
         if not self.hello.get("jail", {}).get("pid_namespace"):
             reaper.become_subreaper()  # without a PID namespace, escaped orphans must come back to us
         for callback in self.on_start:
@@ -266,8 +295,15 @@ class Worker:
         cmd = [sys.executable, "-I", "-m", "grader.sandbox.worker_main", "--rfd", str(req_r), "--wfd", str(rep_w)]
         try:
             self.proc = subprocess.Popen(
-                cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                pass_fds=(req_r, rep_w), env=env, cwd=str(self.box / "work"), start_new_session=True)
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                pass_fds=(req_r, rep_w),
+                env=env,
+                cwd=str(self.box / "work"),
+                start_new_session=True,
+            )
         finally:
             os.close(req_r)
             os.close(rep_w)
@@ -292,8 +328,16 @@ class Worker:
         import grader
 
         repo = Path(grader.__file__).resolve().parents[1]
-        paths = [tempfile.gettempdir(), "/tmp", "/var/tmp", "/dev/shm", os.path.expanduser("~"), os.getcwd(),
-                 str(repo / "reference_impl"), *self.settings.hide]
+        paths = [
+            tempfile.gettempdir(),
+            "/tmp",
+            "/var/tmp",
+            "/dev/shm",
+            os.path.expanduser("~"),
+            os.getcwd(),
+            str(repo / "reference_impl"),
+            *self.settings.hide,
+        ]
         if self.source is not None:
             paths.append(str(self.source))
             if self.source.resolve().parent != Path("/"):  # other submissions of the batch
@@ -339,7 +383,7 @@ class Worker:
             shutil.rmtree(self.box, ignore_errors=True)
             self.box = None
 
-    def __enter__(self) -> "Worker":
+    def __enter__(self) -> Worker:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -377,8 +421,14 @@ class Worker:
         if self._flood.is_set():
             return self._fail(what, started, timeout, None)
         if not isinstance(reply, dict) or reply.get("request_id") != rid:
-            return self._fail(what, started, timeout, protocol.ProtocolError(
-                "a reply that does not answer the request in flight (stale, or written by student code)"))
+            return self._fail(
+                what,
+                started,
+                timeout,
+                protocol.ProtocolError(
+                    "a reply that does not answer the request in flight (stale, or written by student code)"
+                ),
+            )
         del reply["request_id"]
         self.last_seconds = time.monotonic() - started
         return reply
@@ -402,12 +452,22 @@ class Worker:
             self._drain.join(timeout=2)
         code = proc.returncode if proc else None
         tail = self._drain.text() if self._drain else ""
-        detail = {"seconds": seconds, "exit_code": code, "output_tail": tail,
-                  "output_bytes": self._drain.total if self._drain else 0, "during": what}
+        detail = {
+            "seconds": seconds,
+            "exit_code": code,
+            "output_tail": tail,
+            "output_bytes": self._drain.total if self._drain else 0,
+            "during": what,
+        }
         limit = self.settings.address_space_bytes
         if self._flood.is_set():
-            reason, message = "output", (f"the worker printed more than {self.settings.output_limit_bytes // 2**20} MiB"
-                                         f" during {what} and was stopped")
+            reason, message = (
+                "output",
+                (
+                    f"the worker printed more than {self.settings.output_limit_bytes // 2**20} MiB"
+                    f" during {what} and was stopped"
+                ),
+            )
         elif cause == "timeout":
             reason, message = "timeout", f"{what} did not finish within {timeout:.0f} s; the worker was killed"
         elif isinstance(cause, protocol.ProtocolError):
@@ -428,8 +488,13 @@ class Worker:
             if -code == signal.SIGXCPU:
                 reason, message = "cpu", f"the worker exceeded its CPU-time limit during {what}"
             if -code == signal.SIGXFSZ:
-                reason, message = "file_size", (f"the worker wrote a file larger than the "
-                                                f"{self.settings.max_file_bytes // 2**20} MiB limit during {what}")
+                reason, message = (
+                    "file_size",
+                    (
+                        f"the worker wrote a file larger than the "
+                        f"{self.settings.max_file_bytes // 2**20} MiB limit during {what}"
+                    ),
+                )
         else:
             reason, message = "exited", f"the worker exited with code {code} during {what}"
         detail["signal"] = -code if code is not None and code < 0 else None
@@ -443,10 +508,19 @@ class Worker:
         """What confined the worker, as measured at its last start."""
         s = self.settings
         report = dict(self.hello.get("jail", {}))
-        report.update({"own_process_group": True, "own_session": True, "wall_timeout_per_request": True,
-                       "request_ids_checked": True, "clean_images_sent": False, "threads": s.threads,
-                       "device": s.device, "output_limit_bytes": s.output_limit_bytes,
-                       "reply_limit_bytes": s.reply_limit_bytes})
+        report.update(
+            {
+                "own_process_group": True,
+                "own_session": True,
+                "wall_timeout_per_request": True,
+                "request_ids_checked": True,
+                "clean_images_sent": False,
+                "threads": s.threads,
+                "device": s.device,
+                "output_limit_bytes": s.output_limit_bytes,
+                "reply_limit_bytes": s.reply_limit_bytes,
+            }
+        )
         return report
 
 
@@ -458,7 +532,7 @@ def _remove_stale_boxes() -> None:
     except OSError:
         return
     for name in names:
-        pid = name[len(BOX_PREFIX):].split("-", 1)[0]
+        pid = name[len(BOX_PREFIX) :].split("-", 1)[0]
         if not pid.isdigit() or int(pid) == os.getpid():
             continue
         try:
@@ -470,16 +544,9 @@ def _remove_stale_boxes() -> None:
             continue
 
 
-def gpu_devices() -> list[str]:
-    """The device nodes a CUDA worker needs (NVIDIA's control, UVM and per-GPU nodes), where present."""
-    import glob
-
-    return sorted(p for p in glob.glob("/dev/nvidia*") if not os.path.isdir(p)) + \
-        sorted(p for p in glob.glob("/dev/nvidia-caps") if os.path.isdir(p))
-
-
 def _copy_tree(source: Path, dest: Path) -> None:
     """Copy regular files and folders only; links are skipped (they could point anywhere)."""
+
     def ignore(folder, names):
         return [n for n in names if os.path.islink(os.path.join(folder, n))]
 

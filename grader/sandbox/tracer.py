@@ -55,8 +55,16 @@ class Tracer(TorchFunctionMode):
         for context, entries in self.findings.items():
             for key, (count, severity, reason) in entries.items():
                 category, name = key.split(":", 1)
-                out.append({"context": context, "category": category, "name": name,
-                            "count": count, "severity": severity, "reason": reason})
+                out.append(
+                    {
+                        "context": context,
+                        "category": category,
+                        "name": name,
+                        "count": count,
+                        "severity": severity,
+                        "reason": reason,
+                    }
+                )
         self.findings.clear()
         return out
 

@@ -171,10 +171,19 @@ def _send(replies, reply: dict, state) -> None:
     try:
         parts = protocol.encode_message(reply, max_array_bytes=state.reply_limit)
     except BaseException as exc:  # an unsendable tensor, or one whose conversion ran student code that broke
-        parts = protocol.encode_message({
-            "ok": False, "student": True, "request_id": reply.get("request_id"), "trace": reply.get("trace", []),
-            "error": {**ops.safe_error(exc), "type": "UnsendableValue",
-                      "message": f"the value could not be sent to the grader: {ops.safe_str(exc)}"}})
+        parts = protocol.encode_message(
+            {
+                "ok": False,
+                "student": True,
+                "request_id": reply.get("request_id"),
+                "trace": reply.get("trace", []),
+                "error": {
+                    **ops.safe_error(exc),
+                    "type": "UnsendableValue",
+                    "message": f"the value could not be sent to the grader: {ops.safe_str(exc)}",
+                },
+            }
+        )
     try:
         for part in parts:
             replies.write(part)

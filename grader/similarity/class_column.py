@@ -32,8 +32,13 @@ def most_similar_teams(directory: str | Path) -> tuple[dict[str, dict], str | No
         if team.past or not team.most_similar:
             continue
         project, match = max(team.most_similar.items(), key=lambda item: item[1].score)
-        found[team.id] = {"team": match.team, "score": match.score, "flagged": match.flagged,
-                          "project": int(project), "past": match.past}
+        found[team.id] = {
+            "team": match.team,
+            "score": match.score,
+            "flagged": match.flagged,
+            "project": int(project),
+            "past": match.past,
+        }
         names.setdefault(team.name, []).append(team.id)
     for name, ids in names.items():
         if len(ids) == 1 and name not in found:

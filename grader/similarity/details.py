@@ -14,16 +14,20 @@ from grader.similarity.sources import SourceFile
 
 def file_shares(team: TeamPrint, matched: np.ndarray) -> list[FileShare]:
     """Each file of `team` against the whole other team (matched characters over fingerprinted ones)."""
-    return [FileShare(name, int(tokens), int(hit), round(float(hit) / tokens, 4) if tokens else 0.0)
-            for name, tokens, hit in zip(team.files, team.coverage, matched)]
+    return [
+        FileShare(name, int(tokens), int(hit), round(float(hit) / tokens, 4) if tokens else 0.0)
+        for name, tokens, hit in zip(team.files, team.coverage, matched)
+    ]
 
 
-def library_prints(files: list[SourceFile], names: list[str], k: int, boilerplate: np.ndarray,
-                   prefix: str) -> dict[str, CodeFingerprint]:
+def library_prints(
+    files: list[SourceFile], names: list[str], k: int, boilerplate: np.ndarray, prefix: str
+) -> dict[str, CodeFingerprint]:
     """copydetect's own fingerprints of the named files, keyed `prefix/file` (names must differ per team)."""
     wanted = set(names)
-    return {f"{prefix}/{f.rel}": fingerprint(f"{prefix}/{f.rel}", f.text, k, boilerplate)
-            for f in files if f.rel in wanted}
+    return {
+        f"{prefix}/{f.rel}": fingerprint(f"{prefix}/{f.rel}", f.text, k, boilerplate) for f in files if f.rel in wanted
+    }
 
 
 def file_pairs(prints_a: dict[str, CodeFingerprint], prints_b: dict[str, CodeFingerprint]) -> list[FilePair]:
@@ -34,9 +38,17 @@ def file_pairs(prints_a: dict[str, CodeFingerprint], prints_b: dict[str, CodeFin
             overlap, (sim_a, sim_b), (slices_a, slices_b) = compare_files(fa, fb)
             if overlap == 0:
                 continue
-            pairs.append(FilePair(_after_slash(name_a), _after_slash(name_b), round(float(sim_a), 4),
-                                  round(float(sim_b), 4), int(overlap), line_ranges(fa.raw_code, slices_a),
-                                  line_ranges(fb.raw_code, slices_b)))
+            pairs.append(
+                FilePair(
+                    _after_slash(name_a),
+                    _after_slash(name_b),
+                    round(float(sim_a), 4),
+                    round(float(sim_b), 4),
+                    int(overlap),
+                    line_ranges(fa.raw_code, slices_a),
+                    line_ranges(fb.raw_code, slices_b),
+                )
+            )
     pairs.sort(key=lambda p: (-max(p.similarity_a, p.similarity_b), p.file_a, p.file_b))
     return pairs
 

@@ -93,23 +93,25 @@ class TeamPrint:
         """Normalised characters fingerprinted, all files together."""
         return int(self.coverage.sum())
 
-    def without(self, drop: np.ndarray) -> "TeamPrint":
+    def without(self, drop: np.ndarray) -> TeamPrint:
         """This print without the hashes in `drop` (sorted, unique); coverage recomputed."""
         keep = ~_member(self.keys, drop)
         counts = np.diff(self.start)
         occ_keep = np.repeat(keep, counts)
-        return _from_occurrences(self.files, np.repeat(self.keys, counts)[occ_keep], self.occ_file[occ_keep],
-                                 self.occ_pos[occ_keep], self.k)
+        return _from_occurrences(
+            self.files, np.repeat(self.keys, counts)[occ_keep], self.occ_file[occ_keep], self.occ_pos[occ_keep], self.k
+        )
 
-    def restricted_to(self, shared: np.ndarray) -> "TeamPrint":
+    def restricted_to(self, shared: np.ndarray) -> TeamPrint:
         """Only the hashes in `shared`, coverage unchanged: hashes no other team has cannot match anything."""
         counts = np.diff(self.start)
         keep = _member(self.keys, shared)
         occ_keep = np.repeat(keep, counts)
         keys = self.keys[keep]
         start = np.concatenate([[0], np.cumsum(counts[keep])])
-        return TeamPrint(self.files, keys, start, self.occ_file[occ_keep], self.occ_pos[occ_keep], self.coverage,
-                         self.k)
+        return TeamPrint(
+            self.files, keys, start, self.occ_file[occ_keep], self.occ_pos[occ_keep], self.coverage, self.k
+        )
 
     def covered(self, key_index: np.ndarray) -> np.ndarray:
         """Per file, the normalised characters covered by the occurrences of `keys[key_index]`."""
@@ -142,12 +144,18 @@ def team_print(files: list[SourceFile], k: int, boilerplate: np.ndarray) -> tupl
         file_ids.extend([len(names)] * (len(positions) - len(file_ids)))
         names.append(f.rel)
         del fp  # the library object (code, set and dict of every hash) goes now
-    return _from_occurrences(names, np.array(hashes, dtype=np.int64), np.array(file_ids, dtype=np.int32),
-                             np.array(positions, dtype=np.int32), k), empty
+    return _from_occurrences(
+        names,
+        np.array(hashes, dtype=np.int64),
+        np.array(file_ids, dtype=np.int32),
+        np.array(positions, dtype=np.int32),
+        k,
+    ), empty
 
 
-def _from_occurrences(files: list[str], hashes: np.ndarray, file_ids: np.ndarray, positions: np.ndarray,
-                      k: int) -> TeamPrint:
+def _from_occurrences(
+    files: list[str], hashes: np.ndarray, file_ids: np.ndarray, positions: np.ndarray, k: int
+) -> TeamPrint:
     order = np.lexsort((positions, file_ids, hashes))
     hashes, file_ids, positions = hashes[order], file_ids[order], positions[order]
     keys, first = np.unique(hashes, return_index=True)

@@ -30,9 +30,12 @@ def render(run: SimilarityRun) -> str:
     class_teams = [t for t in run.teams if not t.past]
     past = len(run.teams) - len(class_teams)
     flagged = run.flagged
-    sub = (f"{len(class_teams)} submissions" + (f" and {past} past ones" if past else "") +
-           f"; copydetect {escape(run.tool['version'])}, k = {run.settings['k']} normalised characters; "
-           f"threshold {threshold:.2f}; {len(flagged)} pair{'s' if len(flagged) != 1 else ''} flagged.")
+    sub = (
+        f"{len(class_teams)} submissions"
+        + (f" and {past} past ones" if past else "")
+        + f"; copydetect {escape(run.tool['version'])}, k = {run.settings['k']} normalised characters; "
+        f"threshold {threshold:.2f}; {len(flagged)} pair{'s' if len(flagged) != 1 else ''} flagged."
+    )
     left_out = ", ".join(escape(t) for t in run.templates) or "nothing"
     body = [
         "<h1>Shared code in the class</h1>",
@@ -56,11 +59,15 @@ def render(run: SimilarityRun) -> str:
 
 
 def _project(stats: ProjectStats, threshold: float) -> str:
-    figures = (f"{stats.teams} teams, {stats.pairs} pairs compared; median score {_pct(stats.median)}, "
-               f"90th percentile {_pct(stats.p90)}, highest {_pct(stats.max)}; {stats.flagged} at or above "
-               f"{_pct(threshold)}; {stats.common_fragments} class-wide fragments left out.")
-    return (f"<h2>Mini-project {stats.project}</h2><p>{figures}</p>"
-            f"{histogram_svg(stats.histogram, threshold, stats.project)}")
+    figures = (
+        f"{stats.teams} teams, {stats.pairs} pairs compared; median score {_pct(stats.median)}, "
+        f"90th percentile {_pct(stats.p90)}, highest {_pct(stats.max)}; {stats.flagged} at or above "
+        f"{_pct(threshold)}; {stats.common_fragments} class-wide fragments left out."
+    )
+    return (
+        f"<h2>Mini-project {stats.project}</h2><p>{figures}</p>"
+        f"{histogram_svg(stats.histogram, threshold, stats.project)}"
+    )
 
 
 def histogram_svg(counts: list[int], threshold: float, project: int) -> str:
@@ -70,16 +77,20 @@ def histogram_svg(counts: list[int], threshold: float, project: int) -> str:
     peak = max(counts) if counts and max(counts) else 1
     bins = len(counts)
     step = plot_w / bins
-    parts = [f"<svg class='hist' viewBox='0 0 {width} {height}' role='img' "
-             f"aria-label='Histogram of pair scores, mini-project {project}'>"]
+    parts = [
+        f"<svg class='hist' viewBox='0 0 {width} {height}' role='img' "
+        f"aria-label='Histogram of pair scores, mini-project {project}'>"
+    ]
     for i, count in enumerate(counts):
         if not count:
             continue
         h = max(2.0, plot_h * count / peak)
         x, y = left + i * step, top + plot_h - h
         cls = "f" if (i + 1) / bins > threshold else "b"
-        parts.append(f"<rect class='{cls}' x='{x + 1:.1f}' y='{y:.1f}' width='{step - 2:.1f}' height='{h:.1f}'>"
-                     f"<title>{i / bins:.2f}–{(i + 1) / bins:.2f}: {count} pairs</title></rect>")
+        parts.append(
+            f"<rect class='{cls}' x='{x + 1:.1f}' y='{y:.1f}' width='{step - 2:.1f}' height='{h:.1f}'>"
+            f"<title>{i / bins:.2f}–{(i + 1) / bins:.2f}: {count} pairs</title></rect>"
+        )
         parts.append(f"<text x='{x + step / 2:.1f}' y='{y - 2:.1f}' text-anchor='middle'>{count}</text>")
     for tick in (0, 0.25, 0.5, 0.75, 1.0):
         x = left + tick * plot_w
@@ -102,18 +113,23 @@ def _pairs_table(run: SimilarityRun) -> str:
             f"<td class='num'>{_pct(pair.score)}</td>"
             f"<td class='num'>{_pct(pair.similarity_a)}</td><td class='num'>{_pct(pair.similarity_b)}</td>"
             f"<td class='num'>{pair.matched_a:,} / {pair.matched_b:,}</td><td>{flag}</td>"
-            f"<td class='nowrap'>{link}</td></tr>")
-    more = (f"<p class='why'>{len(run.pairs) - MAX_ROWS} more listed pairs are in similarity.json.</p>"
-            if len(run.pairs) > MAX_ROWS else "")
+            f"<td class='nowrap'>{link}</td></tr>"
+        )
+    more = (
+        f"<p class='why'>{len(run.pairs) - MAX_ROWS} more listed pairs are in similarity.json.</p>"
+        if len(run.pairs) > MAX_ROWS
+        else ""
+    )
     floor = run.settings["list_floor"]
-    return ("<h2>Pairs, highest score first</h2>"
-            f"<p class='why'>Listed: pairs scoring {_pct(floor)} or more, and each team's most similar team. "
-            "A's share: the part of A's code found in B; B's share the other way. Matched: normalised characters "
-            "of A / of B.</p>"
-            "<table><thead><tr><th class='num'>#</th><th>project</th><th>team A</th><th>team B</th>"
-            "<th class='num'>score</th><th class='num'>A's share</th><th class='num'>B's share</th>"
-            "<th class='num'>matched</th><th></th><th></th></tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>" + more)
+    return (
+        "<h2>Pairs, highest score first</h2>"
+        f"<p class='why'>Listed: pairs scoring {_pct(floor)} or more, and each team's most similar team. "
+        "A's share: the part of A's code found in B; B's share the other way. Matched: normalised characters "
+        "of A / of B.</p>"
+        "<table><thead><tr><th class='num'>#</th><th>project</th><th>team A</th><th>team B</th>"
+        "<th class='num'>score</th><th class='num'>A's share</th><th class='num'>B's share</th>"
+        "<th class='num'>matched</th><th></th><th></th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>" + more
+    )
 
 
 def _teams_table(run: SimilarityRun) -> str:
@@ -127,16 +143,22 @@ def _teams_table(run: SimilarityRun) -> str:
                 continue
             best = team.most_similar.get(str(project))
             best_text = f"{escape(best.team)} ({_pct(best.score)})" if best else ""
-            left = [f"{escape(s.path)}: {escape(s.reason)}" for s in entry.skipped] + \
-                [escape(n) for n in entry.notes]
+            left = [f"{escape(s.path)}: {escape(s.reason)}" for s in entry.skipped] + [escape(n) for n in entry.notes]
             left_html = f"<div class='skip'>{'<br>'.join(left)}</div>" if left else ""
             cells.append(f"<td>{len(entry.files)} files, {entry.tokens:,} chars<br>{best_text}{left_html}</td>")
         notes = "<br>".join(escape(n) for n in team.notes)
-        rows.append(f"<tr><td>{_team(team)}<div class='skip'>{escape(team.source)}</div></td>{''.join(cells)}"
-                    f"<td class='skip'>{notes}</td></tr>")
+        rows.append(
+            f"<tr><td>{_team(team)}<div class='skip'>{escape(team.source)}</div></td>{''.join(cells)}"
+            f"<td class='skip'>{notes}</td></tr>"
+        )
     heads = "".join(f"<th>mini-project {p}: compared, most similar</th>" for p in run.settings["projects"])
-    return ("<h2>Submissions</h2><table><thead><tr><th>team</th>" + heads + "<th>notes</th></tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>")
+    return (
+        "<h2>Submissions</h2><table><thead><tr><th>team</th>"
+        + heads
+        + "<th>notes</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+    )
 
 
 def _team(team: Team) -> str:
@@ -149,6 +171,8 @@ def _pct(value: float | None) -> str:
 
 def pair_heading(run: SimilarityRun, pair: TeamPair) -> str:
     """One line naming a pair and its scores (the top of its side-by-side page)."""
-    return (f"Mini-project {pair.project}: {pair.team_a} vs {pair.team_b}"
-            f"{' (past)' if pair.past else ''} — score {_pct(pair.score)}; {_pct(pair.similarity_a)} of "
-            f"{pair.team_a}'s code is in {pair.team_b}'s, {_pct(pair.similarity_b)} the other way")
+    return (
+        f"Mini-project {pair.project}: {pair.team_a} vs {pair.team_b}"
+        f"{' (past)' if pair.past else ''} — score {_pct(pair.score)}; {_pct(pair.similarity_a)} of "
+        f"{pair.team_a}'s code is in {pair.team_b}'s, {_pct(pair.similarity_b)} the other way"
+    )

@@ -61,7 +61,7 @@ class TeamPair:
     view: str | None = None  # side-by-side page, relative to the output folder
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TeamPair":
+    def from_dict(cls, data: dict) -> TeamPair:
         data = dict(data)
         data["files_a"] = [FileShare(**f) for f in data.get("files_a", [])]
         data["files_b"] = [FileShare(**f) for f in data.get("files_b", [])]
@@ -111,10 +111,12 @@ class Team:
     notes: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Team":
+    def from_dict(cls, data: dict) -> Team:
         data = dict(data)
-        data["projects"] = {p: TeamProject(**{**v, "skipped": [Skip(**s) for s in v.get("skipped", [])]})
-                            for p, v in data.get("projects", {}).items()}
+        data["projects"] = {
+            p: TeamProject(**{**v, "skipped": [Skip(**s) for s in v.get("skipped", [])]})
+            for p, v in data.get("projects", {}).items()
+        }
         data["most_similar"] = {p: Match(**m) for p, m in data.get("most_similar", {}).items()}
         return cls(**data)
 
@@ -162,7 +164,7 @@ class SimilarityRun:
         return json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n"
 
     @classmethod
-    def from_dict(cls, data: dict) -> "SimilarityRun":
+    def from_dict(cls, data: dict) -> SimilarityRun:
         data = dict(data)
         data["teams"] = [Team.from_dict(t) for t in data["teams"]]
         data["projects"] = [ProjectStats(**p) for p in data["projects"]]

@@ -49,8 +49,9 @@ class Analysis:
         return self.sources[team_id].projects[project].files
 
 
-def check_similarity(paths: list[str | Path], options: SimilarityOptions | None = None, *,
-                     progress: Progress | None = None) -> Analysis:
+def check_similarity(
+    paths: list[str | Path], options: SimilarityOptions | None = None, *, progress: Progress | None = None
+) -> Analysis:
     """Compare every pair of these submissions (folders or zips), per project.
 
     A submission that cannot be read is listed in `run.problems`; a file that
@@ -74,10 +75,20 @@ def check_similarity(paths: list[str | Path], options: SimilarityOptions | None 
             continue
         sources[team_id] = found
         teams.append(Team(id=team_id, name=found.name, source=str(path), past=past, notes=list(found.notes)))
-    analysis = Analysis(SimilarityRun(tool={"name": "copydetect", "version": COPYDETECT_VERSION},
-                                      grader_version=grader.__version__, settings=options.to_dict(),
-                                      templates=_template_names(options), teams=teams, projects=[], pairs=[],
-                                      problems=problems), options, sources)
+    analysis = Analysis(
+        SimilarityRun(
+            tool={"name": "copydetect", "version": COPYDETECT_VERSION},
+            grader_version=grader.__version__,
+            settings=options.to_dict(),
+            templates=_template_names(options),
+            teams=teams,
+            projects=[],
+            pairs=[],
+            problems=problems,
+        ),
+        options,
+        sources,
+    )
     templates = _template_files(options, problems)
     for project in options.projects:
         say(f"project {project}: fingerprinting")
@@ -94,16 +105,18 @@ def _compare_project(analysis: Analysis, project: int, template: list[SourceFile
     members = _fingerprint_members(analysis, project, boilerplate)
     teams = [team for team, _ in members]
     n_class = sum(not team.past for team in teams)  # class teams first: past ones are compared with them only
-    common = compare.common_hashes([p for _, p in members[:n_class]], options.common_fraction,
-                                   options.common_min_teams)
+    common = compare.common_hashes([p for _, p in members[:n_class]], options.common_fraction, options.common_min_teams)
     analysis.left_out[project] = np.union1d(boilerplate, common)
     prints = [p.without(common) for _, p in members]
     for team, teamprint in zip(teams, prints):
         entry = team.projects[str(project)]
         entry.files = [name for name, tokens in zip(teamprint.files, teamprint.coverage) if tokens]
         entry.tokens = teamprint.tokens
-        entry.skipped += [Skip(name, "nothing to compare: only code common to the class")
-                          for name, tokens in zip(teamprint.files, teamprint.coverage) if not tokens]
+        entry.skipped += [
+            Skip(name, "nothing to compare: only code common to the class")
+            for name, tokens in zip(teamprint.files, teamprint.coverage)
+            if not tokens
+        ]
     shared = compare.shared_hashes(prints)
     reduced = [p.restricted_to(shared) for p in prints]
     analysis.prints.update({(project, team.id): p for team, p in zip(teams, reduced)})
@@ -119,19 +132,26 @@ def _fingerprint_members(analysis: Analysis, project: int, boilerplate: np.ndarr
         found = analysis.sources[team.id].projects.get(project)
         if found is None:
             continue
-        entry = TeamProject(folder=found.folder, files=[], tokens=0,
-                            skipped=[Skip(s.path, s.reason) for s in found.skipped],
-                            notes=[f"{f.rel}: {note}" for f in found.files for note in f.notes])
+        entry = TeamProject(
+            folder=found.folder,
+            files=[],
+            tokens=0,
+            skipped=[Skip(s.path, s.reason) for s in found.skipped],
+            notes=[f"{f.rel}: {note}" for f in found.files for note in f.notes],
+        )
         team.projects[str(project)] = entry
         teamprint, empty = team_print(found.files, k, boilerplate)
-        entry.skipped += [Skip(name, f"nothing to compare: shorter than {k} normalised characters, or only "
-                                     "template code") for name in empty]
+        entry.skipped += [
+            Skip(name, f"nothing to compare: shorter than {k} normalised characters, or only template code")
+            for name in empty
+        ]
         members.append((team, teamprint))
     return sorted(members, key=lambda m: m[0].past)
 
 
-def _score_pairs(analysis: Analysis, project: int, teams: list[Team], prints: list[TeamPrint], n_class: int,
-                 common: int) -> None:
+def _score_pairs(
+    analysis: Analysis, project: int, teams: list[Team], prints: list[TeamPrint], n_class: int, common: int
+) -> None:
     """Score every pair; list those over the floor and each class team's best; the project's distribution."""
     run, options = analysis.run, analysis.options
     scores, best, flagged = [], {}, 0
@@ -151,26 +171,44 @@ def _score_pairs(analysis: Analysis, project: int, teams: list[Team], prints: li
         if id(pair) not in listed_ids:  # each team's best partner is listed, however low
             run.pairs.append(pair)
             listed_ids.add(id(pair))
-    run.projects.append(ProjectStats(
-        project=project, teams=len(teams), pairs=len(scores), flagged=flagged, common_fragments=common,
-        histogram=compare.histogram(scores, options.histogram_bins),
-        median=_quantile(scores, 0.5), p90=_quantile(scores, 0.9), max=_quantile(scores, 1.0)))
+    run.projects.append(
+        ProjectStats(
+            project=project,
+            teams=len(teams),
+            pairs=len(scores),
+            flagged=flagged,
+            common_fragments=common,
+            histogram=compare.histogram(scores, options.histogram_bins),
+            median=_quantile(scores, 0.5),
+            p90=_quantile(scores, 0.9),
+            max=_quantile(scores, 1.0),
+        )
+    )
 
 
-def _team_pair(project: int, team_a: Team, team_b: Team, pair: compare.PairScore,
-               options: SimilarityOptions) -> TeamPair:
+def _team_pair(
+    project: int, team_a: Team, team_b: Team, pair: compare.PairScore, options: SimilarityOptions
+) -> TeamPair:
     score = round(pair.score, 4)
-    return TeamPair(project=project, team_a=team_a.id, team_b=team_b.id, score=score,
-                    similarity_a=round(pair.similarity_a, 4), similarity_b=round(pair.similarity_b, 4),
-                    matched_a=int(pair.matched_a.sum()), matched_b=int(pair.matched_b.sum()),
-                    flagged=score >= options.threshold, past=team_b.past)
+    return TeamPair(
+        project=project,
+        team_a=team_a.id,
+        team_b=team_b.id,
+        score=score,
+        similarity_a=round(pair.similarity_a, 4),
+        similarity_b=round(pair.similarity_b, 4),
+        matched_a=int(pair.matched_a.sum()),
+        matched_b=int(pair.matched_b.sum()),
+        flagged=score >= options.threshold,
+        past=team_b.past,
+    )
 
 
 def detailed_pairs(run: SimilarityRun, options: SimilarityOptions) -> list[TeamPair]:
     """The pairs that get per-file detail and a side-by-side page: flagged ones, then the top `views`."""
     flagged = [p for p in run.pairs if p.flagged]
-    top = [p for p in run.pairs[:options.views] if not p.flagged and p.score > 0]  # nothing to show at 0
-    return (flagged + top)[:options.max_views]
+    top = [p for p in run.pairs[: options.views] if not p.flagged and p.score > 0]  # nothing to show at 0
+    return (flagged + top)[: options.max_views]
 
 
 def _detail(analysis: Analysis, say: Progress) -> None:
@@ -199,8 +237,13 @@ def library_prints(analysis: Analysis, pair: TeamPair) -> tuple[dict, dict]:
         prints = analysis.library_cache.pop(key, None)
         if prints is None:
             entry = analysis.run.team(team_id).projects[str(pair.project)]
-            prints = details.library_prints(analysis.files(team_id, pair.project), entry.files, analysis.options.k,
-                                            analysis.left_out[pair.project], team_id)
+            prints = details.library_prints(
+                analysis.files(team_id, pair.project),
+                entry.files,
+                analysis.options.k,
+                analysis.left_out[pair.project],
+                team_id,
+            )
         analysis.library_cache[key] = prints  # most recently used last
         while len(analysis.library_cache) > LIBRARY_CACHE:
             analysis.library_cache.pop(next(iter(analysis.library_cache)))
@@ -229,8 +272,9 @@ def _template_files(options: SimilarityOptions, problems: list[str]) -> dict[int
 
 
 def _template_names(options: SimilarityOptions) -> list[str]:
-    return (["handout (Module skeleton, Model API)"] if options.handout_template else []) + \
-        [str(p) for p in options.templates]
+    return (["handout (Module skeleton, Model API)"] if options.handout_template else []) + [
+        str(p) for p in options.templates
+    ]
 
 
 def _quantile(values: list[float], q: float) -> float | None:

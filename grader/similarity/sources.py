@@ -92,8 +92,7 @@ def read_submission(path: Path | str, projects: tuple[int, ...] = PROJECTS) -> S
     if project_number(path.resolve().name) is not None:  # the user gave Miniproject_N itself
         name = path.resolve().parent.name
     if not found:
-        zips = [p for p in sorted(path.iterdir()) if p.suffix.lower() == ".zip" and p.is_file()
-                and not p.is_symlink()]
+        zips = [p for p in sorted(path.iterdir()) if p.suffix.lower() == ".zip" and p.is_file() and not p.is_symlink()]
         if len(zips) == 1:  # a course download: a folder holding the team's zip
             sources = _read_zip(zips[0], name, projects)
             sources.path = path
@@ -137,9 +136,14 @@ def _find_projects(top: Path) -> dict[int, list[Path]]:
 
 def _subfolders(folder: Path) -> list[Path]:
     try:
-        return sorted(p for p in folder.iterdir()
-                      if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")
-                      and p.name not in ("__MACOSX", "__pycache__"))
+        return sorted(
+            p
+            for p in folder.iterdir()
+            if p.is_dir()
+            and not p.is_symlink()
+            and not p.name.startswith(".")
+            and p.name not in ("__MACOSX", "__pycache__")
+        )
     except OSError:
         return []
 
@@ -179,12 +183,21 @@ def read_project(folder: Path, number: int, shown: str | None = None) -> Project
             project.skipped.append(Skipped(entry.rel, "not a regular file (a link or a device): not read"))
             continue
         if entry.size > MAX_FILE_BYTES:
-            project.skipped.append(Skipped(entry.rel, f"{entry.size:,} bytes, over the {MAX_FILE_BYTES:,}-byte "
-                                                      "limit for one source file (generated data?)"))
+            project.skipped.append(
+                Skipped(
+                    entry.rel,
+                    f"{entry.size:,} bytes, over the {MAX_FILE_BYTES:,}-byte "
+                    "limit for one source file (generated data?)",
+                )
+            )
             continue
         if entry.size > budget:
-            project.skipped.append(Skipped(entry.rel, f"the project's Python files exceed {MAX_TEAM_BYTES:,} "
-                                                      "bytes together; the rest is not read"))
+            project.skipped.append(
+                Skipped(
+                    entry.rel,
+                    f"the project's Python files exceed {MAX_TEAM_BYTES:,} bytes together; the rest is not read",
+                )
+            )
             continue
         try:
             data = _read_bounded(entry.path, MAX_FILE_BYTES)

@@ -28,18 +28,28 @@ table { width: 100%; border-collapse: collapse; } td { border-top: 1px solid #d0
 .n2n-head { background: #f6f8fa; border-bottom: 1px solid #d0d7de; padding: 8px 16px; margin: 0 -16px; }
 </style>"""
 
-_CDN_TAGS = (re.compile(r'<link href="https://cdn\.jsdelivr\.net/[^>]*>'),
-             re.compile(r'<script src="https://cdn\.jsdelivr\.net/[^>]*></script>'))
+_CDN_TAGS = (
+    re.compile(r'<link href="https://cdn\.jsdelivr\.net/[^>]*>'),
+    re.compile(r'<script src="https://cdn\.jsdelivr\.net/[^>]*></script>'),
+)
 
 
-def side_by_side(prints_a: dict[str, CodeFingerprint], prints_b: dict[str, CodeFingerprint], *, k: int,
-                 heading: str, back: str) -> str:
+def side_by_side(
+    prints_a: dict[str, CodeFingerprint], prints_b: dict[str, CodeFingerprint], *, k: int, heading: str, back: str
+) -> str:
     """copydetect's report of team A's files (tested) against team B's (reference), as one HTML page.
 
     `heading` (plain text) and a link to `back` go on top of the page.
     """
-    detector = CopyDetector(noise_t=k, guarantee_t=k, display_t=0.0, autoopen=False, silent=True,
-                            force_language="python", out_file=str(Path(tempfile.gettempdir()) / "unused.html"))
+    detector = CopyDetector(
+        noise_t=k,
+        guarantee_t=k,
+        display_t=0.0,
+        autoopen=False,
+        silent=True,
+        force_language="python",
+        out_file=str(Path(tempfile.gettempdir()) / "unused.html"),
+    )
     for kind, prints in (("test", prints_a), ("ref", prints_b)):
         for name, fp in prints.items():
             detector.add_file(name, kind)
@@ -50,7 +60,9 @@ def side_by_side(prints_a: dict[str, CodeFingerprint], prints_b: dict[str, CodeF
         page = detector.generate_html_report(output_mode="return") or ""
     for tag in _CDN_TAGS:
         page = tag.sub("", page)
-    head = (f'<div class="n2n-head"><a href="{escape(back)}">&larr; class report</a> &middot; '
-            f"{escape(heading)}<br><small>Red: the first team's code; green: the second's. "
-            "Template code and fragments common to the class are not highlighted.</small></div>")
+    head = (
+        f'<div class="n2n-head"><a href="{escape(back)}">&larr; class report</a> &middot; '
+        f"{escape(heading)}<br><small>Red: the first team's code; green: the second's. "
+        "Template code and fragments common to the class are not highlighted.</small></div>"
+    )
     return page.replace("</head>", OFFLINE_CSS + "</head>", 1).replace("<body>", "<body>" + head, 1)

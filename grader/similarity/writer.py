@@ -21,8 +21,13 @@ def write_report(analysis: Analysis, out_dir: str | Path) -> list[Path]:
     for rank, pair in enumerate(detailed_pairs(run, analysis.options), 1):
         rel = f"{VIEWS_DIR}/{rank:03d}-p{pair.project}-{pair.team_a}--{pair.team_b}.html"
         prints_a, prints_b = library_prints(analysis, pair)
-        html = side_by_side(prints_a, prints_b, k=analysis.options.k, heading=report_html.pair_heading(run, pair),
-                            back=f"../{HTML_NAME}")
+        html = side_by_side(
+            prints_a,
+            prints_b,
+            k=analysis.options.k,
+            heading=report_html.pair_heading(run, pair),
+            back=f"../{HTML_NAME}",
+        )
         written.append(atomic_write(out_dir / rel, html))
         pair.view = rel
     written.append(atomic_write(out_dir / JSON_NAME, run.to_json()))

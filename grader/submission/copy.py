@@ -26,9 +26,15 @@ from grader.submission.walk import walk
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
-def make_private_copy(package_root: Path | str, dest: Path | str, *, package_dir: Path | str | None = None,
-                      max_total_bytes: int = MAX_TOTAL_BYTES, max_files: int = MAX_FILES,
-                      notes: list[str] | None = None) -> Path:
+def make_private_copy(
+    package_root: Path | str,
+    dest: Path | str,
+    *,
+    package_dir: Path | str | None = None,
+    max_total_bytes: int = MAX_TOTAL_BYTES,
+    max_files: int = MAX_FILES,
+    notes: list[str] | None = None,
+) -> Path:
     """Copy the submission's package into `dest/Miniproject_2` and return `dest` (the new root).
 
     `package_root` is the folder holding the package; the package is
@@ -79,8 +85,9 @@ def _copy_tree(src: Path, target: Path, max_total_bytes: int, max_files: int, no
         if entry.kind == "dir":
             out.mkdir(mode=0o755)
         elif entry.kind == "symlink":
-            notes.append(f"skipped symbolic link {entry.rel} -> {_link_target(entry.path)}: "
-                         "the grader copies regular files only")
+            notes.append(
+                f"skipped symbolic link {entry.rel} -> {_link_target(entry.path)}: the grader copies regular files only"
+            )
         elif entry.kind == "other":
             notes.append(f"skipped {entry.rel}: not a regular file (device, FIFO or socket)")
         else:
@@ -103,8 +110,9 @@ def _copy_file(path: Path, out: Path, budget: int, rel: str, max_total_bytes: in
         if not stat.S_ISREG(os.fstat(src.fileno()).st_mode):
             raise SubmissionError(f"{path}: changed into a non-regular file while being copied")
         with open(out, "xb") as dst:
-            written = copy_bounded(src, dst, limit=budget,
-                                   what=f"{rel}: brings the submission over the limit of {max_total_bytes} bytes")
+            written = copy_bounded(
+                src, dst, limit=budget, what=f"{rel}: brings the submission over the limit of {max_total_bytes} bytes"
+            )
     os.chmod(out, 0o644)
     return written
 

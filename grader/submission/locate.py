@@ -42,24 +42,27 @@ class Submission:
 
     def __post_init__(self):
         # Removes the extraction even if the caller forgets cleanup(), at the latest at exit.
-        self._finalizer = (
-            weakref.finalize(self, shutil.rmtree, str(self.temp_dir), True) if self.temp_dir else None
-        )
+        self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.temp_dir), True) if self.temp_dir else None
 
     def cleanup(self) -> None:
         """Delete the temporary extraction of a zip (nothing for a folder). Safe to call twice."""
         if self._finalizer is not None:
             self._finalizer()
 
-    def __enter__(self) -> "Submission":
+    def __enter__(self) -> Submission:
         return self
 
     def __exit__(self, *exc) -> None:
         self.cleanup()
 
 
-def locate_submission(path: Path | str, *, work_dir: Path | str | None = None,
-                      max_total_bytes: int = MAX_TOTAL_BYTES, max_files: int = MAX_FILES) -> Submission:
+def locate_submission(
+    path: Path | str,
+    *,
+    work_dir: Path | str | None = None,
+    max_total_bytes: int = MAX_TOTAL_BYTES,
+    max_files: int = MAX_FILES,
+) -> Submission:
     """Find the submission's `Miniproject_2` folder in `path`.
 
     `path` may be a `Proj_*` folder, a folder holding `Miniproject_2` up to
@@ -95,7 +98,8 @@ def locate_submission(path: Path | str, *, work_dir: Path | str | None = None,
     kind = "a file" if source.is_file() else "not a regular file"
     raise SubmissionError(
         f"{source}: {kind}, neither a folder nor a .zip; give the Proj_... folder, "
-        f"its {PACKAGE_NAME} folder, or the submitted .zip")
+        f"its {PACKAGE_NAME} folder, or the submitted .zip"
+    )
 
 
 def _from_folder(source: Path, folder: Path) -> Submission:
@@ -108,8 +112,14 @@ def _from_folder(source: Path, folder: Path) -> Submission:
         package_dir, note = _find_package(folder, str(folder))
         notes += note
     root = package_dir.parent
-    return Submission(source=source, root=root, package_dir=package_dir, team_name=root.name,
-                      scipers=scipers_in(root.name), notes=notes)
+    return Submission(
+        source=source,
+        root=root,
+        package_dir=package_dir,
+        team_name=root.name,
+        scipers=scipers_in(root.name),
+        notes=notes,
+    )
 
 
 def _from_zip(zip_path: Path, work_dir, max_total_bytes: int, max_files: int) -> Submission:
@@ -130,22 +140,36 @@ def _from_zip(zip_path: Path, work_dir, max_total_bytes: int, max_files: int) ->
         team = root.name
         if zip_path.stem != team:
             notes.append(f"the zip is named {zip_path.name} but its folder is {team}; the folder name is used")
-    return Submission(source=zip_path, root=root, package_dir=package_dir, team_name=team,
-                      scipers=scipers_in(team), from_zip=True, temp_dir=temp, notes=notes)
+    return Submission(
+        source=zip_path,
+        root=root,
+        package_dir=package_dir,
+        team_name=team,
+        scipers=scipers_in(team),
+        from_zip=True,
+        temp_dir=temp,
+        notes=notes,
+    )
 
 
 def _near_miss_note(name: str) -> str:
-    return (f"package folder is named {name!r}, not {PACKAGE_NAME!r}; accepted, "
-            f"but the course required exactly {PACKAGE_NAME}")
+    return (
+        f"package folder is named {name!r}, not {PACKAGE_NAME!r}; accepted, "
+        f"but the course required exactly {PACKAGE_NAME}"
+    )
 
 
 def _subfolders(folder: Path) -> list[Path]:
     """Real (not linked) subfolders worth searching, sorted; hidden and junk folders are left out."""
     try:
         with os.scandir(folder) as it:
-            found = [Path(e.path) for e in it
-                     if e.is_dir(follow_symlinks=False)
-                     and not e.name.startswith(".") and e.name not in ("__MACOSX", "__pycache__")]
+            found = [
+                Path(e.path)
+                for e in it
+                if e.is_dir(follow_symlinks=False)
+                and not e.name.startswith(".")
+                and e.name not in ("__MACOSX", "__pycache__")
+            ]
     except OSError:
         return []
     return sorted(found)
@@ -165,7 +189,8 @@ def _find_package(top: Path, shown: str) -> tuple[Path, list[str]]:
                 listed = ", ".join(c.relative_to(top).as_posix() for c in group)
                 raise SubmissionError(
                     f"{shown}: several candidate {PACKAGE_NAME} folders: {listed}; "
-                    "give the one to grade (grade accepts several paths, one per submission)")
+                    "give the one to grade (grade accepts several paths, one per submission)"
+                )
         level = children
     raise PackageNotFound(_not_found_message(top, shown))
 
@@ -173,8 +198,11 @@ def _find_package(top: Path, shown: str) -> tuple[Path, list[str]]:
 def _only_zip(folder: Path) -> Path | None:
     """The single regular .zip file at the top of `folder`, if there is exactly one."""
     try:
-        zips = [Path(e.path) for e in os.scandir(folder)
-                if e.name.lower().endswith(".zip") and e.is_file(follow_symlinks=False)]
+        zips = [
+            Path(e.path)
+            for e in os.scandir(folder)
+            if e.name.lower().endswith(".zip") and e.is_file(follow_symlinks=False)
+        ]
     except OSError:
         return None
     return zips[0] if len(zips) == 1 else None
@@ -200,5 +228,4 @@ def _not_found_message(top: Path, shown: str) -> str:
     if any(n.rstrip("/").lower().startswith("miniproject_1") for n in names):
         hints.append("Miniproject_1 is not graded here")
     hint = ("; " + "; ".join(hints)) if hints else ""
-    return (f"{shown}: no {PACKAGE_NAME} folder found (searched {SEARCH_DEPTH} levels down); "
-            f"{seen}{hint}")
+    return f"{shown}: no {PACKAGE_NAME} folder found (searched {SEARCH_DEPTH} levels down); {seen}{hint}"

@@ -35,7 +35,7 @@ def output_names(paths: list[Path]) -> list[str]:
     """A folder name per path: its name without `.zip`, made safe, de-duplicated with -2, -3, ..."""
     names, seen = [], set()
     for path in paths:
-        base = (path.resolve().name if path.name in ("", ".", "..") else path.name)
+        base = path.resolve().name if path.name in ("", ".", "..") else path.name
         if base.lower().endswith(".zip"):
             base = base[:-4]
         base = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in base).strip(".") or "submission"

@@ -18,12 +18,24 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from grader.result import Check
+from grader.checks.declare import check
+from grader.result import Check, Status
 from grader.submission.limits import MAX_TOTAL_BYTES, MiB
 from grader.submission.locate import Submission
 from grader.submission.naming import PACKAGE_NAME, TEAM_PATTERN, scipers_in
 from grader.submission.sniff import parse_lfs_pointer, read_head, sniff_format
 from grader.submission.walk import Entry, walk
+
+LAYOUT = check("structure.layout", 2, "a Miniproject_2 package with __init__.py and model.py was found", required=True)
+FOLDER_NAME = check(
+    "structure.folder_name", 0.5, "the team folder is named Proj_SCIPER1_SCIPER2[_SCIPER3] (warning only)"
+)
+BESTMODEL = check(
+    "structure.bestmodel", 1.5, "bestmodel.pth is present, not a Git LFS pointer, not empty, not oversized"
+)
+REPORT = check("structure.report", 0.5, "Report_2.pdf is present (warning only; the report is graded separately)")
+FILES = check("structure.files", 0.5, "no stray bytecode-only modules, huge or numerous files (warning only)")
+CHECKS = (LAYOUT, FOLDER_NAME, BESTMODEL, REPORT, FILES)
 
 BESTMODEL_NAME = "bestmodel.pth"
 REPORT_NAME = "Report_2.pdf"
@@ -87,7 +99,7 @@ def _mib(n: int) -> str:
 
 
 def _verdict(fails: list[str], warns: list[str]) -> str:
-    return "fail" if fails else "warn" if warns else "pass"
+    return Status.FAIL if fails else Status.WARN if warns else Status.PASS
 
 
 def _elsewhere(sub: Submission, tree: _Tree, wanted) -> list[str]:
@@ -108,10 +120,18 @@ def _layout(sub: Submission, tree: _Tree) -> Check:
     init = tree.top("__init__.py")
     if model is None:
         fails.append(f"no model.py in {sub.package_dir.name}/: it is the entry point the grader imports")
-        hints += [f"found {p}: it must be {PACKAGE_NAME}/model.py" for p in
-                  _elsewhere(sub, tree, lambda n: n.lower() == "model.py")]
-        bytecode = [e.rel for e in tree.entries if e.junk and e.kind == "file"
-                    and PurePosixPath(e.rel).name.split(".")[0] == "model" and e.rel.endswith((".pyc", ".pyo"))]
+        hints += [
+            f"found {p}: it must be {PACKAGE_NAME}/model.py"
+            for p in _elsewhere(sub, tree, lambda n: n.lower() == "model.py")
+        ]
+        bytecode = [
+            e.rel
+            for e in tree.entries
+            if e.junk
+            and e.kind == "file"
+            and PurePosixPath(e.rel).name.split(".")[0] == "model"
+            and e.rel.endswith((".pyc", ".pyo"))
+        ]
         if bytecode:
             hints.append(f"found only compiled {', '.join(bytecode)}: the grader runs sources, never bytecode")
     elif model.kind == "symlink":
@@ -121,26 +141,35 @@ def _layout(sub: Submission, tree: _Tree) -> Check:
     elif model.size == 0:
         fails.append("model.py is empty")
     if init is None:
-        warns.append("no __init__.py: Python 3 imports the folder as a namespace package, "
-                     "but the course required an (empty) __init__.py")
+        warns.append(
+            "no __init__.py: Python 3 imports the folder as a namespace package, "
+            "but the course required an (empty) __init__.py"
+        )
     elif init.kind != "file":
         warns.append("__init__.py is not a regular file (the private copy skips it)")
     if sub.package_dir.name != PACKAGE_NAME:
-        warns.append(f"the folder is named {sub.package_dir.name!r}: the course required exactly "
-                     f"{PACKAGE_NAME!r} (accepted here; other graders are case-sensitive)")
+        warns.append(
+            f"the folder is named {sub.package_dir.name!r}: the course required exactly "
+            f"{PACKAGE_NAME!r} (accepted here; other graders are case-sensitive)"
+        )
     status = _verdict(fails, warns)
-    if status == "pass":
+    if status == Status.PASS:
         message = f"{PACKAGE_NAME}/ holds __init__.py and model.py"
     else:
         message = "; ".join(fails + warns + hints)
-    return Check("structure.layout", status, message, details={
-        "package_dir": str(sub.package_dir),
-        "package_name": sub.package_dir.name,
-        "has_model": model is not None and model.kind == "file",
-        "has_init": init is not None and init.kind == "file",
-        "model_bytes": model.size if model is not None and model.kind == "file" else None,
-        "hints": hints,
-    })
+    return Check(
+        LAYOUT.id,
+        status,
+        message,
+        details={
+            "package_dir": str(sub.package_dir),
+            "package_name": sub.package_dir.name,
+            "has_model": model is not None and model.kind == "file",
+            "has_init": init is not None and init.kind == "file",
+            "model_bytes": model.size if model is not None and model.kind == "file" else None,
+            "hints": hints,
+        },
+    )
 
 
 def _folder_name(sub: Submission) -> Check:
@@ -150,10 +179,13 @@ def _folder_name(sub: Submission) -> Check:
     details = {"team_name": name, "scipers": scipers, "expected": expected}
     if TEAM_PATTERN.fullmatch(name):
         if len(set(scipers)) < len(scipers):
-            return Check("structure.folder_name", "warn",
-                         f"team folder {name!r} repeats a SCIPER; list each member once", details=details)
-        return Check("structure.folder_name", "pass", f"team folder {name!r} names {len(scipers)} SCIPERs",
-                     details=details)
+            return Check(
+                FOLDER_NAME.id,
+                Status.WARN,
+                f"team folder {name!r} repeats a SCIPER; list each member once",
+                details=details,
+            )
+        return Check(FOLDER_NAME.id, Status.PASS, f"team folder {name!r} names {len(scipers)} SCIPERs", details=details)
     if re.fullmatch(r"Proj_\d{6}", name):
         problem = "names one SCIPER; teams had two or three members"
     elif re.fullmatch(r"Proj(_\d{6}){4,}", name):
@@ -162,28 +194,36 @@ def _folder_name(sub: Submission) -> Check:
         problem = f"is close but not exact: write it as {expected}"
     else:
         problem = f"does not match {expected}"
-    return Check("structure.folder_name", "warn",
-                 f"team folder {name!r} {problem} (a warning only, as in the course's own check)",
-                 details=details)
+    return Check(
+        FOLDER_NAME.id,
+        Status.WARN,
+        f"team folder {name!r} {problem} (a warning only, as in the course's own check)",
+        details=details,
+    )
 
 
 def _bestmodel(sub: Submission, tree: _Tree) -> Check:
     entry = tree.top(BESTMODEL_NAME)
     details: dict = {"path": f"{sub.package_dir.name}/{BESTMODEL_NAME}"}
     if entry is None:
-        others = _elsewhere(sub, tree, lambda n: n.lower().endswith(CHECKPOINT_SUFFIXES)
-                            and n not in COURSE_DATA_FILES)
+        others = _elsewhere(sub, tree, lambda n: n.lower().endswith(CHECKPOINT_SUFFIXES) and n not in COURSE_DATA_FILES)
         details["candidates"] = others
         message = f"no {BESTMODEL_NAME} next to model.py: the pretrained-model checks will be skipped"
         if others:
-            message += (f"; found {', '.join(others)}: the API requires "
-                        f"{PACKAGE_NAME}/{BESTMODEL_NAME} (exact name, next to model.py)")
-        return Check("structure.bestmodel", "fail", message, details=details)
+            message += (
+                f"; found {', '.join(others)}: the API requires "
+                f"{PACKAGE_NAME}/{BESTMODEL_NAME} (exact name, next to model.py)"
+            )
+        return Check(BESTMODEL.id, Status.FAIL, message, details=details)
     if entry.kind == "symlink":
-        return Check("structure.bestmodel", "fail",
-                     f"{BESTMODEL_NAME} is a symbolic link: the grader copies regular files only", details=details)
+        return Check(
+            BESTMODEL.id,
+            Status.FAIL,
+            f"{BESTMODEL_NAME} is a symbolic link: the grader copies regular files only",
+            details=details,
+        )
     if entry.kind != "file":
-        return Check("structure.bestmodel", "fail", f"{BESTMODEL_NAME} is not a regular file", details=details)
+        return Check(BESTMODEL.id, Status.FAIL, f"{BESTMODEL_NAME} is not a regular file", details=details)
     details["size_bytes"] = entry.size
     fmt = sniff_format(entry.path)
     details["format"] = fmt
@@ -195,29 +235,37 @@ def _bestmodel(sub: Submission, tree: _Tree) -> Check:
         pointer = parse_lfs_pointer(read_head(entry.path))
         details["lfs_oid"], details["lfs_size"] = pointer.oid, pointer.size
         real = f" ({pointer.size} bytes)" if pointer.size is not None else ""
-        fails.append(f"{BESTMODEL_NAME} is a Git LFS pointer ({entry.size} bytes of text), not the weights: "
-                     f"run `git lfs pull` and submit the real file{real}")
+        fails.append(
+            f"{BESTMODEL_NAME} is a Git LFS pointer ({entry.size} bytes of text), not the weights: "
+            f"run `git lfs pull` and submit the real file{real}"
+        )
     elif fmt == "html":
         fails.append(f"{BESTMODEL_NAME} is an HTML page (a failed download?), not saved weights")
     elif fmt == "zip-corrupt":
-        fails.append(f"{BESTMODEL_NAME} starts like a torch.save archive but cannot be read: "
-                     "truncated or corrupt (an interrupted upload?); save and submit it again")
+        fails.append(
+            f"{BESTMODEL_NAME} starts like a torch.save archive but cannot be read: "
+            "truncated or corrupt (an interrupted upload?); save and submit it again"
+        )
     elif fmt == "zip":
         warns.append(f"{BESTMODEL_NAME} is a zip archive without data.pkl: not what torch.save writes")
     elif fmt not in LOADABLE_FORMATS:
-        warns.append(f"{BESTMODEL_NAME} is in no format we recognize ({fmt}); "
-                     "loading may still work if load_pretrained_model reads it its own way")
+        warns.append(
+            f"{BESTMODEL_NAME} is in no format we recognize ({fmt}); "
+            "loading may still work if load_pretrained_model reads it its own way"
+        )
     if entry.size > BESTMODEL_FAIL_BYTES:
         fails.append(f"{BESTMODEL_NAME} is {_mib(entry.size)}, over the {_mib(BESTMODEL_FAIL_BYTES)} limit")
     elif entry.size > BESTMODEL_WARN_BYTES:
-        warns.append(f"{BESTMODEL_NAME} is {_mib(entry.size)}, large for this network "
-                     f"(over {_mib(BESTMODEL_WARN_BYTES)}): did it save more than the weights?")
+        warns.append(
+            f"{BESTMODEL_NAME} is {_mib(entry.size)}, large for this network "
+            f"(over {_mib(BESTMODEL_WARN_BYTES)}): did it save more than the weights?"
+        )
     status = _verdict(fails, warns)
-    if status == "pass":
+    if status == Status.PASS:
         message = f"{BESTMODEL_NAME}: {_mib(entry.size)}, {LOADABLE_FORMATS[fmt]}"
     else:
         message = "; ".join(fails + warns)
-    return Check("structure.bestmodel", status, message, details=details)
+    return Check(BESTMODEL.id, status, message, details=details)
 
 
 def _report(sub: Submission, tree: _Tree) -> Check:
@@ -230,12 +278,16 @@ def _report(sub: Submission, tree: _Tree) -> Check:
         message = f"{REPORT_NAME} {what} (the report is graded separately)"
         if others:
             message += f"; found {', '.join(others)}: the course asked for {PACKAGE_NAME}/{REPORT_NAME}"
-        return Check("structure.report", "warn", message, details=details)
+        return Check(REPORT.id, Status.WARN, message, details=details)
     details["size_bytes"] = entry.size
     if sniff_format(entry.path) != "pdf":
-        return Check("structure.report", "warn",
-                     f"{REPORT_NAME} does not start with %PDF-: it is not a PDF file", details=details)
-    return Check("structure.report", "pass", f"{REPORT_NAME} present ({_mib(entry.size)})", details=details)
+        return Check(
+            REPORT.id,
+            Status.WARN,
+            f"{REPORT_NAME} does not start with %PDF-: it is not a PDF file",
+            details=details,
+        )
+    return Check(REPORT.id, Status.PASS, f"{REPORT_NAME} present ({_mib(entry.size)})", details=details)
 
 
 def _sourceless_bytecode(tree: _Tree) -> list[str]:
@@ -267,8 +319,9 @@ def _files(tree: _Tree) -> Check:
     if len(files) > MANY_FILES:
         warns.append(f"{len(files)} files, more than the {MANY_FILES} a submission plausibly needs")
     if total > MAX_TOTAL_BYTES:
-        warns.append(f"{_mib(total)} in all: over the {_mib(MAX_TOTAL_BYTES)} the grader copies, "
-                     "so grading will refuse it")
+        warns.append(
+            f"{_mib(total)} in all: over the {_mib(MAX_TOTAL_BYTES)} the grader copies, so grading will refuse it"
+        )
     if large:
         warns.append(f"files over {_mib(LARGE_FILE_BYTES)}: {', '.join(large)}")
     if data:
@@ -278,12 +331,20 @@ def _files(tree: _Tree) -> Check:
     if special:
         warns.append(f"special files (device, FIFO, socket), skipped: {', '.join(special)}")
     if lonely:
-        warns.append(f"compiled files without their source: {', '.join(lonely)}; "
-                     "the grader never runs bytecode, include the .py files")
-    details = {"file_count": len(files), "total_bytes": total, "large_files": large, "symlinks": links,
-               "special_files": special, "course_data_files": data, "sourceless_bytecode": lonely,
-               "truncated": tree.truncated}
+        warns.append(
+            f"compiled files without their source: {', '.join(lonely)}; "
+            "the grader never runs bytecode, include the .py files"
+        )
+    details = {
+        "file_count": len(files),
+        "total_bytes": total,
+        "large_files": large,
+        "symlinks": links,
+        "special_files": special,
+        "course_data_files": data,
+        "sourceless_bytecode": lonely,
+        "truncated": tree.truncated,
+    }
     if not warns:
-        return Check("structure.files", "pass", f"{len(files)} files, {_mib(total)}: nothing unusual",
-                     details=details)
-    return Check("structure.files", "warn", "; ".join(warns), details=details)
+        return Check(FILES.id, Status.PASS, f"{len(files)} files, {_mib(total)}: nothing unusual", details=details)
+    return Check(FILES.id, Status.WARN, "; ".join(warns), details=details)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from grader.paths import is_within
 from grader.submission.errors import SubmissionError
 from grader.submission.limits import MAX_FILES, MAX_RATIO, MAX_TOTAL_BYTES, RATIO_MIN_BYTES
 
@@ -86,8 +87,9 @@ def _entry_parts(info: zipfile.ZipInfo, where: str) -> tuple[tuple[str, ...], bo
     return parts, is_dir
 
 
-def _plan(zf: zipfile.ZipFile, where: str, max_files: int, max_total_bytes: int, max_ratio: float,
-          report: ExtractReport) -> list[_Planned]:
+def _plan(
+    zf: zipfile.ZipFile, where: str, max_files: int, max_total_bytes: int, max_ratio: float, report: ExtractReport
+) -> list[_Planned]:
     """Validate every entry and the declared totals; nothing is written yet."""
     files: set[tuple[str, ...]] = set()
     dirs: set[tuple[str, ...]] = set()
@@ -119,8 +121,8 @@ def _plan(zf: zipfile.ZipFile, where: str, max_files: int, max_total_bytes: int,
             n_files += 1
             if n_files > max_files:
                 raise SubmissionError(
-                    f"{where}: more than {max_files} files (stopped at entry {shown!r}); "
-                    "a submission needs a handful")
+                    f"{where}: more than {max_files} files (stopped at entry {shown!r}); a submission needs a handful"
+                )
         if _is_macos_junk(parts):
             report.skipped.append(shown + ("/" if is_dir else ""))
             continue
@@ -129,11 +131,13 @@ def _plan(zf: zipfile.ZipFile, where: str, max_files: int, max_total_bytes: int,
             if declared > max_total_bytes:
                 raise SubmissionError(
                     f"{where}: entry {shown!r} ({info.file_size} bytes) brings the unpacked size over "
-                    f"the limit of {max_total_bytes} bytes")
+                    f"the limit of {max_total_bytes} bytes"
+                )
             if info.file_size > RATIO_MIN_BYTES and info.file_size > max_ratio * max(info.compress_size, 1):
                 raise SubmissionError(
                     f"{where}: entry {shown!r} would expand {info.file_size} bytes from "
-                    f"{info.compress_size} (more than {max_ratio:g}x): refused as a possible zip bomb")
+                    f"{info.compress_size} (more than {max_ratio:g}x): refused as a possible zip bomb"
+                )
         plan.append(_Planned(info, parts, is_dir))
     if backslashes:
         report.notes.append(f"{where}: entry names use '\\' as the separator (a Windows tool); read as '/'")
@@ -156,13 +160,14 @@ def copy_bounded(src: BinaryIO, dst: BinaryIO, *, limit: int, what: str) -> int:
         dst.write(chunk)
 
 
-def _inside(path: Path, root: Path) -> bool:
-    real = os.path.realpath(path)
-    return real == root.as_posix() or real.startswith(root.as_posix().rstrip("/") + "/")
-
-
-def safe_extract(zip_path: Path | str, dest: Path | str, *, max_total_bytes: int = MAX_TOTAL_BYTES,
-                 max_files: int = MAX_FILES, max_ratio: float = MAX_RATIO) -> ExtractReport:
+def safe_extract(
+    zip_path: Path | str,
+    dest: Path | str,
+    *,
+    max_total_bytes: int = MAX_TOTAL_BYTES,
+    max_files: int = MAX_FILES,
+    max_ratio: float = MAX_RATIO,
+) -> ExtractReport:
     """Unpack `zip_path` into `dest` (created if missing), refusing anything unsafe.
 
     Refused with a SubmissionError naming the entry: paths escaping `dest` (`..`,
@@ -193,7 +198,7 @@ def safe_extract(zip_path: Path | str, dest: Path | str, *, max_total_bytes: int
             shown = "/".join(item.parts)
             folder = target if item.is_dir else target.parent
             folder.mkdir(mode=0o755, parents=True, exist_ok=True)
-            if not _inside(folder, root):  # only possible if `dest` held links beforehand
+            if not is_within(folder, root):  # only possible if `dest` held links beforehand
                 raise SubmissionError(f"{where}: entry {shown!r} would land outside {dest}")
             if item.is_dir:
                 continue
@@ -210,13 +215,15 @@ def safe_extract(zip_path: Path | str, dest: Path | str, *, max_total_bytes: int
             except NotImplementedError as exc:
                 raise SubmissionError(
                     f"{where}: entry {shown!r} uses a compression method Python cannot read ({exc}); "
-                    "zip it again with standard deflate") from exc
+                    "zip it again with standard deflate"
+                ) from exc
             except FileExistsError as exc:
                 raise SubmissionError(f"{where}: entry {shown!r} collides with a file already unpacked") from exc
             if written > RATIO_MIN_BYTES and written > max_ratio * max(item.info.compress_size, 1):
                 raise SubmissionError(
                     f"{where}: entry {shown!r} expanded to {written} bytes from {item.info.compress_size} "
-                    f"(more than {max_ratio:g}x): refused as a possible zip bomb")
+                    f"(more than {max_ratio:g}x): refused as a possible zip bomb"
+                )
             os.chmod(target, 0o644)
             report.files += 1
             report.total_bytes += written

@@ -35,8 +35,20 @@ except ImportError:  # ... or as a top-level module, with Miniproject_2/ on sys.
     from others.symmetry import self_ensemble
     from others.upsampling import NearestUpsampling, Upsampling
 
-__all__ = ["Model", "Module", "Conv2d", "TransposeConv2d", "NearestUpsampling", "Upsampling", "ReLU", "Sigmoid",
-           "MSE", "SGD", "Adam", "Sequential"]
+__all__ = [
+    "Model",
+    "Module",
+    "Conv2d",
+    "TransposeConv2d",
+    "NearestUpsampling",
+    "Upsampling",
+    "ReLU",
+    "Sigmoid",
+    "MSE",
+    "SGD",
+    "Adam",
+    "Sequential",
+]
 
 CHECKPOINT = Path(__file__).parent / "bestmodel.pth"
 
@@ -50,10 +62,14 @@ def denoiser(channels=64, device=None):
     """
     c = channels
     return Sequential(
-        Conv2d(3, c, kernel_size=2, stride=2, device=device), ReLU(),
-        Conv2d(c, c, kernel_size=2, stride=2, device=device), ReLU(),
-        Upsampling(c, c, kernel_size=5, scale_factor=2, padding=2, device=device), ReLU(),
-        Upsampling(c, 3, kernel_size=5, scale_factor=2, padding=2, device=device), Sigmoid(),
+        Conv2d(3, c, kernel_size=2, stride=2, device=device),
+        ReLU(),
+        Conv2d(c, c, kernel_size=2, stride=2, device=device),
+        ReLU(),
+        Upsampling(c, c, kernel_size=5, scale_factor=2, padding=2, device=device),
+        ReLU(),
+        Upsampling(c, 3, kernel_size=5, scale_factor=2, padding=2, device=device),
+        Sigmoid(),
     )
 
 
@@ -97,8 +113,10 @@ class Model:
         check_images(train_input, "train_input")
         check_images(train_target, "train_target")
         if train_input.shape != train_target.shape or train_input.shape[0] == 0:
-            raise ValueError(f"train_input {tuple(train_input.shape)} and train_target "
-                             f"{tuple(train_target.shape)} must have the same, non-empty shape")
+            raise ValueError(
+                f"train_input {tuple(train_input.shape)} and train_target "
+                f"{tuple(train_target.shape)} must have the same, non-empty shape"
+            )
         a, b = train_input.to(self.device), train_target.to(self.device)  # read only: batches are new tensors
         total, warmup, decay_start = self.schedule_steps(a.shape[0], num_epochs)
         step = 0

@@ -92,8 +92,7 @@ def grade_options(exp: Expected, **extra):
     g = exp.grading
     options = GradeOptions(fast=g["fast"], n_train=g["n_train"], n_val=g["n_val"], train=g["train"], seed=g["seed"],
                            measure_reference=False, budget_floor=float(g["budget_floor"]), **extra)
-    options.sandbox = replace(options.sandbox, threads=g["threads"])
-    return options
+    return replace(options, sandbox=replace(options.sandbox, threads=g["threads"]))
 
 
 def cli_arguments(exp: Expected) -> list[str]:

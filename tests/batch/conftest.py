@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO / "reference_impl" / "Miniproject_2"
 
 # a grade_submission stand-in: behaves by the submission's folder name
-FAKE_GRADER = '''
+FAKE_GRADER = """
 import os, time
 from pathlib import Path
 from grader.result import Check, Result
@@ -42,7 +42,7 @@ def grade_with_pictures(path, options, *, data=None, reference=None, progress=No
     clean = torch.arange(4 * 3 * 8 * 8).reshape(4, 3, 8, 8) % 256
     on_predictions("pretrained model", (clean + 40) % 256, clean + 1, clean)
     return grade(path, options, data=data, reference=reference, progress=progress)
-'''
+"""
 
 
 def copy_reference(dest: Path) -> Path:

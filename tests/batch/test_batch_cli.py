@@ -17,13 +17,19 @@ from grader.report.views import FILES
 
 GRADE = str(Path(sys.executable).parent / "grade")
 # the workflow-style size knobs (click envvars): a few images, no training, no reference measurement
-SMALL = {"N2N_GRADE_NO_TRAIN": "1", "N2N_GRADE_TRAIN_PAIRS": "64", "N2N_GRADE_VAL_PAIRS": "16",
-         "N2N_GRADE_NO_REFERENCE": "1", "N2N_GRADE_DEVICE": "cpu"}
+SMALL = {
+    "N2N_GRADE_NO_TRAIN": "1",
+    "N2N_GRADE_TRAIN_PAIRS": "64",
+    "N2N_GRADE_VAL_PAIRS": "16",
+    "N2N_GRADE_NO_REFERENCE": "1",
+    "N2N_GRADE_DEVICE": "cpu",
+}
 
 
 def _grade(*args, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([GRADE, *args], capture_output=True, text=True, cwd=cwd, timeout=600,
-                          env={**os.environ, **SMALL})
+    return subprocess.run(
+        [GRADE, *args], capture_output=True, text=True, cwd=cwd, timeout=600, env={**os.environ, **SMALL}
+    )
 
 
 @pytest.mark.slow
@@ -68,8 +74,8 @@ def test_batch_then_summary_then_rerun(tmp_path, reference_copy, make_zip):
     assert summary.returncode == 0, summary.stderr
     lines = summary.stdout.splitlines()
     assert lines[0] == "## Class results"
-    assert any(l.startswith("| Proj_123456_654321 ") and "| pass " in l for l in lines)
-    assert any(l.startswith("| Proj_111111_222222 ") and "rules.static_imports" in l for l in lines)
+    assert any(line.startswith("| Proj_123456_654321 ") and "| pass " in line for line in lines)
+    assert any(line.startswith("| Proj_111111_222222 ") and "rules.static_imports" in line for line in lines)
 
     again = _grade(*sorted(str(p) for p in subs.iterdir()), "--out", str(out), "-j", "2", "--fast")
     assert again.returncode == 1

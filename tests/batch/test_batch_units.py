@@ -12,8 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import (SKIP_KEYS, Task, error_result, expected_environment, is_up_to_date, output_names,
-                          run_batch, stored_result)
+from grader.batch import (
+    SKIP_KEYS,
+    Task,
+    error_result,
+    expected_environment,
+    is_up_to_date,
+    output_names,
+    run_batch,
+    stored_result,
+)
 from grader.options import GradeOptions
 from grader.report import schema
 from grader.result import Check, Result
@@ -22,8 +30,7 @@ OPTIONS = GradeOptions(fast=True, train=False, measure_reference=False, device="
 
 
 def test_output_names_are_unique_and_safe():
-    paths = [Path("subs/Proj_1_2.zip"), Path("subs/Proj_1_2"), Path("other/Proj_1_2.ZIP"), Path("a b/t€am!"),
-             Path(".")]
+    paths = [Path("subs/Proj_1_2.zip"), Path("subs/Proj_1_2"), Path("other/Proj_1_2.ZIP"), Path("a b/t€am!"), Path(".")]
     names = output_names(paths)
     assert names[:3] == ["Proj_1_2", "Proj_1_2-2", "Proj_1_2-3"]
     assert names[3] == "t_am_"
@@ -37,8 +44,9 @@ def test_up_to_date_needs_the_same_settings_and_the_same_content(tmp_path, refer
 
     expected = expected_environment(OPTIONS, tiny_data, "cpu", "digest")
     assert set(expected) == set(SKIP_KEYS)
-    stored = Result("Proj_123456_654321", environment={**expected,
-                                                        "submission_hash": submission_hash(team / "Miniproject_2")})
+    stored = Result(
+        "Proj_123456_654321", environment={**expected, "submission_hash": submission_hash(team / "Miniproject_2")}
+    )
     assert is_up_to_date(stored, expected, team)
     assert not is_up_to_date(stored, {**expected, "n_val": 999}, team)
     assert not is_up_to_date(stored, {**expected, "train": True}, team)
@@ -61,12 +69,17 @@ def test_a_crash_a_hang_and_a_grader_bug_cost_one_submission_each(tmp_path, fake
         (subs / name).mkdir(parents=True)
     out = tmp_path / "out"
     seen = []
-    report = run_batch(sorted(subs.iterdir()), out, OPTIONS, jobs=2, timeout=4, data=tiny_data, grade_fn=grade,
-                       on_outcome=seen.append)
+    report = run_batch(
+        sorted(subs.iterdir()), out, OPTIONS, jobs=2, timeout=4, data=tiny_data, grade_fn=grade, on_outcome=seen.append
+    )
     states = {o.task.name: (o.state, o.result.checks[0].id) for o in report.outcomes}
-    assert states == {"good_a": ("graded", "structure.layout"), "good_e": ("graded", "structure.layout"),
-                      "crash_b": ("error", "grader.crashed"), "hang_c": ("error", "grader.timeout"),
-                      "raise_d": ("error", "grader.crashed")}
+    assert states == {
+        "good_a": ("graded", "structure.layout"),
+        "good_e": ("graded", "structure.layout"),
+        "crash_b": ("error", "grader.crashed"),
+        "hang_c": ("error", "grader.timeout"),
+        "raise_d": ("error", "grader.crashed"),
+    }
     assert "exit code 3" in report.outcomes[[o.task.name for o in report.outcomes].index("crash_b")].message
     assert report.exit_code == 2 and len(seen) == 5
     for name in states:  # every submission has a complete, valid result folder
@@ -92,7 +105,7 @@ def test_skipped_submissions_are_not_regraded(tmp_path, fake_grader, tiny_data):
     assert stored_result(out / "good_a").score == 1.0
 
 
-INTERRUPTED = '''
+INTERRUPTED = """
 import sys
 from pathlib import Path
 from grader.batch import run_batch
@@ -112,7 +125,7 @@ if __name__ == "__main__":
                        on_outcome=lambda o: print("done", o.task.name, flush=True))
     print("interrupted", report.interrupted, report.pending, flush=True)
     sys.exit(report.exit_code)
-'''
+"""
 
 
 def test_ctrl_c_keeps_finished_results_and_stops_the_judges(tmp_path, fake_grader, alive):
@@ -124,11 +137,17 @@ def test_ctrl_c_keeps_finished_results_and_stops_the_judges(tmp_path, fake_grade
     script.write_text(INTERRUPTED)
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path / "fake_module"), *sys.path])}
-    proc = subprocess.Popen([sys.executable, str(script), str(subs), str(out)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(subs), str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not ((out / "good_a" / "result.json").is_file()
-                                               and (log / "slow_b").is_file()):
+    while time.monotonic() < deadline and not (
+        (out / "good_a" / "result.json").is_file() and (log / "slow_b").is_file()
+    ):
         time.sleep(0.2)
     assert (out / "good_a" / "result.json").is_file(), proc.stderr.read() if proc.poll() is not None else ""
     while time.monotonic() < deadline and not ((log / "slow_c").is_file() or (log / "slow_b").is_file()):

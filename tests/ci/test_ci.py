@@ -20,8 +20,13 @@ from grader.report import schema
 
 REFERENCE = Path(__file__).resolve().parents[2] / "reference_impl" / "Miniproject_2"
 BIN = str(Path(sys.executable).parent)
-SMALL = {"N2N_GRADE_NO_TRAIN": "1", "N2N_GRADE_TRAIN_PAIRS": "64", "N2N_GRADE_VAL_PAIRS": "16",
-         "N2N_GRADE_NO_REFERENCE": "1", "N2N_GRADE_DEVICE": "cpu"}
+SMALL = {
+    "N2N_GRADE_NO_TRAIN": "1",
+    "N2N_GRADE_TRAIN_PAIRS": "64",
+    "N2N_GRADE_VAL_PAIRS": "16",
+    "N2N_GRADE_NO_REFERENCE": "1",
+    "N2N_GRADE_DEVICE": "cpu",
+}
 
 
 def grade_step_command() -> str:
@@ -56,15 +61,21 @@ def test_the_workflow_command_in_a_student_repository(tmp_path):
     model = repo / "Miniproject_2" / "model.py"
     model.write_text("import numpy\n" + model.read_text())  # a forbidden import at line 1
     summary = tmp_path / "step_summary.md"
-    env = {**os.environ, **SMALL, "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary),
-           "PATH": BIN + os.pathsep + os.environ.get("PATH", "")}
+    env = {
+        **os.environ,
+        **SMALL,
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "PATH": BIN + os.pathsep + os.environ.get("PATH", ""),
+    }
     command = grade_step_command()
     run = subprocess.run(["bash", "-c", command], cwd=repo, env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 1, run.stdout[-2000:] + run.stderr[-2000:]
-    annotations = [l for l in run.stdout.splitlines() if l.startswith("::")]
-    assert ("::error file=Miniproject_2/model.py,line=1,title=rules.static_imports (required)::forbidden import "
-            "numpy") in "\n".join(annotations)
-    assert all(re.match(r"^::(error|warning|notice)( [^:]+)?::", l) for l in annotations)
+    annotations = [line for line in run.stdout.splitlines() if line.startswith("::")]
+    assert (
+        "::error file=Miniproject_2/model.py,line=1,title=rules.static_imports (required)::forbidden import numpy"
+    ) in "\n".join(annotations)
+    assert all(re.match(r"^::(error|warning|notice)( [^:]+)?::", line) for line in annotations)
     text = summary.read_text()
     assert text.startswith("## ❌ student-repo") and "| ❌ | `rules.static_imports` \\*" in text
     results = repo / "grade-results"
@@ -77,27 +88,28 @@ def test_the_workflow_command_in_a_student_repository(tmp_path):
 
 def test_grade_dash_dash_ci_is_grade_ci(monkeypatch, tmp_path):
     calls = []
-    import grader.cli.ci_cmd as ci_cmd
+    import grader.ci.run as ci_run
 
-    monkeypatch.setattr(ci_cmd, "run_ci", lambda path, options, **kw: calls.append((path, options, kw)) or 1)
+    monkeypatch.setattr(ci_run, "run_ci", lambda path, options, **kw: calls.append((path, options, kw)) or 1)
     result = CliRunner().invoke(main, ["--ci", str(tmp_path)])
     assert result.exit_code == 1
-    (path, options, kw), = calls
+    ((path, options, kw),) = calls
     assert path == tmp_path and options.fast and kw["out"] == Path("grade-results")
     result = CliRunner().invoke(main, ["--ci", str(tmp_path), str(tmp_path)])
     assert result.exit_code == 2 and "one PATH" in result.output
 
 
 def test_without_github_actions_there_are_no_annotations(monkeypatch, tmp_path):
-    from grader.cli import ci_cmd
+    from grader.ci import run as ci_run
     from grader.result import Check, Result
 
     failed = Result("t", checks=[Check("blocks.ReLU.forward", "fail", "wrong", required=True)])
-    monkeypatch.setattr(ci_cmd, "grade_submission", lambda path, options, progress=None: failed)
+    monkeypatch.setattr(ci_run, "grade_submission", lambda path, options, progress=None: failed)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
-    result = CliRunner().invoke(main, ["ci", str(tmp_path), "--out", str(tmp_path / "o"),
-                                       "--junit", str(tmp_path / "j.xml")])
+    result = CliRunner().invoke(
+        main, ["ci", str(tmp_path), "--out", str(tmp_path / "o"), "--junit", str(tmp_path / "j.xml")]
+    )
     assert result.exit_code == 1 and "::error" not in result.output
     assert ET.parse(tmp_path / "j.xml").getroot().get("failures") == "1"
     result = CliRunner().invoke(main, ["ci", str(tmp_path), "--annotations", "--out", str(tmp_path / "o")])

@@ -37,3 +37,10 @@ def test_ci_runs_the_readme_test_command():
     run = (REPO / ".ci" / "run").read_text()
     assert re.search(r"^make test$", run, re.M)
     assert any("pytest" in line and "tests" in line for line in target("test"))
+
+
+def test_the_test_command_lints_and_checks_formatting_first():
+    prerequisites = re.search(r"^test:(.*)$", (REPO / "Makefile").read_text(), re.M).group(1).split()
+    assert "lint" in prerequisites
+    recipe = " ".join(target("lint"))
+    assert "ruff check" in recipe and "ruff format --check" in recipe

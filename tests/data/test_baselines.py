@@ -3,8 +3,7 @@
 import pytest
 import torch
 
-from grader.data import load_default_data
-from grader.data import baselines
+from grader.data import baselines, load_default_data
 from grader.data.baselines import run_baselines
 
 
@@ -16,7 +15,9 @@ def small(tmp_path_factory):
 
 
 def test_denoisers_beat_the_noisy_input_on_both_definitions(small):
-    res = {r.name: r for r in run_baselines(small, n_tune=32, methods=["non-local means", "total variation (Chambolle)"])}
+    res = {
+        r.name: r for r in run_baselines(small, n_tune=32, methods=["non-local means", "total variation (Chambolle)"])
+    }
     noisy = res["noisy input (no denoising)"]
     for name in ("non-local means", "total variation (Chambolle)"):
         assert res[name].psnr_per_image > noisy.psnr_per_image + 2, name

@@ -45,8 +45,13 @@ def test_cache_is_private(tmp_cache):
     assert stat.S_IMODE(os.stat(tmp_cache).st_mode) == 0o700
     assert stat.S_IMODE(os.stat(entry).st_mode) == 0o700
     files = sorted(entry.iterdir())
-    assert {f.name for f in files} == {"manifest.json", "train_input.npy", "train_target.npy",
-                                       "val_input.npy", "val_target.npy"}
+    assert {f.name for f in files} == {
+        "manifest.json",
+        "train_input.npy",
+        "train_target.npy",
+        "val_input.npy",
+        "val_target.npy",
+    }
     for f in files:
         assert stat.S_IMODE(os.stat(f).st_mode) == 0o600, f.name
 

@@ -118,8 +118,11 @@ def test_not_a_tuple(tmp_path):
 
 def test_wrong_number_of_tensors(tmp_path):
     folder, _ = _bad_val(tmp_path, (_u8(4, 3, 8, 8),) * 3)
-    with pytest.raises(DataError, match=r"val_data\.pkl: expected exactly two tensors \(noisy_imgs, clean_imgs\), "
-                                        r"found a tuple of 3 item"):
+    with pytest.raises(
+        DataError,
+        match=r"val_data\.pkl: expected exactly two tensors \(noisy_imgs, clean_imgs\), "
+        r"found a tuple of 3 item",
+    ):
         load_course_data(folder)
 
 
@@ -131,22 +134,30 @@ def test_item_not_a_tensor(tmp_path):
 
 def test_wrong_dtype(tmp_path):
     folder, _ = _bad_val(tmp_path, (_u8(4, 3, 8, 8), _u8(4, 3, 8, 8).float()))
-    with pytest.raises(DataError, match=r"val_data\.pkl: clean_imgs should have dtype torch\.uint8.*found torch\.float32"):
+    with pytest.raises(
+        DataError, match=r"val_data\.pkl: clean_imgs should have dtype torch\.uint8.*found torch\.float32"
+    ):
         load_course_data(folder)
 
 
 @pytest.mark.parametrize("shape", [(4, 8, 8), (4, 1, 8, 8), (4, 3, 8, 8, 1)])
 def test_wrong_shape(tmp_path, shape):
     folder, _ = _bad_val(tmp_path, (_u8(*shape), _u8(*shape)))
-    with pytest.raises(DataError, match=r"val_data\.pkl: noisy_imgs should have shape N×3×H×W .*found "
-                                        + str(shape).replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(
+        DataError,
+        match=r"val_data\.pkl: noisy_imgs should have shape N×3×H×W .*found "
+        + str(shape).replace("(", r"\(").replace(")", r"\)"),
+    ):
         load_course_data(folder)
 
 
 def test_unequal_shapes(tmp_path):
     folder, _ = _bad_val(tmp_path, (_u8(4, 3, 8, 8), _u8(5, 3, 8, 8)))
-    with pytest.raises(DataError, match=r"noisy_imgs and clean_imgs should have equal shapes, "
-                                        r"found \(4, 3, 8, 8\) and \(5, 3, 8, 8\)"):
+    with pytest.raises(
+        DataError,
+        match=r"noisy_imgs and clean_imgs should have equal shapes, "
+        r"found \(4, 3, 8, 8\) and \(5, 3, 8, 8\)",
+    ):
         load_course_data(folder)
 
 

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from grader.data import N2NData, load_default_data
-from grader.data import embedded
+from grader.data import N2NData, embedded, load_default_data
 from grader.data import photos as photo_db
 
 SMALL = dict(n_train=300, n_val=40)

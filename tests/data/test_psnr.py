@@ -82,8 +82,9 @@ def test_tensor_numpy_dtypes_and_ranges_agree():
     ref = psnr_per_image(noisy, clean, data_range=255.0)
     assert psnr_per_image(torch.from_numpy(noisy), torch.from_numpy(clean), data_range=255.0) == pytest.approx(ref)
     assert psnr_per_image(noisy.astype(np.int32), clean.astype(np.float32), data_range=255.0) == pytest.approx(ref)
-    assert psnr_per_image(torch.from_numpy(noisy).double() / 255, torch.from_numpy(clean).float() / 255,
-                          data_range=1.0) == pytest.approx(ref, abs=1e-5)  # float32 rounding of /255
+    assert psnr_per_image(
+        torch.from_numpy(noisy).double() / 255, torch.from_numpy(clean).float() / 255, data_range=1.0
+    ) == pytest.approx(ref, abs=1e-5)  # float32 rounding of /255
 
 
 def test_uint8_inputs_do_not_wrap_around():
@@ -95,7 +96,8 @@ def test_uint8_inputs_do_not_wrap_around():
 def test_one_image_chw_is_accepted():
     noisy, clean = _pair()
     assert psnr_per_image(noisy[0], clean[0], data_range=255.0) == pytest.approx(
-        psnr_per_image(noisy[:1], clean[:1], data_range=255.0))
+        psnr_per_image(noisy[:1], clean[:1], data_range=255.0)
+    )
 
 
 def test_shape_mismatch_names_both_shapes():

@@ -17,10 +17,16 @@ def _block(cls, shape, **attrs):
     return {"class": cls, "mro": [cls, "Module", "object"], "output_shape": shape, **attrs}
 
 
-SPEC = [_block("Conv2d", [1, 8, 16, 16], stride=[2, 2], weight_shape=[8, 3, 3, 3]), _block("ReLU", [1, 8, 16, 16]),
-        _block("Conv2d", [1, 8, 8, 8], stride=2, weight_shape=[8, 8, 3, 3]), _block("ReLU", [1, 8, 8, 8]),
-        _block("Upsampling", [1, 8, 16, 16], weight_shape=[8, 8, 3, 3]), _block("ReLU", [1, 8, 16, 16]),
-        _block("Upsampling", [1, 3, 32, 32], weight_shape=[3, 8, 3, 3]), _block("Sigmoid", [1, 3, 32, 32])]
+SPEC = [
+    _block("Conv2d", [1, 8, 16, 16], stride=[2, 2], weight_shape=[8, 3, 3, 3]),
+    _block("ReLU", [1, 8, 16, 16]),
+    _block("Conv2d", [1, 8, 8, 8], stride=2, weight_shape=[8, 8, 3, 3]),
+    _block("ReLU", [1, 8, 8, 8]),
+    _block("Upsampling", [1, 8, 16, 16], weight_shape=[8, 8, 3, 3]),
+    _block("ReLU", [1, 8, 16, 16]),
+    _block("Upsampling", [1, 3, 32, 32], weight_shape=[3, 8, 3, 3]),
+    _block("Sigmoid", [1, 3, 32, 32]),
+]
 
 
 def test_the_required_sequence_passes():
@@ -30,11 +36,14 @@ def test_the_required_sequence_passes():
 
 
 def test_bare_nearest_upsampling_followed_by_a_convolution_counts_as_upsampling():
-    blocks = SPEC[:4] + [_block("NearestUpsampling", [1, 8, 16, 16]), _block("Conv2d", [1, 8, 16, 16], stride=1,
-                                                                              weight_shape=[8, 8, 3, 3]),
-                         _block("ReLU", [1, 8, 16, 16]), _block("NearestUpsampling", [1, 8, 32, 32]),
-                         _block("Conv2d", [1, 3, 32, 32], stride=1, weight_shape=[3, 8, 3, 3]),
-                         _block("Sigmoid", [1, 3, 32, 32])]
+    blocks = SPEC[:4] + [
+        _block("NearestUpsampling", [1, 8, 16, 16]),
+        _block("Conv2d", [1, 8, 16, 16], stride=1, weight_shape=[8, 8, 3, 3]),
+        _block("ReLU", [1, 8, 16, 16]),
+        _block("NearestUpsampling", [1, 8, 32, 32]),
+        _block("Conv2d", [1, 3, 32, 32], stride=1, weight_shape=[3, 8, 3, 3]),
+        _block("Sigmoid", [1, 3, 32, 32]),
+    ]
     assert architecture_check(_client(blocks), "h1").status == "pass"
 
 

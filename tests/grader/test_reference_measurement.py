@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from grader import reference
+from grader import machine, reference
 from grader.sandbox.supervisor import SandboxSettings
 
 
@@ -17,7 +17,7 @@ def cache(tmp_path, monkeypatch):
 
 
 def measure(data, load, monkeypatch):
-    monkeypatch.setattr(reference, "machine_load", lambda: load)
+    monkeypatch.setattr(machine, "load_average", lambda: load)
     return reference.measure_reference(data.subset(40, 8), device="cpu", settings=SandboxSettings(threads=1))
 
 
@@ -40,7 +40,7 @@ def test_a_busy_measurement_is_used_once_and_not_cached(small_data, cache, monke
 
 
 def test_busy_counts_the_cores_the_worker_leaves_free(monkeypatch):
-    monkeypatch.setattr(reference.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
-    assert not reference.busy(0.4, 4, "cpu") and reference.busy(0.6, 4, "cpu")  # no core to spare
-    assert not reference.busy(2.4, 2, "cpu") and reference.busy(2.6, 2, "cpu")  # two to spare
-    assert not reference.busy(99, 4, "cuda") and not reference.busy(None, 4, "cpu")  # a GPU epoch; unknown load
+    monkeypatch.setattr(machine.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    assert not machine.busy(0.4, 4, "cpu") and machine.busy(0.6, 4, "cpu")  # no core to spare
+    assert not machine.busy(2.4, 2, "cpu") and machine.busy(2.6, 2, "cpu")  # two to spare
+    assert not machine.busy(99, 4, "cuda") and not machine.busy(None, 4, "cpu")  # a GPU epoch; unknown load

@@ -15,7 +15,9 @@ _scripts = {}
 def twin_script():
     """scripts/reference_twin.py (the torch.nn twin and the reference loader), loaded once."""
     if "twin" not in _scripts:
-        spec = importlib.util.spec_from_file_location("reference_twin_under_test", ROOT / "scripts" / "reference_twin.py")
+        spec = importlib.util.spec_from_file_location(
+            "reference_twin_under_test", ROOT / "scripts" / "reference_twin.py"
+        )
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         _scripts["twin"] = module
@@ -33,12 +35,14 @@ def rel_error(ours, theirs):
     theirs = theirs.detach().double()
     return float((ours.double() - theirs).abs().max() / theirs.abs().max().clamp(min=1))
 
+
 def copy_params(ours, torch_module):
     """Gives our block the torch module's parameters (weight, then bias), as fresh tensors."""
     for name in ours.param_names:
         value = getattr(torch_module, name, None)
         if value is not None:
             setattr(ours, name, value.detach().clone())
+
 
 def run_torch(module, x, grad_output):
     """(y, dL/dx, [dL/dparam...]) from torch's autograd, for L = <y, grad_output>."""
@@ -47,6 +51,7 @@ def run_torch(module, x, grad_output):
         y = module(x)
         y.backward(grad_output)
     return y.detach(), x.grad, [p.grad for p in module.parameters()]
+
 
 def check_block(ours, torch_module, x, seed=0):
     """Forward, input gradient and parameter gradients of `ours` against torch; returns the errors by name."""

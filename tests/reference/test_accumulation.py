@@ -8,10 +8,14 @@ nn = torch.nn
 CASES = {  # name: (our block, the torch module it should match)
     "conv2d": lambda r: (r.Conv2d(3, 5, (3, 2), stride=2, padding=1), nn.Conv2d(3, 5, (3, 2), stride=2, padding=1)),
     "transpose-conv2d": lambda r: (r.TransposeConv2d(3, 5, 3, stride=2), nn.ConvTranspose2d(3, 5, 3, stride=2)),
-    "upsampling-patches": lambda r: (r.Upsampling(3, 5, 5, padding=2),
-                                     nn.Sequential(nn.Upsample(scale_factor=2), nn.Conv2d(3, 5, 5, padding=2))),
-    "upsampling-multiply-first": lambda r: (r.Upsampling(9, 2, 3, padding=1),
-                                            nn.Sequential(nn.Upsample(scale_factor=2), nn.Conv2d(9, 2, 3, padding=1))),
+    "upsampling-patches": lambda r: (
+        r.Upsampling(3, 5, 5, padding=2),
+        nn.Sequential(nn.Upsample(scale_factor=2), nn.Conv2d(3, 5, 5, padding=2)),
+    ),
+    "upsampling-multiply-first": lambda r: (
+        r.Upsampling(9, 2, 3, padding=1),
+        nn.Sequential(nn.Upsample(scale_factor=2), nn.Conv2d(9, 2, 3, padding=1)),
+    ),
 }
 
 

@@ -65,8 +65,10 @@ BLOCKS = {  # name: (block factory, input channels)
     "upsampling-plain": (lambda r: r.Upsampling(2, 3, 3, scale_factor=2, stride=2, padding=1), 2),
     "relu": (lambda r: r.ReLU(), 2),
     "sigmoid": (lambda r: r.Sigmoid(), 2),
-    "sequential": (lambda r: r.Sequential(r.Conv2d(2, 3, 2, stride=2), r.ReLU(), r.Upsampling(3, 2, 3, padding=1),
-                                          r.Sigmoid()), 2),
+    "sequential": (
+        lambda r: r.Sequential(r.Conv2d(2, 3, 2, stride=2), r.ReLU(), r.Upsampling(3, 2, 3, padding=1), r.Sigmoid()),
+        2,
+    ),
 }
 
 

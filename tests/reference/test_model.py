@@ -61,8 +61,9 @@ def smooth_pairs(n, seed):
     """Noisy pairs of smooth random images (learnable in a few steps), uint8."""
     gen = torch.Generator().manual_seed(seed)
     clean = torch.nn.functional.interpolate(torch.rand(n, 3, 4, 4, generator=gen), size=32, mode="bilinear") * 255
-    noisy = [(clean + 25 * torch.randn(clean.shape, generator=gen)).clamp(0, 255).round().to(torch.uint8)
-             for _ in range(2)]
+    noisy = [
+        (clean + 25 * torch.randn(clean.shape, generator=gen)).clamp(0, 255).round().to(torch.uint8) for _ in range(2)
+    ]
     return noisy[0], noisy[1]
 
 
@@ -124,7 +125,10 @@ print(tuple(y.shape), y.dtype)
 from model import Conv2d, TransposeConv2d, NearestUpsampling, Upsampling, ReLU, Sigmoid, MSE, SGD, Sequential
 print(Conv2d(3, 3, 3).weight.shape)
 """
-    assert run_python(code, cwd=tmp_path).split("\n")[:2] == ["(2, 3, 32, 32) torch.float32", "torch.Size([3, 3, 3, 3])"]
+    assert run_python(code, cwd=tmp_path).split("\n")[:2] == [
+        "(2, 3, 32, 32) torch.float32",
+        "torch.Size([3, 3, 3, 3])",
+    ]
 
 
 def test_pretrained_model_denoises(ref):
@@ -135,7 +139,9 @@ def test_pretrained_model_denoises(ref):
     model = ref.Model()
     model.load_pretrained_model()
     noisy, clean = data.val_input[:300], data.val_target[:300]
-    gain = psnr_per_image(model.predict(noisy), clean, data_range=255.0) - psnr_per_image(noisy, clean, data_range=255.0)
+    gain = psnr_per_image(model.predict(noisy), clean, data_range=255.0) - psnr_per_image(
+        noisy, clean, data_range=255.0
+    )
     assert gain > 3.0, f"gain {gain:.2f} dB"
 
 

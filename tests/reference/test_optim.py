@@ -28,18 +28,31 @@ def run_both(ref_optimizer, torch_optimizer, steps=5, seed=0):
     return max(rel_error(p, q) for p, q in zip(ours, theirs))
 
 
-@pytest.mark.parametrize("kwargs", [
-    dict(lr=0.1), dict(lr=0.05, momentum=0.9), dict(lr=0.05, momentum=0.9, weight_decay=0.01),
-    dict(lr=0.05, momentum=0.8, dampening=0.3, weight_decay=0.1), dict(lr=0.05, momentum=0.9, nesterov=True),
-], ids=str)
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(lr=0.1),
+        dict(lr=0.05, momentum=0.9),
+        dict(lr=0.05, momentum=0.9, weight_decay=0.01),
+        dict(lr=0.05, momentum=0.8, dampening=0.3, weight_decay=0.1),
+        dict(lr=0.05, momentum=0.9, nesterov=True),
+    ],
+    ids=str,
+)
 def test_sgd_matches_torch(ref, kwargs):
     err = run_both(lambda ps: ref.SGD(ps, **kwargs), lambda ps: torch.optim.SGD(ps, **kwargs))
     assert err < 1e-12
 
 
-@pytest.mark.parametrize("kwargs", [
-    dict(lr=1e-3), dict(lr=0.01, betas=(0.8, 0.99)), dict(lr=0.01, weight_decay=0.1, eps=1e-6),
-], ids=str)
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(lr=1e-3),
+        dict(lr=0.01, betas=(0.8, 0.99)),
+        dict(lr=0.01, weight_decay=0.1, eps=1e-6),
+    ],
+    ids=str,
+)
 def test_adam_matches_torch(ref, kwargs):
     err = run_both(lambda ps: ref.Adam(ps, **kwargs), lambda ps: torch.optim.Adam(ps, foreach=False, **kwargs), steps=8)
     assert err < 1e-12

@@ -79,11 +79,20 @@ def test_only_allowed_names(path):
 
 def test_the_checker_catches_violations(tmp_path):
     bad = tmp_path / "bad.py"
-    bad.write_text("import numpy\nimport torch\nfrom torch import zeros\nfrom torch.nn.functional import relu\n"
-                   "torch.set_grad_enabled(False)\nclass A:\n    dtype = torch.get_default_dtype()\n"
-                   "def f(x):\n    x.requires_grad_(True)\n    return torch.sigmoid(torch.nn.functional.relu(x))\n")
+    bad.write_text(
+        "import numpy\nimport torch\nfrom torch import zeros\nfrom torch.nn.functional import relu\n"
+        "torch.set_grad_enabled(False)\nclass A:\n    dtype = torch.get_default_dtype()\n"
+        "def f(x):\n    x.requires_grad_(True)\n    return torch.sigmoid(torch.nn.functional.relu(x))\n"
+    )
     found = "\n".join(violations(bad))
-    for needle in ["import numpy", "zeros", "relu", "module-level call torch.set_grad_enabled",
-                   "module-level call torch.get_default_dtype", "requires_grad_",
-                   "torch.sigmoid", "torch.nn.functional.relu"]:
+    for needle in [
+        "import numpy",
+        "zeros",
+        "relu",
+        "module-level call torch.set_grad_enabled",
+        "module-level call torch.get_default_dtype",
+        "requires_grad_",
+        "torch.sigmoid",
+        "torch.nn.functional.relu",
+    ]:
         assert needle in found, (needle, found)

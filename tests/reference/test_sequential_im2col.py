@@ -9,13 +9,26 @@ def test_sequential_matches_torch(ref):
     """The model's own architecture at small size: every parameter gradient, in order."""
     nn = torch.nn
     theirs = nn.Sequential(
-        nn.Conv2d(3, 5, 4, 2, 1), nn.ReLU(), nn.Conv2d(5, 4, 4, 2, 1), nn.ReLU(),
-        nn.Upsample(scale_factor=2), nn.Conv2d(4, 5, 3, padding=1), nn.ReLU(),
-        nn.Upsample(scale_factor=2), nn.Conv2d(5, 3, 3, padding=1), nn.Sigmoid(),
+        nn.Conv2d(3, 5, 4, 2, 1),
+        nn.ReLU(),
+        nn.Conv2d(5, 4, 4, 2, 1),
+        nn.ReLU(),
+        nn.Upsample(scale_factor=2),
+        nn.Conv2d(4, 5, 3, padding=1),
+        nn.ReLU(),
+        nn.Upsample(scale_factor=2),
+        nn.Conv2d(5, 3, 3, padding=1),
+        nn.Sigmoid(),
     ).double()
     ours = ref.Sequential(
-        ref.Conv2d(3, 5, 4, 2, 1), ref.ReLU(), ref.Conv2d(5, 4, 4, 2, 1), ref.ReLU(),
-        ref.Upsampling(4, 5, 3, padding=1), ref.ReLU(), ref.Upsampling(5, 3, 3, padding=1), ref.Sigmoid(),
+        ref.Conv2d(3, 5, 4, 2, 1),
+        ref.ReLU(),
+        ref.Conv2d(5, 4, 4, 2, 1),
+        ref.ReLU(),
+        ref.Upsampling(4, 5, 3, padding=1),
+        ref.ReLU(),
+        ref.Upsampling(5, 3, 3, padding=1),
+        ref.Sigmoid(),
     ).to(dtype=torch.float64)
     for mine, index in zip([ours[0], ours[2], ours[4], ours[6]], [0, 2, 5, 8]):
         copy_params(mine, theirs[index])
@@ -51,10 +64,15 @@ def test_sequential_of_nothing_is_identity(ref):
     assert seq.forward(x) is x and seq.backward(x) is x and seq.param() == []
 
 
-@pytest.mark.parametrize("kernel, stride, padding, dilation", [
-    ((3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1)), ((2, 3), (2, 1), ((0, 1), (2, 0)), (1, 2)),
-    ((4, 4), (2, 2), ((1, 1), (1, 1)), (1, 1)), ((2, 2), (2, 2), ((0, 0), (0, 0)), (1, 1)),
-])
+@pytest.mark.parametrize(
+    "kernel, stride, padding, dilation",
+    [
+        ((3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1)),
+        ((2, 3), (2, 1), ((0, 1), (2, 0)), (1, 2)),
+        ((4, 4), (2, 2), ((1, 1), (1, 1)), (1, 1)),
+        ((2, 2), (2, 2), ((0, 0), (0, 0)), (1, 1)),
+    ],
+)
 def test_col2im_is_the_adjoint_of_im2col(ref, kernel, stride, padding, dilation):
     """<im2col(x), c> = <x, col2im(c)> for all x, c: the input gradient of a convolution is exact."""
     from n2n_reference_impl.others.im2col import col2im, im2col

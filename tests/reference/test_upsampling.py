@@ -5,8 +5,16 @@ import torch
 from reference_testing import TOL, check_block, copy_params, rel_error
 
 UPSAMPLING_CASES = [  # (scale, kernel, stride, padding): the first is the model's own
-    (2, 3, 1, 1), (2, 2, 1, 0), (2, 1, 1, 0), (3, 5, 1, 1), ((2, 3), (3, 5), 1, (0, 2)),
-    (2, 4, 1, 3), (3, 2, 1, (1, 0)), (1, 3, 1, 1), (2, 3, 2, 1), (2, (3, 2), (1, 2), 0),
+    (2, 3, 1, 1),
+    (2, 2, 1, 0),
+    (2, 1, 1, 0),
+    (3, 5, 1, 1),
+    ((2, 3), (3, 5), 1, (0, 2)),
+    (2, 4, 1, 3),
+    (3, 2, 1, (1, 0)),
+    (1, 3, 1, 1),
+    (2, 3, 2, 1),
+    (2, (3, 2), (1, 2), 0),
 ]
 
 
@@ -72,7 +80,8 @@ def test_subpixel_equals_upsample_then_conv(ref, scale, k, p, path):
 
 
 def test_subpixel_phase_kernels(ref):
-    """s=2, k=3, p=1: phase 0 reads small rows (a-1, a) with taps (w0, w1+w2); phase 1 reads (a, a+1) with (w0+w1, w2)."""
+    """s=2, k=3, p=1: phase 0 reads small rows (a-1, a) with taps (w0, w1+w2);
+    phase 1 reads (a, a+1) with (w0+w1, w2)."""
     from n2n_reference_impl.others.upsampling import Phases  # loaded by the `ref` fixture
 
     phases = Phases(2, 3, (1, 1), 8)

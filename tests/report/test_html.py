@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from grader.report import html_report, images, summary_tables
+from grader.report import html_report, images, summary_writer
 from grader.report.summary import summarize
 
 
@@ -88,18 +88,20 @@ def test_report_renders_in_chromium(tmp_path, render, non_blank, make_result, na
 def test_class_summary_renders_in_chromium(tmp_path, render, non_blank, make_result):
     teams = [("a", make_result("Proj_100001_100002")), ("b", make_result("team_b", scipers=(), conv_ok=False))]
     page = tmp_path / "summary.html"
-    page.write_text(summary_tables.render(summarize(teams), "html"))
+    page.write_text(summary_writer.render(summarize(teams), "html"))
     shot, console, dom = render(page, size=(1400, 900))
     assert console == []
     assert non_blank(shot) > 0.02
-    assert "Pass rate per check" in dom and "href=\"a/report.html\"" in dom
+    assert "Pass rate per check" in dom and 'href="a/report.html"' in dom
 
 
 def test_the_console_check_catches_script_errors(tmp_path, render):
     # the control: a page that logs an error and throws must be caught by the same check
     page = tmp_path / "bad.html"
-    page.write_text("<!DOCTYPE html><html><body><h1>x</h1><script>console.error('boom');"
-                    "throw new Error('thrown');</script></body></html>")
+    page.write_text(
+        "<!DOCTYPE html><html><body><h1>x</h1><script>console.error('boom');"
+        "throw new Error('thrown');</script></body></html>"
+    )
     _, console, _ = render(page, size=(400, 300), dom=False)
     assert any("boom" in line for line in console) and any("thrown" in line for line in console)
 

@@ -20,13 +20,16 @@ def test_result_json_matches_the_schema_and_round_trips(make_result):
     assert Result.from_dict(data).to_dict() == data
 
 
-@pytest.mark.parametrize("breakage", [
-    lambda d: d["checks"][0].update(status="passed"),
-    lambda d: d.pop("checks"),
-    lambda d: d.update(scipers=["12345"]),
-    lambda d: d["checks"][0].update(score=-1),
-    lambda d: d["environment"].update(device="tpu"),
-])
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        lambda d: d["checks"][0].update(status="passed"),
+        lambda d: d.pop("checks"),
+        lambda d: d.update(scipers=["12345"]),
+        lambda d: d["checks"][0].update(score=-1),
+        lambda d: d["environment"].update(device="tpu"),
+    ],
+)
 def test_the_result_schema_rejects_broken_results(make_result, breakage):
     data = json.loads(make_result().to_json())
     breakage(data)
@@ -59,8 +62,14 @@ def test_gradescope_rejects_an_unknown_visibility(make_result):
 
 def test_junit_xml_parses_with_one_testcase_per_check(make_result, nasty):
     good = make_result()
-    bad = make_result("Proj_111111_222222", scipers=("111111", "222222"), forbidden=True, conv_ok=False,
-                      pretrained=None, message_extra=nasty)
+    bad = make_result(
+        "Proj_111111_222222",
+        scipers=("111111", "222222"),
+        forbidden=True,
+        conv_ok=False,
+        pretrained=None,
+        message_extra=nasty,
+    )
     root = ET.fromstring(junit.render([good, bad]).encode())
     suites = root.findall("testsuite")
     assert [s.get("name") for s in suites] == [good.submission, bad.submission]

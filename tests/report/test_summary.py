@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import main
-from grader.report import schema, summary_tables
+from grader.report import schema, summary_tables, summary_writer
 from grader.report.summary import SummaryError, summarize, summarize_folder
 from grader.report.views import write_views
 
@@ -21,8 +21,9 @@ def class_dir(tmp_path, make_result):
     """Three graded teams and one error record, written the way a batch writes them."""
     teams = [
         make_result("Proj_100001_100002", scipers=("100001", "100002"), pretrained=25.0),
-        make_result("Proj_200001_200002_200003", scipers=("200001", "200002", "200003"), conv_ok=False,
-                    pretrained=23.0),
+        make_result(
+            "Proj_200001_200002_200003", scipers=("200001", "200002", "200003"), conv_ok=False, pretrained=23.0
+        ),
         make_result("no_sciper_team", scipers=(), forbidden=True, pretrained=None, epoch=None),
     ]
     for r in teams:
@@ -53,15 +54,16 @@ def test_rows_statistics_and_pass_rates(class_dir):
     assert rates == sorted(rates)  # the checks most teams fail come first
 
 
-@pytest.mark.parametrize("sort, first", [("score", "Proj_100001_100002"), ("psnr", "Proj_100001_100002"),
-                                         ("name", "crashed_team")])
+@pytest.mark.parametrize(
+    "sort, first", [("score", "Proj_100001_100002"), ("psnr", "Proj_100001_100002"), ("name", "crashed_team")]
+)
 def test_sort_orders(class_dir, sort, first):
     assert summarize_folder(class_dir[0], sort=sort).rows[0].team == first
 
 
 def test_csv_has_one_row_per_sciper(class_dir):
     folder, teams = class_dir
-    rows = list(csv.DictReader(io.StringIO(summary_tables.render(summarize_folder(folder), "csv"))))
+    rows = list(csv.DictReader(io.StringIO(summary_writer.render(summarize_folder(folder), "csv"))))
     scipers = [r["sciper"] for r in rows if r["sciper"]]
     assert sorted(scipers) == sorted(s for t in teams for s in t.scipers)
     by_sciper = {r["sciper"]: r for r in rows}
@@ -73,20 +75,20 @@ def test_csv_has_one_row_per_sciper(class_dir):
 
 
 def test_json_format_matches_the_schema(class_dir):
-    data = json.loads(summary_tables.render(summarize_folder(class_dir[0]), "json"))
+    data = json.loads(summary_writer.render(summarize_folder(class_dir[0]), "json"))
     schema.validate(data, "summary")
     assert data["teams"] == 4 and data["errored"] == 1
 
 
 @pytest.mark.parametrize("fmt", ["github", "grid", "latex"])
 def test_text_formats_list_every_team_and_the_failing_checks(class_dir, fmt):
-    text = summary_tables.render(summarize_folder(class_dir[0]), fmt)
+    text = summary_writer.render(summarize_folder(class_dir[0]), fmt)
     for team in ("Proj_100001_100002", "Proj_200001_200002_200003", "crashed_team"):
         assert (team.replace("_", "\\_") if fmt == "latex" else team) in text
     assert "blocks.Conv2d.forward" in text
     if fmt == "github":
-        table = [l for l in text.splitlines() if l.startswith("| Proj_")]
-        assert len(table) == 2 and all(l.count("|") == text.splitlines()[4].count("|") for l in table)
+        table = [line for line in text.splitlines() if line.startswith("| Proj_")]
+        assert len(table) == 2 and all(line.count("|") == text.splitlines()[4].count("|") for line in table)
     if fmt == "latex":
         assert text.count("\\begin{tabular}") == 3
 
@@ -112,7 +114,7 @@ def test_an_empty_folder_is_a_clear_error(tmp_path):
         summarize([], sort="grade")
 
 
-@pytest.mark.parametrize("fmt", summary_tables.FORMATS)
+@pytest.mark.parametrize("fmt", summary_writer.FORMATS)
 def test_grade_summary_command(class_dir, fmt):
     result = CliRunner().invoke(main, ["summary", str(class_dir[0]), "--format", fmt, "--sort", "name"])
     assert result.exit_code == 0, result.output

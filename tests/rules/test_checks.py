@@ -11,10 +11,11 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from grader.result import Result
-from grader.rules.checks import STATIC_CHECKS, import_side_effects_check, runtime_checks, static_checks
+from grader.rules.checks import STATIC, import_side_effects_check, runtime_checks, static_checks
 from grader.rules.policy import classify_runtime_call
 
 REFERENCE = Path(__file__).resolve().parents[2] / "reference_impl" / "Miniproject_2"
+STATIC_IDS = [static.spec.id for static in STATIC]
 
 
 def _submission(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -31,19 +32,24 @@ def _by_id(checks):
 
 
 def test_clean_submission_passes_every_static_check(tmp_path):
-    root = _submission(tmp_path, {
-        "model.py": "from torch import empty\nfrom .others.conv import Conv2d\n",
-        "others/conv.py": "from torch.nn.functional import unfold\n",
-    })
+    root = _submission(
+        tmp_path,
+        {
+            "model.py": "from torch import empty\nfrom .others.conv import Conv2d\n",
+            "others/conv.py": "from torch.nn.functional import unfold\n",
+        },
+    )
     checks = _by_id(static_checks(root))
-    assert set(checks) == set(STATIC_CHECKS)
+    assert set(checks) == set(STATIC_IDS)
     assert {c.status for c in checks.values()} == {"pass"}
     assert "2 files scanned" in checks["rules.static_imports"].message
 
 
 def test_static_checks_route_findings_by_category(tmp_path):
-    root = _submission(tmp_path, {
-        "model.py": """\
+    root = _submission(
+        tmp_path,
+        {
+            "model.py": """\
             import torch
             import numpy as np
             from tqdm import tqdm
@@ -55,15 +61,15 @@ def test_static_checks_route_findings_by_category(tmp_path):
             import os
             home = os.environ['HOME']
             """,
-        "others/broken.py": "def f(:\n",
-    })
+            "others/broken.py": "def f(:\n",
+        },
+    )
     checks = _by_id(static_checks(root))
     imports = checks["rules.static_imports"]
     assert imports.status == "fail"
     assert "numpy (model.py:2)" in imports.message
     assert "torch.nn.functional.conv2d (model.py:8)" in imports.message
-    assert {f["name"] for f in imports.details["findings"]} == {
-        "numpy", "tqdm", "torch.nn.functional.conv2d"}
+    assert {f["name"] for f in imports.details["findings"]} == {"numpy", "tqdm", "torch.nn.functional.conv2d"}
     assert checks["rules.autograd_static"].status == "warn"
     assert checks["rules.tampering"].status == "fail"
     assert "torch.nn.functional.unfold (model.py:7)" in checks["rules.tampering"].message
@@ -85,14 +91,19 @@ def test_no_python_files_skips_static_checks(tmp_path):
 
 def test_no_trace_skips_runtime_checks():
     checks = runtime_checks(None)
-    assert [c.id for c in checks] == ["rules.runtime_forbidden", "rules.autograd",
-                                      "rules.runtime_tampering", "rules.import_side_effects"]
+    assert [c.id for c in checks] == [
+        "rules.runtime_forbidden",
+        "rules.autograd",
+        "rules.runtime_tampering",
+        "rules.import_side_effects",
+    ]
     assert {c.status for c in checks} == {"skipped"}
 
 
 def test_runtime_forbidden_names_block_method_and_function():
-    trace = {"calls": {"Conv2d.forward": {"torch.conv2d": 3, "torch.Tensor.matmul": 10},
-                       "Model.train": {"torch.zeros": 1}}}
+    trace = {
+        "calls": {"Conv2d.forward": {"torch.conv2d": 3, "torch.Tensor.matmul": 10}, "Model.train": {"torch.zeros": 1}}
+    }
     checks = _by_id(runtime_checks(trace))
     forbidden = checks["rules.runtime_forbidden"]
     assert forbidden.status == "fail"
@@ -103,8 +114,7 @@ def test_runtime_forbidden_names_block_method_and_function():
 
 
 def test_runtime_autograd_and_grad_mode():
-    trace = {"calls": {"Model.train": {"torch.Tensor.backward": 2}},
-             "grad_mode_enabled_after": ["Model.train"]}
+    trace = {"calls": {"Model.train": {"torch.Tensor.backward": 2}}, "grad_mode_enabled_after": ["Model.train"]}
     autograd = _by_id(runtime_checks(trace))["rules.autograd"]
     assert autograd.status == "fail"
     assert "grad mode was on after Model.train" in autograd.message
@@ -116,16 +126,32 @@ def test_runtime_autograd_and_grad_mode():
 
 
 def test_runtime_accepts_tracer_drain_lists():
-    trace = {"calls": [
-        {"context": "Model.train", "category": "autograd", "name": "torch.Tensor.requires_grad_",
-         "count": 4, "severity": "fail", "reason": "r"},
-        {"context": "import", "category": "tampering", "name": "trace switched off",
-         "count": 1, "severity": "fail", "reason": "the function mode was removed"},
-    ]}
+    trace = {
+        "calls": [
+            {
+                "context": "Model.train",
+                "category": "autograd",
+                "name": "torch.Tensor.requires_grad_",
+                "count": 4,
+                "severity": "fail",
+                "reason": "r",
+            },
+            {
+                "context": "import",
+                "category": "tampering",
+                "name": "trace switched off",
+                "count": 1,
+                "severity": "fail",
+                "reason": "the function mode was removed",
+            },
+        ]
+    }
     checks = _by_id(runtime_checks(trace))
     assert checks["rules.autograd"].status == "fail"
     assert checks["rules.runtime_tampering"].status == "fail"
-    assert checks["rules.runtime_forbidden"].status == "pass"
+    # no forbidden call in a trace the code switched off proves nothing
+    assert checks["rules.runtime_forbidden"].status == "fail"
+    assert "tampered with the grader's runtime trace" in checks["rules.runtime_forbidden"].message
 
 
 def test_runtime_checks_from_a_real_trace():
@@ -151,20 +177,32 @@ def test_runtime_checks_from_a_real_trace():
     assert "Conv2d.forward called torch.conv2d (1x)" in checks["rules.runtime_forbidden"].message
 
 
-@pytest.mark.parametrize("effects, status, text", [
-    ({}, "pass", "changed no global torch state"),
-    ({"default_dtype": None, "grad_enabled": False}, "pass", "changed no global torch state"),
-    ({"default_dtype": "torch.float64"}, "warn", "default dtype to torch.float64"),
-    ({"grad_enabled": True}, "warn", "grad mode on (torch.set_grad_enabled(True)"),
-    ({"grad_enabled": False, "grad_enabled_before": True}, "pass", "set_grad_enabled(False)"),
-    # the worker's own shape (grader.sandbox.ops.op_import)
-    ({"default_dtype": "float64", "default_dtype_changed": True, "grad_enabled_changed": False},
-     "warn", "default dtype to float64"),
-    ({"default_dtype": "float32", "default_dtype_changed": False, "grad_enabled_changed": False},
-     "pass", "changed no global torch state"),
-    ({"default_dtype": "float32", "default_dtype_changed": False, "grad_enabled_changed": True},
-     "warn", "switched torch's grad mode"),
-])
+@pytest.mark.parametrize(
+    "effects, status, text",
+    [
+        ({}, "pass", "changed no global torch state"),
+        ({"default_dtype": None, "grad_enabled": False}, "pass", "changed no global torch state"),
+        ({"default_dtype": "torch.float64"}, "warn", "default dtype to torch.float64"),
+        ({"grad_enabled": True}, "warn", "grad mode on (torch.set_grad_enabled(True)"),
+        ({"grad_enabled": False, "grad_enabled_before": True}, "pass", "set_grad_enabled(False)"),
+        # the worker's own shape (grader.sandbox.ops.op_import)
+        (
+            {"default_dtype": "float64", "default_dtype_changed": True, "grad_enabled_changed": False},
+            "warn",
+            "default dtype to float64",
+        ),
+        (
+            {"default_dtype": "float32", "default_dtype_changed": False, "grad_enabled_changed": False},
+            "pass",
+            "changed no global torch state",
+        ),
+        (
+            {"default_dtype": "float32", "default_dtype_changed": False, "grad_enabled_changed": True},
+            "warn",
+            "switched torch's grad mode",
+        ),
+    ],
+)
 def test_import_side_effects_never_fail(effects, status, text):
     check = import_side_effects_check(effects)
     assert (check.id, check.status) == ("rules.import_side_effects", status)
@@ -183,12 +221,18 @@ def test_checks_serialise_to_json(tmp_path):
 @pytest.mark.skipif(not (REFERENCE / "model.py").is_file(), reason="reference_impl not written yet")
 def test_reference_implementation_passes_static_checks():
     checks = static_checks(REFERENCE)
-    assert {c.id: c.status for c in checks} == {i: "pass" for i in STATIC_CHECKS}
+    assert {c.id: c.status for c in checks} == {i: "pass" for i in STATIC_IDS}
 
 
 def test_runtime_accepts_a_bare_drain_list_and_merges_repeats():
-    entry = {"context": "Model.train", "category": "forbidden_torch", "name": "torch.zeros",
-             "count": 2, "severity": "fail", "reason": "r"}
+    entry = {
+        "context": "Model.train",
+        "category": "forbidden_torch",
+        "name": "torch.zeros",
+        "count": 2,
+        "severity": "fail",
+        "reason": "r",
+    }
     checks = _by_id(runtime_checks([entry, dict(entry, count=3)]))
     forbidden = checks["rules.runtime_forbidden"]
     assert forbidden.status == "fail" and "Model.train called torch.zeros (5x)" in forbidden.message

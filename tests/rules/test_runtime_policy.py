@@ -53,17 +53,49 @@ def _unfold_conv(x):
 ALLOWED = [
     ("unfold-conv", _unfold_conv),
     ("cat-empty-arange", lambda x: (torch.cat([x, x]), torch.empty(3).zero_(), torch.arange(4))),
-    ("tensor-methods", lambda x: (x.exp(), x ** .5, x + 1, 1 - x, -x, x @ x, x[0], x.sum(), x.view(-1),
-                                  x.clamp(min=0), x.sigmoid(), x.repeat_interleave(2, dim=2),
-                                  x.new_zeros(3), x.clone().uniform_(), x.T if x.dim() == 2 else x.mT,
-                                  x.shape, x.size(), len(x), x.tolist(), x.mean().item())),
+    (
+        "tensor-methods",
+        lambda x: (
+            x.exp(),
+            x**0.5,
+            x + 1,
+            1 - x,
+            -x,
+            x @ x,
+            x[0],
+            x.sum(),
+            x.view(-1),
+            x.clamp(min=0),
+            x.sigmoid(),
+            x.repeat_interleave(2, dim=2),
+            x.new_zeros(3),
+            x.clone().uniform_(),
+            x.T if x.dim() == 2 else x.mT,
+            x.shape,
+            x.size(),
+            len(x),
+            x.tolist(),
+            x.mean().item(),
+        ),
+    ),
     ("class-level-method", lambda x: torch.Tensor.sigmoid(x)),
-    ("utilities", lambda x: (torch.device("cpu"), x.to("cpu"), torch.is_tensor(x),
-                             torch.manual_seed(0), torch.get_default_dtype(), str(x))),
+    (
+        "utilities",
+        lambda x: (
+            torch.device("cpu"),
+            x.to("cpu"),
+            torch.is_tensor(x),
+            torch.manual_seed(0),
+            torch.get_default_dtype(),
+            str(x),
+        ),
+    ),
     ("grad-off", lambda x: (torch.set_grad_enabled(False), torch.no_grad().__enter__())),
     ("grad-attribute", lambda x: (setattr(x, "grad", x.clone()), x.grad, x.requires_grad)),
-    ("requires-grad-false", lambda x: (x.requires_grad_(False), setattr(x, "requires_grad", False),
-                                       torch.empty(2, requires_grad=False))),
+    (
+        "requires-grad-false",
+        lambda x: (x.requires_grad_(False), setattr(x, "requires_grad", False), torch.empty(2, requires_grad=False)),
+    ),
 ]
 
 
@@ -127,18 +159,15 @@ def _autograd_grad(x):
 
 AUTOGRAD = [
     ("requires-grad-method", lambda x: x.clone().requires_grad_(), "torch.Tensor.requires_grad_"),
-    ("requires-grad-set", lambda x: setattr(x.clone(), "requires_grad", True),
-     "torch.Tensor.requires_grad=True"),
+    ("requires-grad-set", lambda x: setattr(x.clone(), "requires_grad", True), "torch.Tensor.requires_grad=True"),
     ("factory-kwarg", lambda x: torch.empty(2, requires_grad=True), "torch.empty(requires_grad=True)"),
-    ("method-kwarg", lambda x: x.new_zeros(2, requires_grad=True),
-     "torch.Tensor.new_zeros(requires_grad=True)"),
+    ("method-kwarg", lambda x: x.new_zeros(2, requires_grad=True), "torch.Tensor.new_zeros(requires_grad=True)"),
     ("enable-grad", lambda x: torch.enable_grad().__enter__(), "torch.set_grad_enabled(True)"),
     ("set-grad-true", lambda x: torch.set_grad_enabled(True), "torch.set_grad_enabled(True)"),
     ("backward", _backward, "torch.Tensor.backward"),
     ("autograd-grad", lambda x: _autograd_grad(x), "torch.autograd.grad"),
     ("retain-grad", lambda x: x.clone().requires_grad_().retain_grad(), "torch.Tensor.retain_grad"),
-    ("register-hook", lambda x: x.clone().requires_grad_().register_hook(lambda g: g),
-     "torch.Tensor.register_hook"),
+    ("register-hook", lambda x: x.clone().requires_grad_().register_hook(lambda g: g), "torch.Tensor.register_hook"),
 ]
 
 
@@ -181,25 +210,44 @@ def test_unhashable_or_foreign_callables_are_allowed():
 
 
 NAMES = [
-    ("torch.empty", None), ("torch.cat", None), ("torch.arange", None),
-    ("torch.nn.functional.unfold", None), ("torch.nn.functional.fold", None),
-    ("torch.Tensor.matmul", None), ("torch.Tensor", None), ("torch.float64", None),
-    ("torch.cuda.is_available", None), ("torch.cuda.device_count", None), ("torch.load", None),
-    ("torch.no_grad", None), ("torch.inference_mode", None), ("torch.Size", None),
-    ("torch.nn", None), ("torch.nn.functional", None), ("torch.__version__", None),
+    ("torch.empty", None),
+    ("torch.cat", None),
+    ("torch.arange", None),
+    ("torch.nn.functional.unfold", None),
+    ("torch.nn.functional.fold", None),
+    ("torch.Tensor.matmul", None),
+    ("torch.Tensor", None),
+    ("torch.float64", None),
+    ("torch.cuda.is_available", None),
+    ("torch.cuda.device_count", None),
+    ("torch.load", None),
+    ("torch.no_grad", None),
+    ("torch.inference_mode", None),
+    ("torch.Size", None),
+    ("torch.nn", None),
+    ("torch.nn.functional", None),
+    ("torch.__version__", None),
     ("torch.set_default_dtype", ("global_state", "note")),
-    ("torch.numel", ("forbidden_torch", "warn")), ("torch.jit.script", ("forbidden_torch", "warn")),
+    ("torch.numel", ("forbidden_torch", "warn")),
+    ("torch.jit.script", ("forbidden_torch", "warn")),
     ("torch.cuda.amp.autocast", ("forbidden_torch", "warn")),
-    ("torch.zeros", ("forbidden_torch", "fail")), ("torch.tensor", ("forbidden_torch", "fail")),
+    ("torch.zeros", ("forbidden_torch", "fail")),
+    ("torch.tensor", ("forbidden_torch", "fail")),
     ("torch.nn.functional.conv2d", ("forbidden_torch", "fail")),
-    ("torch.nn.Sequential", ("forbidden_torch", "fail")), ("torch.optim.SGD", ("forbidden_torch", "fail")),
-    ("torch.func.grad", ("forbidden_torch", "fail")), ("torch.hub.load", ("forbidden_torch", "fail")),
-    ("torch.autograd.backward", ("autograd", "fail")), ("torch.enable_grad", ("autograd", "fail")),
+    ("torch.nn.Sequential", ("forbidden_torch", "fail")),
+    ("torch.optim.SGD", ("forbidden_torch", "fail")),
+    ("torch.func.grad", ("forbidden_torch", "fail")),
+    ("torch.hub.load", ("forbidden_torch", "fail")),
+    ("torch.autograd.backward", ("autograd", "fail")),
+    ("torch.enable_grad", ("autograd", "fail")),
     ("torch.Tensor.backward", ("autograd", "fail")),
     ("torch.overrides.TorchFunctionMode", ("tampering", "fail")),
-    ("numpy", ("forbidden_import", "fail")), ("numpy.zeros", ("forbidden_import", "fail")),
-    ("tqdm", ("third_party", "warn")), ("grader.rules", ("tampering", "fail")),
-    ("os.path.join", None), ("gc.get_objects", ("tampering", "fail")),
+    ("numpy", ("forbidden_import", "fail")),
+    ("numpy.zeros", ("forbidden_import", "fail")),
+    ("tqdm", ("third_party", "warn")),
+    ("grader.rules", ("tampering", "fail")),
+    ("os.path.join", None),
+    ("gc.get_objects", ("tampering", "fail")),
 ]
 
 
@@ -217,3 +265,41 @@ def test_hints_point_to_the_allowed_spelling():
     assert "unfold + matmul" in classify_torch_name("torch.nn.functional.conv2d").reason
     assert "write your own Conv2d" in classify_torch_name("torch.nn.Conv2d").reason
     assert "SGD" in classify_torch_name("torch.optim.SGD").reason
+
+
+# One name decided by each row of the torch table, in the table's order.
+ROW_EXAMPLES = {
+    "dispatch hooks": "torch.overrides.TorchFunctionMode",
+    "autograd": "torch.autograd.grad",
+    "checkpointing": "torch.utils.checkpoint.checkpoint",
+    "tensor methods": "torch.Tensor.backward",
+    "the allowed list": "torch.cat",
+    "mixed precision": "torch.cuda.amp.autocast",
+    "utility namespaces": "torch.cuda.is_available",
+    "dtypes": "torch.float32",
+    "sizes and dtypes": "torch.Size.numel",
+    "process-wide settings": "torch.set_default_dtype",
+    "torch.nn.functional": "torch.nn.functional.conv2d",
+    "torch.nn": "torch.nn.Conv2d",
+    "optimizers": "torch.optim.SGD",
+    "function transforms": "torch.func.vmap",
+    "internal kernels": "torch.ops.aten.relu",
+    "tooling": "torch.jit.script",
+    "compiled extensions": "torch.utils.cpp_extension.load",
+    "data loaders": "torch.utils.data.DataLoader",
+    "other utilities": "torch.utils.tensorboard",
+    "distribution": "torch.distributed.init_process_group",
+    "queries": "torch.numel",
+    "module-level functions": "torch.zeros",
+    "every other submodule": "torch.linalg.norm",
+}
+
+
+def test_every_row_of_the_torch_table_decides_its_example():
+    from grader.rules.policy import TORCH_RULES
+
+    assert [row for row, _, _ in TORCH_RULES] == list(ROW_EXAMPLES)
+    for row, name in ROW_EXAMPLES.items():
+        parts = name.split(".")
+        first = next(label for label, matches, _ in TORCH_RULES if matches(name, parts))
+        assert first == row, name

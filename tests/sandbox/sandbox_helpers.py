@@ -24,8 +24,10 @@ TAMPER = HERE / "tamper"
 
 def namespaces_available() -> bool:
     """Can this machine give a process new mount, PID and network namespaces (what the jail asks for)?"""
-    probe = ("import ctypes, os; libc = ctypes.CDLL(None, use_errno=True); "
-             f"os._exit(0 if libc.unshare({0x20000000 | 0x00020000 | 0x40000000 | (0 if os.geteuid() == 0 else 0x10000000)}) == 0 else 1)")
+    flags = 0x20000000 | 0x00020000 | 0x40000000 | (0 if os.geteuid() == 0 else 0x10000000)  # PID, NS, NET, USER
+    probe = (
+        f"import ctypes, os; libc = ctypes.CDLL(None, use_errno=True); os._exit(0 if libc.unshare({flags}) == 0 else 1)"
+    )
     return subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True).returncode == 0
 
 
@@ -62,8 +64,9 @@ class Session:
         return self.client.new("Hostile")["handle"]
 
     def call(self, method: str, *args, timeout: float = 30, **kwargs):
-        return self.client.call(self.hostile(), method, *args, context=f"Hostile.{method}", timeout=timeout,
-                                cast=False, **kwargs)
+        return self.client.call(
+            self.hostile(), method, *args, context=f"Hostile.{method}", timeout=timeout, cast=False, **kwargs
+        )
 
     def ask(self, method: str, *args, timeout: float = 30):
         """Call a Hostile method that reports JSON; return the decoded data."""
@@ -83,8 +86,15 @@ def pack_arg(obj) -> torch.Tensor:
 
 
 # Small limits make the limit tests quick; still far above what the hostile code needs otherwise.
-SMALL_LIMITS = dict(start_timeout=120, max_processes=64, reply_limit_bytes=64 * 2**20, max_file_bytes=8 * 2**20,
-                    scratch_bytes=64 * 2**20, temp_bytes=16 * 2**20, output_limit_bytes=16 * 2**20)
+SMALL_LIMITS = dict(
+    start_timeout=120,
+    max_processes=64,
+    reply_limit_bytes=64 * 2**20,
+    max_file_bytes=8 * 2**20,
+    scratch_bytes=64 * 2**20,
+    temp_bytes=16 * 2**20,
+    output_limit_bytes=16 * 2**20,
+)
 
 
 # -- /proc, seen from the judge -------------------------------------------------------
@@ -103,19 +113,31 @@ def host_processes() -> list[dict]:
                 cmd = fh.read().replace(b"\0", b" ").decode(errors="replace")
         except (OSError, StopIteration):
             continue
-        fields = stat[stat.rfind(b")") + 2:].split()
+        fields = stat[stat.rfind(b")") + 2 :].split()
         if fields[0] in (b"Z", b"X"):
             continue
-        out.append({"pid": int(name), "state": fields[0].decode(), "ppid": int(fields[1]), "sid": int(fields[3]),
-                    "uid": uid, "cmd": cmd})
+        out.append(
+            {
+                "pid": int(name),
+                "state": fields[0].decode(),
+                "ppid": int(fields[1]),
+                "sid": int(fields[3]),
+                "uid": uid,
+                "cmd": cmd,
+            }
+        )
     return out
 
 
 def leftovers(*, uid: int | None = None, sid: int | None = None, marker: str | None = None) -> list[dict]:
     """Live processes that match the worker's uid, its session, or a marker in their command line."""
-    return [p for p in host_processes()
-            if (uid is not None and p["uid"] == uid) or (sid is not None and p["sid"] == sid)
-            or (marker is not None and marker in p["cmd"])]
+    return [
+        p
+        for p in host_processes()
+        if (uid is not None and p["uid"] == uid)
+        or (sid is not None and p["sid"] == sid)
+        or (marker is not None and marker in p["cmd"])
+    ]
 
 
 def kept_below(folder: str) -> set[str]:

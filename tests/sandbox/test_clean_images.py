@@ -29,8 +29,13 @@ def data() -> N2NData:
 
     clean_val = torch.randint(0, 256, (8, 3, 32, 32), generator=gen, dtype=torch.uint8)
     clean_train = torch.randint(0, 256, (16, 3, 32, 32), generator=gen, dtype=torch.uint8)
-    return N2NData(noisy(clean_train), noisy(clean_train), noisy(clean_val), clean_val,
-                   info={"data_id": "sandbox-test", "source": "synthetic", "noise": "gaussian"})
+    return N2NData(
+        noisy(clean_train),
+        noisy(clean_train),
+        noisy(clean_val),
+        clean_val,
+        info={"data_id": "sandbox-test", "source": "synthetic", "noise": "gaussian"},
+    )
 
 
 def tensors_in(obj):
@@ -75,8 +80,9 @@ def test_clean_images_never_reach_the_worker_and_grading_leaves_nothing(tmp_path
 
     monkeypatch.setattr(Worker, "request", spy_request)
     monkeypatch.setattr(Worker, "start", spy_start)
-    options = GradeOptions(n_train=16, n_val=8, measure_reference=False, train=True,
-                           extra_hidden=[str(tmp_path / "out")])
+    options = GradeOptions(
+        n_train=16, n_val=8, measure_reference=False, train=True, extra_hidden=[str(tmp_path / "out")]
+    )
     result = grade_submission(root, options, data=data)
 
     tensors = [t for payload in sent for t in tensors_in(payload)]
@@ -85,8 +91,9 @@ def test_clean_images_never_reach_the_worker_and_grading_leaves_nothing(tmp_path
 
     checks = {c.id: c for c in result.checks}
     pretrained = checks["model.pretrained_psnr"]
-    assert pretrained.details.get("gain_db") == pytest.approx(0.0, abs=1e-9), \
+    assert pretrained.details.get("gain_db") == pytest.approx(0.0, abs=1e-9), (
         f"predict() found something better than its noisy input: {pretrained.message}"
+    )
     assert result.protections.get("clean_images_sent") is False
 
     assert digest(root) == before, "grading changed the submission"
@@ -114,8 +121,8 @@ def zombie_children() -> list[int]:
 def test_the_snoop_does_find_clean_images_where_they_would_be_reachable(tmp_path, data, plant):
     """The control: the hunter above is not blind. Planted in its memory or files, it finds them."""
     import numpy as np
-
     from sandbox_helpers import Session
+
     from grader.sandbox.client import tensor_of
 
     root = copy_submission(SNOOP, tmp_path)

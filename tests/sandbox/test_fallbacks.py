@@ -7,10 +7,9 @@ import os
 import subprocess
 import sys
 import tempfile
-
-import pytest
 from pathlib import Path
 
+import pytest
 from sandbox_helpers import HERE, HOSTILE, NAMESPACES, ROOT, Session, copy_submission, kept_below, leftovers, pack_arg
 
 import grader
@@ -58,8 +57,13 @@ def test_without_namespaces_the_uid_still_confines_and_every_process_dies(tmp_pa
     """Run in a child process: the fallback makes its judge a child subreaper, which must not leak into pytest."""
     root = copy_submission(HOSTILE, tmp_path)
     marker = f"7777.{os.getpid()}"
-    out = subprocess.run([sys.executable, "-c", SCRIPT.format(here=str(HERE), root=str(root), marker=marker)],
-                         capture_output=True, text=True, timeout=180, cwd=str(tmp_path))
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT.format(here=str(HERE), root=str(root), marker=marker)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=str(tmp_path),
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     info = json.loads(out.stdout.strip().splitlines()[-1])
     report = info["report"]

@@ -114,8 +114,10 @@ def test_a_slow_del_costs_only_its_request(session):
 
 
 # -- exceptions ---------------------------------------------------------------------
-@pytest.mark.parametrize("kind, type_name", [("rebel", "Rebel"), ("keyboard", "KeyboardInterrupt"),
-                                             ("exit", "SystemExit"), ("generator", "GeneratorExit")])
+@pytest.mark.parametrize(
+    "kind, type_name",
+    [("rebel", "Rebel"), ("keyboard", "KeyboardInterrupt"), ("exit", "SystemExit"), ("generator", "GeneratorExit")],
+)
 def test_base_exceptions_are_the_students_errors(session, kind, type_name):
     handle = session.hostile()
     starts = session.worker.starts
@@ -188,7 +190,8 @@ def test_removing_the_tracer_is_reported(session):
 def test_re_enabling_grad_mode_is_reported_as_autograd(session):
     handle = session.hostile()
     session.client.traces.clear()
-    reply = session.worker.request({"op": "call", "handle": handle, "method": "enable_grad", "args": [torch.ones(2)],
-                                    "context": "Model.train"}, 30)
+    reply = session.worker.request(
+        {"op": "call", "handle": handle, "method": "enable_grad", "args": [torch.ones(2)], "context": "Model.train"}, 30
+    )
     assert reply["ok"] and reply["grad_enabled"] is False, "the worker must switch it back off"
     assert any(t["category"] == "autograd" and t["context"] == "Model.train" for t in reply["trace"])

@@ -45,8 +45,15 @@ def test_every_dtype_and_shape_round_trips_bit_exactly(name, shape):
 
 
 def test_special_floats_and_structures_round_trip():
-    payload = {"nan": math.nan, "inf": math.inf, "ninf": -math.inf, "tuple": (1, [2.5, None]), "nested":
-               {"a": [torch.ones(2), {"b": torch.zeros(1, dtype=torch.int8)}]}, "text": "é\u202e", "big": 2**60}
+    payload = {
+        "nan": math.nan,
+        "inf": math.inf,
+        "ninf": -math.inf,
+        "tuple": (1, [2.5, None]),
+        "nested": {"a": [torch.ones(2), {"b": torch.zeros(1, dtype=torch.int8)}]},
+        "text": "é\u202e",
+        "big": 2**60,
+    }
     out = roundtrip(payload)
     assert math.isnan(out["nan"]) and out["inf"] == math.inf and out["ninf"] == -math.inf
     assert out["tuple"] == [1, [2.5, None]] and out["text"] == "é\u202e" and out["big"] == 2**60
@@ -82,26 +89,39 @@ def test_sparse_and_subclass_tensors_are_sent_as_plain_dense_tensors():
     assert torch.equal(out[1], torch.arange(3.0))
 
 
-@pytest.mark.parametrize("header, body, message", [
-    ({"payload": {"__array__": 0}, "arrays": [{"dtype": "float32", "shape": [2], "nbytes": 9}]}, b"\0" * 9,
-     "declares"),  # lying byte count
-    ({"payload": 1, "arrays": [{"dtype": "complex64", "shape": [1], "nbytes": 8}]}, b"\0" * 8, "unknown array dtype"),
-    ({"payload": 1, "arrays": [{"dtype": "object", "shape": [1], "nbytes": 8}]}, b"", "unknown array dtype"),
-    ({"payload": 1, "arrays": [{"dtype": "float32", "shape": [-1], "nbytes": -4}]}, b"", "bad array shape"),
-    ({"payload": 1, "arrays": [{"dtype": "float32", "shape": [1.5], "nbytes": 4}]}, b"", "bad array shape"),
-    ({"payload": 1, "arrays": [{"dtype": "float32", "shape": [True], "nbytes": 4}]}, b"", "bad array shape"),
-    ({"payload": 1, "arrays": [{"dtype": "uint8", "shape": [1] * 40, "nbytes": 1}]}, b"", "bad array shape"),
-    ({"payload": 1, "arrays": [{"dtype": "float32", "shape": [2**40], "nbytes": 2**42}]}, b"", "more than"),
-    ({"payload": 1, "arrays": [{"dtype": "float32", "shape": [2], "nbytes": 8, "extra": 1}]}, b"", "spec"),
-    ({"payload": 1, "arrays": ["float32"]}, b"", "spec"),
-    ({"payload": 1, "arrays": {"dtype": "float32"}}, b"", "not a list"),
-    ({"payload": 1}, b"", "exactly"),
-    ([1, 2], b"", "exactly"),
-    ({"payload": {"__array__": 3}, "arrays": []}, b"", "out of range"),
-    ({"payload": {"__array__": True}, "arrays": [{"dtype": "uint8", "shape": [1], "nbytes": 1}]}, b"\0",
-     "out of range"),
-    ({"payload": {"__float__": "__import__('os')"}, "arrays": []}, b"", "bad float"),
-])
+@pytest.mark.parametrize(
+    "header, body, message",
+    [
+        (
+            {"payload": {"__array__": 0}, "arrays": [{"dtype": "float32", "shape": [2], "nbytes": 9}]},
+            b"\0" * 9,
+            "declares",
+        ),  # lying byte count
+        (
+            {"payload": 1, "arrays": [{"dtype": "complex64", "shape": [1], "nbytes": 8}]},
+            b"\0" * 8,
+            "unknown array dtype",
+        ),
+        ({"payload": 1, "arrays": [{"dtype": "object", "shape": [1], "nbytes": 8}]}, b"", "unknown array dtype"),
+        ({"payload": 1, "arrays": [{"dtype": "float32", "shape": [-1], "nbytes": -4}]}, b"", "bad array shape"),
+        ({"payload": 1, "arrays": [{"dtype": "float32", "shape": [1.5], "nbytes": 4}]}, b"", "bad array shape"),
+        ({"payload": 1, "arrays": [{"dtype": "float32", "shape": [True], "nbytes": 4}]}, b"", "bad array shape"),
+        ({"payload": 1, "arrays": [{"dtype": "uint8", "shape": [1] * 40, "nbytes": 1}]}, b"", "bad array shape"),
+        ({"payload": 1, "arrays": [{"dtype": "float32", "shape": [2**40], "nbytes": 2**42}]}, b"", "more than"),
+        ({"payload": 1, "arrays": [{"dtype": "float32", "shape": [2], "nbytes": 8, "extra": 1}]}, b"", "spec"),
+        ({"payload": 1, "arrays": ["float32"]}, b"", "spec"),
+        ({"payload": 1, "arrays": {"dtype": "float32"}}, b"", "not a list"),
+        ({"payload": 1}, b"", "exactly"),
+        ([1, 2], b"", "exactly"),
+        ({"payload": {"__array__": 3}, "arrays": []}, b"", "out of range"),
+        (
+            {"payload": {"__array__": True}, "arrays": [{"dtype": "uint8", "shape": [1], "nbytes": 1}]},
+            b"\0",
+            "out of range",
+        ),
+        ({"payload": {"__float__": "__import__('os')"}, "arrays": []}, b"", "bad float"),
+    ],
+)
 def test_malformed_headers_raise_protocol_error(header, body, message):
     with pytest.raises(ProtocolError, match=message):
         read_message(frame(header, body), max_bytes=2**30)
@@ -135,8 +155,13 @@ def test_truncated_frames_are_eof_not_garbage():
 
 
 def test_all_specs_are_checked_before_any_array_is_read():
-    header = {"payload": 1, "arrays": [{"dtype": "uint8", "shape": [4], "nbytes": 4},
-                                       {"dtype": "uint8", "shape": [2**31], "nbytes": 2**31}]}
+    header = {
+        "payload": 1,
+        "arrays": [
+            {"dtype": "uint8", "shape": [4], "nbytes": 4},
+            {"dtype": "uint8", "shape": [2**31], "nbytes": 2**31},
+        ],
+    }
     stream = frame(header, b"\0" * 4)
     with pytest.raises(ProtocolError, match="more than"):
         read_message(stream, max_bytes=2**20)

@@ -40,13 +40,29 @@ def jailed(tmp_path_factory, secrets):
 
 
 def judge_paths(secrets) -> list[str]:
-    return [str(p) for p in (*secrets.values(), cache_root(), REPO, REPO / "reference_impl", Path.home(),
-                             Path.cwd(), tempfile.gettempdir())]
+    return [
+        str(p)
+        for p in (
+            *secrets.values(),
+            cache_root(),
+            REPO,
+            REPO / "reference_impl",
+            Path.home(),
+            Path.cwd(),
+            tempfile.gettempdir(),
+        )
+    ]
 
 
 def test_student_code_cannot_write_outside_its_box(jailed, secrets):
-    targets = judge_paths(secrets) + [str(REPO / "grader"), "/", "/etc", "/usr", "/var", os.path.dirname(
-        os.path.realpath(__import__("sys").executable))]
+    targets = judge_paths(secrets) + [
+        str(REPO / "grader"),
+        "/",
+        "/etc",
+        "/usr",
+        "/var",
+        os.path.dirname(os.path.realpath(__import__("sys").executable)),
+    ]
     if not NAMESPACES:  # the real temp folder is shared then (a documented degradation): do not litter it
         targets.remove(tempfile.gettempdir())
     results = jailed.ask("try_write", pack_arg(targets))
@@ -85,8 +101,12 @@ def test_tmp_writes_do_not_persist(jailed):
     assert jailed.ask("try_write", pack_arg(["/tmp"]))["/tmp"] == "ok"
     assert not os.path.exists("/tmp/n2n-hostile-was-here.txt")
     jailed.worker.close()  # a new worker starts with an empty /tmp
-    assert jailed.ask("probe_paths", pack_arg(["/tmp/n2n-hostile-was-here.txt"]))[
-        "/tmp/n2n-hostile-was-here.txt"]["exists"] is False
+    assert (
+        jailed.ask("probe_paths", pack_arg(["/tmp/n2n-hostile-was-here.txt"]))["/tmp/n2n-hostile-was-here.txt"][
+            "exists"
+        ]
+        is False
+    )
 
 
 def test_network_is_unreachable(jailed):
@@ -100,8 +120,18 @@ def test_network_is_unreachable(jailed):
 def test_environment_is_scrubbed(jailed, monkeypatch):
     seen = jailed.ask("whoami")
     env = seen["env"]
-    allowed = {"PATH", "HOME", "TMPDIR", "LANG", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "OMP_NUM_THREADS",
-               "MKL_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "LC_CTYPE"}
+    allowed = {
+        "PATH",
+        "HOME",
+        "TMPDIR",
+        "LANG",
+        "PYTHONUNBUFFERED",
+        "PYTHONDONTWRITEBYTECODE",
+        "OMP_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "CUDA_VISIBLE_DEVICES",
+        "LC_CTYPE",
+    }
     assert set(env) <= allowed, set(env) - allowed
     assert env["HOME"].startswith(str(jailed.worker.box)) and seen["home"] == env["HOME"]
     assert seen["cwd"].startswith(str(jailed.worker.box))
@@ -115,7 +145,7 @@ def test_only_its_own_processes_are_visible(jailed):
         assert str(os.getpid()) not in procs or "pytest" not in procs[str(os.getpid())]
         assert not any("pytest" in cmd for cmd in procs.values())
     if ROOT:  # whatever it sees, it cannot read the judge's memory or environment
-        for pid, cmd in procs.items():
+        for cmd in procs.values():
             assert "N2N_GRADE_CACHE" not in cmd
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from sandbox_helpers import NAMESPACES, ROOT, leftovers, needs_namespaces
+
 from grader.sandbox import supervisor
 from grader.sandbox.client import StudentRaised, tensor_of
 from grader.sandbox.jail import default_keep_paths
@@ -49,8 +50,11 @@ def test_protections_are_measured_and_reported(session):
         # The new root holds system folders plus the top folders of what the worker's Python needs
         # (the checkout and its virtualenv live wherever CI or a user cloned them, e.g. /check).
         kept_tops = {Path(p).resolve().parts[1] for p in default_keep_paths() if len(Path(p).resolve().parts) > 1}
-        assert set(seen["root"]) <= {"bin", "lib", "lib32", "lib64", "libx32", "sbin", "usr", "etc", "dev", "proc",
-                                     "sys", "tmp", "var"} | kept_tops
+        assert (
+            set(seen["root"])
+            <= {"bin", "lib", "lib32", "lib64", "libx32", "sbin", "usr", "etc", "dev", "proc", "sys", "tmp", "var"}
+            | kept_tops
+        )
     else:
         assert report["network_isolated"] is False and report.get("network_isolated_detail")
 
@@ -131,8 +135,11 @@ def test_fork_bomb_is_bounded_by_the_process_limit_and_cleaned_up(session):
     assert_nothing_left(uid, pid)
 
 
-@pytest.mark.skipif(not ROOT and not NAMESPACES, reason="without a PID namespace or a dedicated uid, a "
-                    "double-forked setsid process can escape (see Residual risks in grader/sandbox)")
+@pytest.mark.skipif(
+    not ROOT and not NAMESPACES,
+    reason="without a PID namespace or a dedicated uid, a "
+    "double-forked setsid process can escape (see Residual risks in grader/sandbox)",
+)
 def test_escaped_processes_die_with_the_worker(session):
     uid, pid = identity(session)
     marker = f"{random.randint(5000, 9000)}.{os.getpid()}"
@@ -192,8 +199,7 @@ def test_atexit_closes_live_workers(tmp_path):
         print(json.dumps({"uid": w.uid, "pid": w.proc.pid, "box": str(w.box)}), flush=True)
         # no close(): the atexit hook must do it
     """)
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                         cwd=str(tmp_path))
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=str(tmp_path))
     assert out.returncode == 0, out.stderr
     info = __import__("json").loads(out.stdout.strip().splitlines()[-1])
     assert not os.path.exists(info["box"])
@@ -206,7 +212,8 @@ def test_gpu_mode_exposes_the_driver_and_drops_the_address_space_limit(hostile_r
     This machine may have no GPU; the worker must still start and say what it did.
     """
     from sandbox_helpers import Session
-    from grader.sandbox.supervisor import gpu_devices
+
+    from grader.machine import gpu_devices
 
     s = Session(hostile_root, device="cuda")
     try:

@@ -18,9 +18,31 @@ from collections.abc import Callable
 from pathlib import Path
 
 # names a copier keeps: the API the handout fixes, and what Python itself defines
-KEPT = {"self", "cls", "Model", "Module", "forward", "backward", "param", "train", "predict",
-        "load_pretrained_model", "Conv2d", "TransposeConv2d", "NearestUpsampling", "Upsampling", "ReLU", "Sigmoid",
-        "MSE", "SGD", "Sequential"} | set(dir(builtins)) | set(keyword.kwlist)
+KEPT = (
+    {
+        "self",
+        "cls",
+        "Model",
+        "Module",
+        "forward",
+        "backward",
+        "param",
+        "train",
+        "predict",
+        "load_pretrained_model",
+        "Conv2d",
+        "TransposeConv2d",
+        "NearestUpsampling",
+        "Upsampling",
+        "ReLU",
+        "Sigmoid",
+        "MSE",
+        "SGD",
+        "Sequential",
+    }
+    | set(dir(builtins))
+    | set(keyword.kwlist)
+)
 
 
 def defined_names(text: str) -> set[str]:
@@ -33,8 +55,12 @@ def defined_names(text: str) -> set[str]:
             names.add(node.arg)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
-        elif (isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store)
-              and isinstance(node.value, ast.Name) and node.value.id == "self"):
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.ctx, ast.Store)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "self"
+        ):
             names.add(node.attr)
     return {n for n in names if n not in KEPT and not n.startswith("__")}
 
@@ -44,8 +70,9 @@ def rename(text: str, names: set[str] | None = None) -> str:
     names = defined_names(text) if names is None else names
     mapping = {name: f"q{i}_{name[::-1].strip('_')}" for i, name in enumerate(sorted(names))}
     tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
-    out = [tok._replace(string=mapping.get(tok.string, tok.string)) if tok.type == tokenize.NAME else tok
-           for tok in tokens]
+    out = [
+        tok._replace(string=mapping.get(tok.string, tok.string)) if tok.type == tokenize.NAME else tok for tok in tokens
+    ]
     return tokenize.untokenize(out)
 
 
@@ -69,8 +96,9 @@ def reorder(text: str) -> str:
             a, b = span(node)
             piece = reordered_block(node.body, a, b) if isinstance(node, ast.ClassDef) else lines[a:b]
             pieces += piece + ["\n"]
-        between = [line for n, m in zip(defs, defs[1:]) for line in lines[span(n)[1]:span(m)[0]]
-                   if line.strip()]  # statements between definitions go after them, in order
+        between = [
+            line for n, m in zip(defs, defs[1:]) for line in lines[span(n)[1] : span(m)[0]] if line.strip()
+        ]  # statements between definitions go after them, in order
         return lines[start:first] + pieces + between + lines[last:end]
 
     return "".join(reordered_block(tree.body, 0, len(lines)))
@@ -113,7 +141,7 @@ def class_source(path: Path, name: str) -> str:
     """The source of one top-level class of a file."""
     text = path.read_text()
     node = next(n for n in ast.parse(text).body if isinstance(n, ast.ClassDef) and n.name == name)
-    return "".join(text.splitlines(keepends=True)[node.lineno - 1:node.end_lineno])
+    return "".join(text.splitlines(keepends=True)[node.lineno - 1 : node.end_lineno])
 
 
 def paste_block(submission: Path, dest: Path, block: str, into: str) -> Path:

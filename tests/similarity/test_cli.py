@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import tomllib
 
 import copydetect
 import planted
 import pytest
+import tomllib
 from click.testing import CliRunner
 from conftest import REFERENCE, REPO
 
@@ -27,8 +27,9 @@ def class_run(tmp_path_factory, independent):
     root = tmp_path_factory.mktemp("class")
     copy = planted.plant(REFERENCE, root / "Proj_111111_222222", planted.disguise)
     out = root / "out"
-    result = CliRunner().invoke(main, ["similarity", *map(str, independent), str(copy), "--out", str(out),
-                                       "--project", "2"])
+    result = CliRunner().invoke(
+        main, ["similarity", *map(str, independent), str(copy), "--out", str(out), "--project", "2"]
+    )
     return out, result
 
 
@@ -73,8 +74,9 @@ def test_json_output_and_exit_codes(tmp_path, make_team):
 
 
 def graded(team: str) -> Result:
-    return Result(submission=team, source=team, checks=[Check("structure.layout", "pass", "ok", {})],
-                  score=1.0, max_score=1.0)
+    return Result(
+        submission=team, source=team, checks=[Check("structure.layout", "pass", "ok", {})], score=1.0, max_score=1.0
+    )
 
 
 def test_grade_summary_shows_each_teams_most_similar_team(class_run):
@@ -102,14 +104,18 @@ def test_without_a_similarity_run_the_summary_has_no_such_column(tmp_path):
 
 
 def test_reading_results_does_not_need_copydetect():
-    code = ("import sys, grader.report.summary, grader.report.summary_tables, grader.similarity.class_column;"
-            "assert 'copydetect' not in sys.modules and 'matplotlib.pyplot' not in sys.modules")
+    code = (
+        "import sys, grader.report.summary, grader.report.summary_tables, grader.similarity.class_column;"
+        "assert 'copydetect' not in sys.modules and 'matplotlib.pyplot' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
 
 
 def test_pairs_with_nothing_in_common_get_no_page(tmp_path, make_team):
-    teams = [str(make_team(n, {f"Miniproject_2/{n}.py": f"import math\n{n} = math.sqrt({i})\n"}))
-             for i, n in enumerate(("x", "y"))]
+    teams = [
+        str(make_team(n, {f"Miniproject_2/{n}.py": f"import math\n{n} = math.sqrt({i})\n"}))
+        for i, n in enumerate(("x", "y"))
+    ]
     done = CliRunner().invoke(main, ["similarity", *teams, "--out", str(tmp_path / "o")])
     assert done.exit_code == 0, done.output
     run = load_run(tmp_path / "o" / "similarity.json")
@@ -118,8 +124,10 @@ def test_pairs_with_nothing_in_common_get_no_page(tmp_path, make_team):
 
 
 def test_without_the_extra_the_command_says_how_to_install_it(tmp_path):
-    code = ("import sys; sys.modules['copydetect'] = None\n"  # as if not installed
-            "from grader.cli import main\n"
-            f"main(['similarity', {str(REFERENCE)!r}, '--out', {str(tmp_path)!r}])")
+    code = (
+        "import sys; sys.modules['copydetect'] = None\n"  # as if not installed
+        "from grader.cli import main\n"
+        f"main(['similarity', {str(REFERENCE)!r}, '--out', {str(tmp_path)!r}])"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert done.returncode == 2 and "pip install 'n2n-grade[similarity]'" in done.stderr

@@ -58,8 +58,9 @@ def test_a_file_against_a_whole_team_counts_code_spread_over_its_files():
     whole, parts = team_print(merged, K, empty)[0], team_print(split, K, empty)[0]
     pair = compare_pair(whole, parts, 0, 1)
     assert pair.similarity_a > 0.99 and pair.similarity_b > 0.99
-    per_file = [compare_files(fingerprint("a", merged[0].text, K), fingerprint(f"b/{f.rel}", f.text, K))[1][0]
-                for f in split]
+    per_file = [
+        compare_files(fingerprint("a", merged[0].text, K), fingerprint(f"b/{f.rel}", f.text, K))[1][0] for f in split
+    ]
     assert max(per_file) < 0.8  # no single file pair sees it
 
 
@@ -96,7 +97,7 @@ def test_matches_after_a_class_name_point_at_the_class_name(repaired, monkeypatc
     starts = [CLASS_FILE[s:] for s in slices_a[0]]
     if repaired:
         assert starts[0].startswith("AnExtremelyLongClassNameForThisTest(")
-        assert OTHER_FILE[slices_b[0][0]:].startswith("Short(")
+        assert OTHER_FILE[slices_b[0][0] :].startswith("Short(")
     else:  # the test can fail: without the repair the match is placed elsewhere
         assert not starts[0].startswith("AnExtremelyLongClassNameForThisTest(")
 
@@ -110,12 +111,21 @@ def test_repair_leaves_files_without_classes_alone():
 
 
 def test_the_handout_skeleton_is_not_counted(make_team):
-    skeleton = ("class Module(object):\n    def forward(self, *input):\n        raise NotImplementedError\n\n"
-                "    def backward(self, *gradwrtoutput):\n        raise NotImplementedError\n\n"
-                "    def param(self):\n        return []\n")
-    teams = [make_team(n, {"Miniproject_2/others/module.py": skeleton,
-                           "Miniproject_2/model.py": f"# team {n}\nimport torch\n{n} = torch.empty({i}, {i + 3})\n"})
-             for i, n in enumerate(("ann", "bob"))]
+    skeleton = (
+        "class Module(object):\n    def forward(self, *input):\n        raise NotImplementedError\n\n"
+        "    def backward(self, *gradwrtoutput):\n        raise NotImplementedError\n\n"
+        "    def param(self):\n        return []\n"
+    )
+    teams = [
+        make_team(
+            n,
+            {
+                "Miniproject_2/others/module.py": skeleton,
+                "Miniproject_2/model.py": f"# team {n}\nimport torch\n{n} = torch.empty({i}, {i + 3})\n",
+            },
+        )
+        for i, n in enumerate(("ann", "bob"))
+    ]
     with_template = check_similarity(teams, P2).run
     without = check_similarity(teams, SimilarityOptions(projects=(2,), handout_template=False)).run
     assert with_template.pairs[0].score == 0
@@ -124,9 +134,16 @@ def test_the_handout_skeleton_is_not_counted(make_team):
 
 def test_a_template_folder_is_not_counted(make_team, tmp_path):
     starter = (REFERENCE / "Miniproject_2" / "others" / "im2col.py").read_text()
-    teams = [make_team(n, {"Miniproject_2/others/im2col.py": starter,
-                           "Miniproject_2/model.py": (folder / "Miniproject_2" / "model.py").read_text()})
-             for n, folder in (("ann", TEMPLATE), ("bob", OTHER))]
+    teams = [
+        make_team(
+            n,
+            {
+                "Miniproject_2/others/im2col.py": starter,
+                "Miniproject_2/model.py": (folder / "Miniproject_2" / "model.py").read_text(),
+            },
+        )
+        for n, folder in (("ann", TEMPLATE), ("bob", OTHER))
+    ]
     given = make_team("starter_code", {"Miniproject_2/others/im2col.py": starter})
     plain = check_similarity(teams, P2).run
     templated = check_similarity(teams, SimilarityOptions(projects=(2,), templates=(given,))).run

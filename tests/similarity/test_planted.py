@@ -15,8 +15,12 @@ from grader.similarity import SimilarityOptions, check_similarity
 from grader.similarity.settings import THRESHOLD
 
 P2 = SimilarityOptions(projects=(2,))
-VARIANTS = {"renamed": planted.rename, "reordered": planted.reorder, "recommented": planted.recomment,
-            "all three": planted.disguise}
+VARIANTS = {
+    "renamed": planted.rename,
+    "reordered": planted.reorder,
+    "recommented": planted.recomment,
+    "all three": planted.disguise,
+}
 
 
 def pair_names(pair) -> set[str]:

@@ -19,24 +19,36 @@ def skipped(run, team, project="2") -> dict[str, str]:
     return {s.path: s.reason for s in run.team(team).projects[project].skipped}
 
 
-@pytest.mark.parametrize("name, number", [("Miniproject_2", 2), ("miniproject2", 2), ("MiniProject-1", 1),
-                                          ("Mini project 2", 2), ("Miniproject_3", None), ("project2", None)])
+@pytest.mark.parametrize(
+    "name, number",
+    [
+        ("Miniproject_2", 2),
+        ("miniproject2", 2),
+        ("MiniProject-1", 1),
+        ("Mini project 2", 2),
+        ("Miniproject_3", None),
+        ("project2", None),
+    ],
+)
 def test_project_folder_names(name, number):
     assert project_number(name) == number
 
 
 def test_every_odd_file_is_compared_or_skipped_with_its_reason(make_team):
-    odd = make_team("odd", {
-        "Miniproject_2/model.py": CODE,
-        "Miniproject_2/broken.py": CODE.replace("def forward", "def forward(:", 1),  # a syntax error
-        "Miniproject_2/empty.py": "",
-        "Miniproject_2/tiny.py": "x = 1\n",
-        "Miniproject_2/weights.py": "W = [" + "0.123456789, " * (MAX_FILE_BYTES // 12) + "]\n",  # generated data
-        "Miniproject_2/binary.py": b"\x00\x01\x02 not text",
-        "Miniproject_2/latin.py": "# caf\xe9\n".encode("latin-1") + CODE.encode(),
-        "Miniproject_2/notes.ipynb": "{}",  # notebooks are not compared
-        "Miniproject_2/bestmodel.pth": b"\x80\x02 not read",
-    })
+    odd = make_team(
+        "odd",
+        {
+            "Miniproject_2/model.py": CODE,
+            "Miniproject_2/broken.py": CODE.replace("def forward", "def forward(:", 1),  # a syntax error
+            "Miniproject_2/empty.py": "",
+            "Miniproject_2/tiny.py": "x = 1\n",
+            "Miniproject_2/weights.py": "W = [" + "0.123456789, " * (MAX_FILE_BYTES // 12) + "]\n",  # generated data
+            "Miniproject_2/binary.py": b"\x00\x01\x02 not text",
+            "Miniproject_2/latin.py": "# caf\xe9\n".encode("latin-1") + CODE.encode(),
+            "Miniproject_2/notes.ipynb": "{}",  # notebooks are not compared
+            "Miniproject_2/bestmodel.pth": b"\x80\x02 not read",
+        },
+    )
     other = make_team("other", {"Miniproject_2/model.py": CODE})
     run = check_similarity([odd, other], P2).run
     entry = run.team("odd").projects["2"]
@@ -91,8 +103,17 @@ def test_links_are_not_followed(tmp_path, make_team):
 def test_submissions_are_read_never_run(tmp_path, make_team):
     sentinel = tmp_path / "ran"
     payload = f"open({str(sentinel)!r}, 'w').write('x')\nraise SystemExit(3)\n" + CODE
-    teams = [make_team(n, {"Miniproject_2/__init__.py": payload, "Miniproject_2/model.py": payload,
-                           "Miniproject_2/others/__init__.py": payload}) for n in ("p", "q")]
+    teams = [
+        make_team(
+            n,
+            {
+                "Miniproject_2/__init__.py": payload,
+                "Miniproject_2/model.py": payload,
+                "Miniproject_2/others/__init__.py": payload,
+            },
+        )
+        for n in ("p", "q")
+    ]
     run = check_similarity(teams, P2).run
     assert run.pairs[0].flagged
     assert not sentinel.exists()

@@ -63,8 +63,9 @@ def make_package(tmp_path):
     """Build `<tmp>/<team>/<package>/` from GOOD_PACKAGE (plus a bestmodel.pth), changed by `extra`
     (None as a value deletes that file); returns the team folder."""
 
-    def make(extra: dict | None = None, team: str = TEAM, package: str = "Miniproject_2",
-             base: Path | None = None) -> Path:
+    def make(
+        extra: dict | None = None, team: str = TEAM, package: str = "Miniproject_2", base: Path | None = None
+    ) -> Path:
         files: dict = {**GOOD_PACKAGE, "bestmodel.pth": torch_like_zip_bytes()}
         for rel, content in (extra or {}).items():
             if content is None:
@@ -83,5 +84,11 @@ def helpers():
     """The builders above, for test modules (importlib import mode cannot import conftest)."""
     from types import SimpleNamespace
 
-    return SimpleNamespace(write_tree=write_tree, zip_tree=zip_tree, torch_like_zip_bytes=torch_like_zip_bytes,
-                           PDF=PDF, TEAM=TEAM, GOOD_PACKAGE=GOOD_PACKAGE)
+    return SimpleNamespace(
+        write_tree=write_tree,
+        zip_tree=zip_tree,
+        torch_like_zip_bytes=torch_like_zip_bytes,
+        PDF=PDF,
+        TEAM=TEAM,
+        GOOD_PACKAGE=GOOD_PACKAGE,
+    )

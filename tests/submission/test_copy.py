@@ -61,9 +61,13 @@ def test_fifo_is_skipped(make_package, tmp_path):
 
 
 def test_bytecode_is_left_out(make_package, tmp_path):
-    team_dir = make_package({"__pycache__/model.cpython-311.pyc": b"\x00" * 16,
-                             "others/__pycache__/layers.cpython-311.pyc": b"\x00" * 16,
-                             "stale.pyc": b"\x00" * 16})
+    team_dir = make_package(
+        {
+            "__pycache__/model.cpython-311.pyc": b"\x00" * 16,
+            "others/__pycache__/layers.cpython-311.pyc": b"\x00" * 16,
+            "stale.pyc": b"\x00" * 16,
+        }
+    )
     notes = []
     new_root = make_private_copy(team_dir, tmp_path / "copy", notes=notes)
     copied = tree_of(new_root / "Miniproject_2")

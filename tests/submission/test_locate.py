@@ -246,8 +246,7 @@ def test_unsafe_zip_is_refused_and_cleaned_up(tmp_path):
 
 
 def test_submission_can_be_built_by_hand(tmp_path):
-    sub = Submission(source=tmp_path, root=tmp_path, package_dir=tmp_path / "Miniproject_2",
-                     team_name="x", scipers=[])
+    sub = Submission(source=tmp_path, root=tmp_path, package_dir=tmp_path / "Miniproject_2", team_name="x", scipers=[])
     sub.cleanup()
     with sub:
         pass

@@ -6,9 +6,11 @@ import pytest
 
 from grader.submission.sniff import parse_lfs_pointer, sniff_format
 
-LFS = (b"version https://git-lfs.github.com/spec/v1\n"
-       b"oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
-       b"size 1234567\n")
+LFS = (
+    b"version https://git-lfs.github.com/spec/v1\n"
+    b"oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
+    b"size 1234567\n"
+)
 
 
 def test_real_torch_formats(tmp_path):
@@ -27,16 +29,19 @@ def test_real_torch_formats(tmp_path):
     assert sniff_format(tmp_path / "cut.pth") == "zip-corrupt"
 
 
-@pytest.mark.parametrize("content,expected", [
-    (b"", "empty"),
-    (LFS, "lfs-pointer"),
-    (b"%PDF-1.7\n...", "pdf"),
-    (b"  <!DOCTYPE html><html><body>Sign in</body></html>", "html"),
-    (b"<HTML>", "html"),
-    (b"just some notes\n", "text"),
-    (b"\x00\x01\x02\xff\xfe", "unknown"),
-    (b"\x80\x04\x95", "pickle"),
-])
+@pytest.mark.parametrize(
+    "content,expected",
+    [
+        (b"", "empty"),
+        (LFS, "lfs-pointer"),
+        (b"%PDF-1.7\n...", "pdf"),
+        (b"  <!DOCTYPE html><html><body>Sign in</body></html>", "html"),
+        (b"<HTML>", "html"),
+        (b"just some notes\n", "text"),
+        (b"\x00\x01\x02\xff\xfe", "unknown"),
+        (b"\x80\x04\x95", "pickle"),
+    ],
+)
 def test_formats_from_bytes(tmp_path, content, expected):
     (tmp_path / "f").write_bytes(content)
     assert sniff_format(tmp_path / "f") == expected

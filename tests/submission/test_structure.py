@@ -12,9 +12,11 @@ from grader.submission.limits import MiB
 
 IDS = ["structure.layout", "structure.folder_name", "structure.bestmodel", "structure.report", "structure.files"]
 
-LFS = (b"version https://git-lfs.github.com/spec/v1\n"
-       b"oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
-       b"size 1234567\n")
+LFS = (
+    b"version https://git-lfs.github.com/spec/v1\n"
+    b"oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
+    b"size 1234567\n"
+)
 
 
 def checks_of(path):
@@ -52,9 +54,11 @@ def test_no_submission_code_runs(make_package, tmp_path):
 
 # structure.layout
 
+
 def test_layout_missing_model_fails_with_hints(make_package):
-    team_dir = make_package({"model.py": None, "Model.py": "x", "others/model.py": "x",
-                             "__pycache__/model.cpython-311.pyc": b"\x00" * 16})
+    team_dir = make_package(
+        {"model.py": None, "Model.py": "x", "others/model.py": "x", "__pycache__/model.cpython-311.pyc": b"\x00" * 16}
+    )
     check = checks_of(team_dir)["structure.layout"]
     assert check.status == "fail"
     assert "no model.py in Miniproject_2/" in check.message
@@ -75,10 +79,13 @@ def test_layout_near_miss_folder_warns(make_package):
     assert check.status == "warn" and "'miniproject_2'" in check.message
 
 
-@pytest.mark.parametrize("setup,phrase", [
-    (lambda pkg: ((pkg / "model.py").unlink(), (pkg / "model.py").symlink_to("/etc/passwd")), "symbolic link"),
-    (lambda pkg: (pkg / "model.py").write_text(""), "model.py is empty"),
-])
+@pytest.mark.parametrize(
+    "setup,phrase",
+    [
+        (lambda pkg: ((pkg / "model.py").unlink(), (pkg / "model.py").symlink_to("/etc/passwd")), "symbolic link"),
+        (lambda pkg: (pkg / "model.py").write_text(""), "model.py is empty"),
+    ],
+)
 def test_layout_unusable_model_fails(make_package, setup, phrase):
     team_dir = make_package()
     setup(team_dir / "Miniproject_2")
@@ -88,16 +95,20 @@ def test_layout_unusable_model_fails(make_package, setup, phrase):
 
 # structure.folder_name
 
-@pytest.mark.parametrize("team,status,phrase", [
-    ("Proj_123456_654321", "pass", "2 SCIPERs"),
-    ("Proj_123456_654321_111111", "pass", "3 SCIPERs"),
-    ("Proj_123456", "warn", "one SCIPER"),
-    ("Proj_123456_654321_111111_222222", "warn", "4 SCIPERs"),
-    ("proj-123456-654321", "warn", "close but not exact"),
-    ("Proj_12345_654321", "warn", "does not match"),
-    ("Proj_123456_123456", "warn", "repeats a SCIPER"),
-    ("team_x", "warn", "does not match"),
-])
+
+@pytest.mark.parametrize(
+    "team,status,phrase",
+    [
+        ("Proj_123456_654321", "pass", "2 SCIPERs"),
+        ("Proj_123456_654321_111111", "pass", "3 SCIPERs"),
+        ("Proj_123456", "warn", "one SCIPER"),
+        ("Proj_123456_654321_111111_222222", "warn", "4 SCIPERs"),
+        ("proj-123456-654321", "warn", "close but not exact"),
+        ("Proj_12345_654321", "warn", "does not match"),
+        ("Proj_123456_123456", "warn", "repeats a SCIPER"),
+        ("team_x", "warn", "does not match"),
+    ],
+)
 def test_folder_name(make_package, team, status, phrase):
     check = checks_of(make_package(team=team))["structure.folder_name"]
     assert check.status == status and phrase in check.message
@@ -106,6 +117,7 @@ def test_folder_name(make_package, team, status, phrase):
 
 # structure.bestmodel
 
+
 def test_bestmodel_missing_fails(make_package):
     check = checks_of(make_package({"bestmodel.pth": None}))["structure.bestmodel"]
     assert check.status == "fail" and "pretrained-model checks will be skipped" in check.message
@@ -113,8 +125,14 @@ def test_bestmodel_missing_fails(make_package):
 
 
 def test_bestmodel_missing_names_other_checkpoints(make_package):
-    team_dir = make_package({"bestmodel.pth": None, "best_model.pt": b"\x80\x04", "others/bestmodel.pth": b"\x80\x04",
-                             "train_data.pkl": b"\x80\x04"})
+    team_dir = make_package(
+        {
+            "bestmodel.pth": None,
+            "best_model.pt": b"\x80\x04",
+            "others/bestmodel.pth": b"\x80\x04",
+            "train_data.pkl": b"\x80\x04",
+        }
+    )
     (team_dir / "weights.ckpt").write_bytes(b"\x80\x04")
     check = checks_of(team_dir)["structure.bestmodel"]
     assert check.status == "fail"
@@ -130,11 +148,14 @@ def test_bestmodel_lfs_pointer_fails(make_package):
     assert check.details["lfs_size"] == 1234567 and check.details["lfs_oid"].startswith("sha256:4d7a")
 
 
-@pytest.mark.parametrize("content,phrase", [
-    (b"", "empty"),
-    (b"<!DOCTYPE html><html>Login</html>", "HTML page"),
-    (b"PK\x03\x04" + bytes(200), "truncated or corrupt"),
-])
+@pytest.mark.parametrize(
+    "content,phrase",
+    [
+        (b"", "empty"),
+        (b"<!DOCTYPE html><html>Login</html>", "HTML page"),
+        (b"PK\x03\x04" + bytes(200), "truncated or corrupt"),
+    ],
+)
 def test_bestmodel_unusable_fails(make_package, content, phrase):
     check = checks_of(make_package({"bestmodel.pth": content}))["structure.bestmodel"]
     assert check.status == "fail" and phrase in check.message
@@ -173,6 +194,7 @@ def test_bestmodel_size_limits(make_package, size, status):
 
 # structure.report
 
+
 def test_report_missing_warns_and_names_other_pdfs(make_package):
     team_dir = make_package({"Report_2.pdf": None, "report.pdf": b"%PDF-1.4"})
     (team_dir / "Report_2.pdf").write_bytes(b"%PDF-1.4")
@@ -194,18 +216,24 @@ def test_report_not_a_pdf_warns(make_package):
 
 # structure.files
 
+
 def test_files_sourceless_bytecode_warns(make_package):
-    team_dir = make_package({"others/__pycache__/layers.cpython-311.pyc": b"\x00" * 16,
-                             "others/__pycache__/secret.cpython-311.pyc": b"\x00" * 16,
-                             "helper.pyc": b"\x00" * 16})
+    team_dir = make_package(
+        {
+            "others/__pycache__/layers.cpython-311.pyc": b"\x00" * 16,
+            "others/__pycache__/secret.cpython-311.pyc": b"\x00" * 16,
+            "helper.pyc": b"\x00" * 16,
+        }
+    )
     check = checks_of(team_dir)["structure.files"]
     assert check.status == "warn"
     assert check.details["sourceless_bytecode"] == ["helper.pyc", "others/__pycache__/secret.cpython-311.pyc"]
 
 
 def test_files_bytecode_with_sources_is_fine(make_package):
-    team_dir = make_package({"__pycache__/model.cpython-311.pyc": b"\x00",
-                             "others/__pycache__/layers.cpython-311.pyc": b"\x00"})
+    team_dir = make_package(
+        {"__pycache__/model.cpython-311.pyc": b"\x00", "others/__pycache__/layers.cpython-311.pyc": b"\x00"}
+    )
     assert checks_of(team_dir)["structure.files"].status == "pass"
 
 

@@ -31,8 +31,9 @@ def unix_entry(name, mode):
 
 def test_extracts_a_normal_zip(tmp_path):
     info = unix_entry("Proj/Miniproject_2/run.sh", stat.S_IFREG | 0o4777)  # setuid, world-writable
-    zip_path = make_zip(tmp_path / "ok.zip", {"Proj/Miniproject_2/model.py": b"x = 1\n", "Proj/empty/": b"",
-                                              info: b"echo hi\n"})
+    zip_path = make_zip(
+        tmp_path / "ok.zip", {"Proj/Miniproject_2/model.py": b"x = 1\n", "Proj/empty/": b"", info: b"echo hi\n"}
+    )
     dest = tmp_path / "out"
     report = safe_extract(zip_path, dest)
     assert (dest / "Proj/Miniproject_2/model.py").read_bytes() == b"x = 1\n"
@@ -41,12 +42,15 @@ def test_extracts_a_normal_zip(tmp_path):
     assert (report.files, report.total_bytes, report.skipped) == (2, 14, [])
 
 
-@pytest.mark.parametrize("name", [
-    "../evil.txt",
-    "a/../../evil.txt",
-    "..\\evil.txt",
-    "a\\..\\..\\evil.txt",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../evil.txt",
+        "a/../../evil.txt",
+        "..\\evil.txt",
+        "a\\..\\..\\evil.txt",
+    ],
+)
 def test_refuses_climbing_out(tmp_path, name):
     zip_path = make_zip(tmp_path / "z.zip", {"ok.txt": b"fine", name: b"boo"})
     dest = tmp_path / "out" / "deep"
@@ -57,13 +61,16 @@ def test_refuses_climbing_out(tmp_path, name):
     assert not dest.exists()  # names are all checked before anything is written
 
 
-@pytest.mark.parametrize("name,why", [
-    ("/etc/evil.txt", "absolute path"),
-    ("\\evil.txt", "absolute path"),
-    ("C:/evil.txt", "drive letter"),
-    ("C:\\Windows\\evil.txt", "drive letter"),
-    ("a\nb.txt", "control characters"),
-])
+@pytest.mark.parametrize(
+    "name,why",
+    [
+        ("/etc/evil.txt", "absolute path"),
+        ("\\evil.txt", "absolute path"),
+        ("C:/evil.txt", "drive letter"),
+        ("C:\\Windows\\evil.txt", "drive letter"),
+        ("a\nb.txt", "control characters"),
+    ],
+)
 def test_refuses_absolute_drive_and_odd_names(tmp_path, name, why):
     zip_path = make_zip(tmp_path / "z.zip", {name: b"boo"})
     with pytest.raises(SubmissionError, match=why) as err:
@@ -79,15 +86,23 @@ def test_windows_separators_are_read_as_folders(tmp_path):
 
 
 def test_refuses_symlink_entry(tmp_path):
-    zip_path = make_zip(tmp_path / "z.zip", {unix_entry("Miniproject_2/bestmodel.pth", stat.S_IFLNK | 0o777):
-                                             b"/etc/passwd"})
+    zip_path = make_zip(
+        tmp_path / "z.zip", {unix_entry("Miniproject_2/bestmodel.pth", stat.S_IFLNK | 0o777): b"/etc/passwd"}
+    )
     with pytest.raises(SubmissionError, match="'Miniproject_2/bestmodel.pth' is a symbolic link"):
         safe_extract(zip_path, tmp_path / "out")
     assert not (tmp_path / "out" / "Miniproject_2" / "bestmodel.pth").exists()
 
 
-@pytest.mark.parametrize("ftype,what", [(stat.S_IFCHR, "character device"), (stat.S_IFBLK, "block device"),
-                                        (stat.S_IFIFO, "FIFO"), (stat.S_IFSOCK, "socket")])
+@pytest.mark.parametrize(
+    "ftype,what",
+    [
+        (stat.S_IFCHR, "character device"),
+        (stat.S_IFBLK, "block device"),
+        (stat.S_IFIFO, "FIFO"),
+        (stat.S_IFSOCK, "socket"),
+    ],
+)
 def test_refuses_special_files(tmp_path, ftype, what):
     zip_path = make_zip(tmp_path / "z.zip", {unix_entry("dev", ftype | 0o666): b""})
     with pytest.raises(SubmissionError, match=f"'dev' is a {what}"):
@@ -212,11 +227,15 @@ def test_refuses_damaged_entry_data(tmp_path):
 
 
 def test_macos_junk_is_left_out_and_reported(tmp_path):
-    zip_path = make_zip(tmp_path / "z.zip", {"Miniproject_2/model.py": b"x", "__MACOSX/Miniproject_2/._model.py": b"j",
-                                             "Miniproject_2/.DS_Store": b"j"})
+    zip_path = make_zip(
+        tmp_path / "z.zip",
+        {"Miniproject_2/model.py": b"x", "__MACOSX/Miniproject_2/._model.py": b"j", "Miniproject_2/.DS_Store": b"j"},
+    )
     report = safe_extract(zip_path, tmp_path / "out")
     assert sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*")) == [
-        "Miniproject_2", "Miniproject_2/model.py"]
+        "Miniproject_2",
+        "Miniproject_2/model.py",
+    ]
     assert sorted(report.skipped) == ["Miniproject_2/.DS_Store", "__MACOSX/Miniproject_2/._model.py"]
     assert report.files == 1
 

@@ -3,65 +3,90 @@
 from __future__ import annotations
 
 from grader.checks.blocks import expected
-from grader.checks.blocks.context import BlockContext, failure_check, from_comparisons, grade_block
+from grader.checks.blocks.context import NAME, BlockContext, from_comparisons, grade_block
 from grader.checks.compare import compare
-from grader.result import Check
-from grader.sandbox.client import StudentRaised, tensor_of
-from grader.sandbox.supervisor import WorkerFailure
+from grader.checks.declare import Block, aspect, family
+from grader.checks.verdicts import RUN_FAILURES, failure_check, failure_checks
+from grader.result import Check, Status
+from grader.sandbox.client import tensor_of
 
-ASPECTS = ["forward", "backward", "param"]
+# both activations answer param() the same way
+PARAM = aspect("param", 0.5, "param() exists and returns an empty list")
+RELU = Block(
+    "ReLU",
+    aliases=("Relu", "RELU", "ReLu", "relu"),
+    aspects=(
+        NAME,
+        aspect("forward", 1.5, "forward vs torch.relu", required=True),
+        aspect("backward", 1.5, "input gradient vs autograd", required=True),
+        PARAM,
+    ),
+)
+SIGMOID = Block(
+    "Sigmoid",
+    aliases=("sigmoid", "SigmoidActivation"),
+    aspects=(
+        NAME,
+        aspect("forward", 1.5, "forward vs torch.sigmoid", required=True),
+        aspect("backward", 1.5, "input gradient vs autograd", required=True),
+        PARAM,
+    ),
+)
 
 
+@family(RELU, SIGMOID)
 def checks(ctx: BlockContext) -> list[Check]:
     out = []
     # ReLU inputs keep away from 0, where the derivative is a convention
     relu_x = ctx.uniform(2, 3, 5, 7, low=0.05, high=1.0) * (ctx.uniform(2, 3, 5, 7) > 0).float().mul(2).sub(1)
-    out += _activation(ctx, "ReLU", expected.relu, relu_x)
-    out += _activation(ctx, "Sigmoid", expected.sigmoid, ctx.randn(2, 3, 5, 7, scale=3.0))
+    out += _activation(ctx, RELU, expected.relu, relu_x)
+    out += _activation(ctx, SIGMOID, expected.sigmoid, ctx.randn(2, 3, 5, 7, scale=3.0))
     return out
 
 
-def _activation(ctx: BlockContext, block: str, fn, x) -> list[Check]:
-    return grade_block(ctx, block, ASPECTS, lambda ctx, cls: _grade(ctx, block, cls, fn, x))
+def _activation(ctx: BlockContext, block: Block, fn, x) -> list[Check]:
+    return grade_block(ctx, block, lambda ctx, cls: _grade(ctx, block, cls, fn, x))
 
 
-def _grade(ctx: BlockContext, block: str, cls: str, fn, x) -> list[Check]:
-    result: list[Check] = []
+def _grade(ctx: BlockContext, block: Block, cls: str, fn, x) -> list[Check]:
     g = ctx.randn(*x.shape)
     want, grads = expected.with_grads(fn, {"x": x}, g)
     client = ctx.client
+    ids = [block.id(a) for a in block.graded]
     try:
-        handle = client.new(cls, context=f"{block}.__init__")["handle"]
-    except (StudentRaised, WorkerFailure) as exc:
-        return result + [failure_check(f"blocks.{block}.{a}", exc, prefix=f"{cls}(): ") for a in ASPECTS]
+        handle = client.new(cls, context=f"{block.name}.__init__")["handle"]
+    except RUN_FAILURES as exc:
+        return failure_checks(ids, exc, prefix=f"{cls}(): ")
     try:
-        y = tensor_of(client.call(handle, "forward", x, context=f"{block}.forward")["value"])
-        result.append(from_comparisons(f"blocks.{block}.forward", [compare(y, want, what="forward output")]))
-    except (StudentRaised, WorkerFailure) as exc:
-        return result + [failure_check(f"blocks.{block}.{a}", exc) for a in ASPECTS]
+        y = tensor_of(client.call(handle, "forward", x, context=f"{block.name}.forward")["value"])
+    except RUN_FAILURES as exc:
+        return failure_checks(ids, exc)
+    result = [from_comparisons(block.id("forward"), [compare(y, want, what="forward output")])]
     try:
-        dx = tensor_of(client.call(handle, "backward", g, context=f"{block}.backward")["value"])
-        result.append(from_comparisons(f"blocks.{block}.backward", [compare(dx, grads["x"], what="input gradient")]))
-    except (StudentRaised, WorkerFailure) as exc:
-        result.append(failure_check(f"blocks.{block}.backward", exc))
+        dx = tensor_of(client.call(handle, "backward", g, context=f"{block.name}.backward")["value"])
+        result.append(from_comparisons(block.id("backward"), [compare(dx, grads["x"], what="input gradient")]))
+    except RUN_FAILURES as exc:
+        result.append(failure_check(block.id("backward"), exc))
     result.append(empty_param_check(ctx, block, handle))
     return result
 
 
-def empty_param_check(ctx: BlockContext, block: str, handle: str) -> Check:
+def empty_param_check(ctx: BlockContext, block: Block, handle: str) -> Check:
     """A block without parameters should still answer param() with an empty list."""
-    check_id = f"blocks.{block}.param"
+    check_id = block.id("param")
     try:
-        snap = ctx.client.params(handle, context=f"{block}.param")
-    except (StudentRaised, WorkerFailure) as exc:
+        snapshot = ctx.client.params(handle, context=f"{block.name}.param")
+    except RUN_FAILURES as exc:
         return failure_check(check_id, exc)
-    if snap.get("accessor") is None:
-        return Check(check_id, "warn", "no param() method; Sequential.param() may fail on this block")
-    if snap.get("error"):
-        return Check(check_id, "fail", f"{snap['accessor']}(): {snap['error']}")
-    if snap.get("pairs"):
-        return Check(check_id, "fail", f"{snap['accessor']}() returns {len(snap['pairs'])} pairs for a block "
-                                       "without parameters")
-    if snap["accessor"] != "param":
-        return Check(check_id, "warn", f"found {snap['accessor']}() instead of param()")
-    return Check(check_id, "pass", "param() returns an empty list")
+    if snapshot.get("accessor") is None:
+        return Check(check_id, Status.WARN, "no param() method; Sequential.param() may fail on this block")
+    if snapshot.get("error"):
+        return Check(check_id, Status.FAIL, f"{snapshot['accessor']}(): {snapshot['error']}")
+    if snapshot.get("pairs"):
+        pairs = len(snapshot["pairs"])
+        return Check(
+            check_id, Status.FAIL, f"{snapshot['accessor']}() returns {pairs} pairs for a block without parameters"
+        )
+    if snapshot["accessor"] != "param":
+        return Check(check_id, Status.WARN, f"found {snapshot['accessor']}() instead of param()")
+    return Check(check_id, Status.PASS, "param() returns an empty list")

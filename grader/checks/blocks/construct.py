@@ -10,14 +10,56 @@ The caller verifies what got built (weight shapes, output shapes).
 from __future__ import annotations
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "in_channels": ("in_channels", "in_channel", "in_ch", "in_chan", "ch_in", "cin", "c_in", "input_channels",
-                    "in_c", "n_in", "in_planes", "channels_in", "nb_in", "in_features", "inchannels", "in_dim"),
-    "out_channels": ("out_channels", "out_channel", "out_ch", "out_chan", "ch_out", "cout", "c_out",
-                     "output_channels", "out_c", "n_out", "out_planes", "channels_out", "nb_out", "out_features",
-                     "outchannels", "out_dim"),
+    "in_channels": (
+        "in_channels",
+        "in_channel",
+        "in_ch",
+        "in_chan",
+        "ch_in",
+        "cin",
+        "c_in",
+        "input_channels",
+        "in_c",
+        "n_in",
+        "in_planes",
+        "channels_in",
+        "nb_in",
+        "in_features",
+        "inchannels",
+        "in_dim",
+    ),
+    "out_channels": (
+        "out_channels",
+        "out_channel",
+        "out_ch",
+        "out_chan",
+        "ch_out",
+        "cout",
+        "c_out",
+        "output_channels",
+        "out_c",
+        "n_out",
+        "out_planes",
+        "channels_out",
+        "nb_out",
+        "out_features",
+        "outchannels",
+        "out_dim",
+    ),
     "kernel_size": ("kernel_size", "kernel", "k", "ksize", "kernel_sz", "filter_size", "k_size", "kernelsize"),
-    "scale_factor": ("scale_factor", "scale", "factor", "upscale", "upscale_factor", "upsampling_factor",
-                     "up_factor", "s", "size_factor", "upsample_factor", "scalefactor"),
+    "scale_factor": (
+        "scale_factor",
+        "scale",
+        "factor",
+        "upscale",
+        "upscale_factor",
+        "upsampling_factor",
+        "up_factor",
+        "s",
+        "size_factor",
+        "upsample_factor",
+        "scalefactor",
+    ),
     "stride": ("stride", "strides"),
     "padding": ("padding", "pad", "p", "paddings"),
     "params": ("params", "parameters", "param", "model", "module", "modules", "net", "network", "model_params"),
@@ -51,6 +93,7 @@ def forms_for(signature: list[dict] | None, values: dict, positional_orders: lis
             forms.append({"name": "keywords(" + ", ".join(kwargs) + ")", "args": [], "kwargs": kwargs})
     for order in positional_orders:
         if all(c in values for c in order):
-            forms.append({"name": "positional(" + ", ".join(order) + ")", "args": [values[c] for c in order],
-                          "kwargs": {}})
+            forms.append(
+                {"name": "positional(" + ", ".join(order) + ")", "args": [values[c] for c in order], "kwargs": {}}
+            )
     return forms

@@ -9,38 +9,62 @@ square-only code fails `tuple_kernel`, missing stride or padding support fail
 from __future__ import annotations
 
 from grader.checks.blocks import expected
-from grader.checks.blocks.context import BlockContext, grade_block
-from grader.checks.blocks.layer import LayerCase, case_check, core_checks, exercise, init_check, param_check
-from grader.result import Check
+from grader.checks.blocks.context import NAME, BlockContext, grade_block
+from grader.checks.blocks.layer import LAYER, LayerCase, case_check, core_checks, exercise, init_check, param_check
+from grader.checks.declare import Block, aspect, family
+from grader.result import Check, Status
 
-BLOCK = "Conv2d"
+CONV2D = Block(
+    "Conv2d",
+    aliases=("Conv2D", "Convolution2d", "Convolution2D", "Conv", "Convolution"),
+    aspects=(
+        NAME,
+        aspect("forward", 2, LAYER["forward"], required=True),
+        aspect("backward_input", 2, LAYER["backward_input"], required=True),
+        aspect("backward_weight", 2, LAYER["backward_weight"], required=True),
+        aspect("backward_bias", 1, LAYER["backward_bias"], required=True),
+        aspect("accumulate", 1.5, LAYER["accumulate"]),
+        aspect("param", 0.5, LAYER["param"]),
+        aspect("init", 0.5, "initial weights within torch's default ±1/sqrt(fan_in) (warning only)"),
+        aspect("tuple_kernel", 1.5, "Conv2d(4, 2, (2, 3)): a non-square kernel, forward and gradients"),
+        aspect("stride", 1.5, "Conv2d(3, 4, 3, stride=2), batch 1, forward and gradients"),
+        aspect("padding", 1, "Conv2d(3, 4, 3, stride=2, padding=1), forward and gradients"),
+        aspect("dilation", 0, "Conv2d(2, 3, 3, dilation=2) (optional: warning at most)"),
+    ),
+)
 
 BASIC = LayerCase("basic", (3, 5, 3), {}, (2, 3, 9, 11), (5, 3, 3, 3), expected.conv2d(), fan_in=27)
+# one check each, named after the configuration
 EXTRA = [
-    ("tuple_kernel", LayerCase("tuple_kernel", (4, 2, (2, 3)), {}, (3, 4, 7, 10), (2, 4, 2, 3), expected.conv2d()), False),
-    ("stride", LayerCase("stride", (3, 4, 3), {"stride": 2}, (1, 3, 11, 12), (4, 3, 3, 3), expected.conv2d(stride=2)), False),
-    ("padding", LayerCase("padding", (3, 4, 3), {"stride": 2, "padding": 1}, (2, 3, 12, 10), (4, 3, 3, 3),
-                          expected.conv2d(stride=2, padding=1)), False),
-    ("dilation", LayerCase("dilation", (2, 3, 3), {"dilation": 2}, (1, 2, 9, 9), (3, 2, 3, 3),
-                           expected.conv2d(dilation=2)), True),
+    LayerCase("tuple_kernel", (4, 2, (2, 3)), {}, (3, 4, 7, 10), (2, 4, 2, 3), expected.conv2d()),
+    LayerCase("stride", (3, 4, 3), {"stride": 2}, (1, 3, 11, 12), (4, 3, 3, 3), expected.conv2d(stride=2)),
+    LayerCase(
+        "padding",
+        (3, 4, 3),
+        {"stride": 2, "padding": 1},
+        (2, 3, 12, 10),
+        (4, 3, 3, 3),
+        expected.conv2d(stride=2, padding=1),
+    ),
+    LayerCase(
+        "dilation", (2, 3, 3), {"dilation": 2}, (1, 2, 9, 9), (3, 2, 3, 3), expected.conv2d(dilation=2), optional=True
+    ),
 ]
-ASPECTS = ["forward", "backward_input", "backward_weight", "backward_bias", "accumulate", "param", "init",
-           *[name for name, _, _ in EXTRA]]
 
 
+@family(CONV2D)
 def checks(ctx: BlockContext) -> list[Check]:
-    return grade_block(ctx, BLOCK, ASPECTS, _grade)
+    return grade_block(ctx, CONV2D, _grade)
 
 
 def _grade(ctx: BlockContext, cls: str) -> list[Check]:
     result: list[Check] = []
-    run, exp = exercise(ctx, BLOCK, cls, BASIC)
-    result += core_checks(BLOCK, run, exp, note=None)
-    result.append(param_check(BLOCK, run, exp))
-    result.append(init_check(BLOCK, run, exp, BASIC.fan_in))
+    run, expectation = exercise(ctx, CONV2D, cls, BASIC)
+    result += core_checks(CONV2D, run, expectation, note=None)
+    result.append(param_check(CONV2D, run, expectation))
+    result.append(init_check(CONV2D, run, expectation, BASIC.fan_in))
     _explain_swapped(result, run)
-    for aspect, case, optional in EXTRA:
-        result.append(case_check(ctx, BLOCK, cls, aspect, case, optional=optional))
+    result += [case_check(ctx, CONV2D, cls, case) for case in EXTRA]
     return result
 
 
@@ -50,5 +74,5 @@ def _explain_swapped(result: list[Check], run) -> None:
     weight = attrs.get("weight")
     if weight is not None and list(weight.shape) == [3, 5, 3, 3]:
         for check in result:
-            if check.status == "fail":
+            if check.status == Status.FAIL:
                 check.message += " — Conv2d(3, 5, 3) built a weight of shape [3, 5, 3, 3]: in/out channels swapped?"

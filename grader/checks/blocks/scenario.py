@@ -39,7 +39,9 @@ class LayerRun:
         return self.failure is None
 
 
-def find_pair(snapshot: dict | None, role: str, shape: tuple[int, ...]) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+def find_pair(
+    snapshot: dict | None, role: str, shape: tuple[int, ...]
+) -> tuple[torch.Tensor | None, torch.Tensor | None]:
     """The (param, grad) pair for `role`: by identity with the attribute, else by unique shape."""
     if not snapshot:
         return None, None
@@ -56,9 +58,17 @@ def find_pair(snapshot: dict | None, role: str, shape: tuple[int, ...]) -> tuple
     return None, None
 
 
-def run_layer(ctx: BlockContext, cls: str, *, args: tuple, kwargs: dict, label: str,
-              weights: dict[str, torch.Tensor], passes: list[tuple[torch.Tensor, torch.Tensor]],
-              handle: str | None = None) -> LayerRun:
+def run_layer(
+    ctx: BlockContext,
+    cls: str,
+    *,
+    args: tuple,
+    kwargs: dict,
+    label: str,
+    weights: dict[str, torch.Tensor],
+    passes: list[tuple[torch.Tensor, torch.Tensor]],
+    handle: str | None = None,
+) -> LayerRun:
     """Construct `cls(*args, **kwargs)` (or reuse `handle`), plant `weights`, run the passes."""
     client = ctx.client
     run = LayerRun(cls=cls, construct=_call_text(cls, args, kwargs))
@@ -72,8 +82,11 @@ def run_layer(ctx: BlockContext, cls: str, *, args: tuple, kwargs: dict, label: 
         stage = "setting weights"
         for role, value in weights.items():
             run.weights[role] = _plant(client, handle, run, role, value)
-        run.weight_source = "set by the judge" if all(
-            run.weights.get(r) is weights[r] for r in weights) else "read from the student's block"
+        run.weight_source = (
+            "set by the judge"
+            if all(run.weights.get(r) is weights[r] for r in weights)
+            else "read from the student's block"
+        )
         run.snapshots.append(_snapshot(client, handle, label))
         for i, (x, g) in enumerate(passes, start=1):
             stage = f"forward (pass {i})"
@@ -119,10 +132,16 @@ def _plant(client, handle: str, run: LayerRun, role: str, value: torch.Tensor) -
         return param.detach().to(torch.float64)
     found = [list(p["param"].shape) for p in (run.initial or {}).get("pairs", []) if p.get("param") is not None]
     attr = (run.initial or {}).get("attrs", {}).get(role)
-    raise StudentRaised({"type": "ShapeMismatch", "message":
-                         f"no {role} tensor of shape {list(value.shape)} (torch's layout); found "
-                         f"{'attribute .' + role + ' of shape ' + str(list(attr.shape)) if attr is not None else 'no .' + role + ' attribute'}"
-                         f" and param() shapes {found}", "where": []}, "setting weights")
+    seen = f"attribute .{role} of shape {list(attr.shape)}" if attr is not None else f"no .{role} attribute"
+    raise StudentRaised(
+        {
+            "type": "ShapeMismatch",
+            "message": f"no {role} tensor of shape {list(value.shape)} (torch's layout); found {seen} "
+            f"and param() shapes {found}",
+            "where": [],
+        },
+        "setting weights",
+    )
 
 
 def _index_by_shape(snapshot: dict | None, shape) -> int | None:

@@ -7,13 +7,23 @@ so only the container's own logic is graded here.
 from __future__ import annotations
 
 from grader.checks.blocks import expected
-from grader.checks.blocks.context import BlockContext, failure_check, from_comparisons, grade_block
+from grader.checks.blocks.context import NAME, BlockContext, from_comparisons, grade_block
 from grader.checks.compare import compare
-from grader.result import Check
+from grader.checks.declare import Block, aspect, family
+from grader.checks.verdicts import failure_check, failure_checks
+from grader.result import Check, Status
 from grader.sandbox.client import StudentRaised, handle_ref, tensor_of
 
-BLOCK = "Sequential"
-ASPECTS = ["forward", "backward", "param"]
+SEQUENTIAL = Block(
+    "Sequential",
+    aliases=("Seq", "SequentialModel"),
+    aspects=(
+        NAME,
+        aspect("forward", 1.5, "chains the forwards of planted probe blocks in order", required=True),
+        aspect("backward", 1.5, "chains the backwards in reverse order", required=True),
+        aspect("param", 2, "concatenates the blocks' param() pairs in order, with their gradients"),
+    ),
+)
 
 
 def _chain(x, a1, b1, a2, b2):
@@ -21,8 +31,9 @@ def _chain(x, a1, b1, a2, b2):
     return (h * h) * a2.view(1, -1, 1, 1) + b2.view(1, -1, 1, 1)
 
 
+@family(SEQUENTIAL)
 def checks(ctx: BlockContext) -> list[Check]:
-    return grade_block(ctx, BLOCK, ASPECTS, _grade)
+    return grade_block(ctx, SEQUENTIAL, _grade)
 
 
 def _grade(ctx: BlockContext, cls: str) -> list[Check]:
@@ -35,56 +46,62 @@ def _grade(ctx: BlockContext, cls: str) -> list[Check]:
     refs = [handle_ref(first), handle_ref(square), handle_ref(last)]
     form_note = None
     try:
-        seq = client.new(cls, *refs, context=f"{BLOCK}.__init__")["handle"]
+        seq = client.new(cls, *refs, context="Sequential.__init__")["handle"]
     except StudentRaised as exc:
         try:
-            seq = client.new(cls, refs, context=f"{BLOCK}.__init__")["handle"]
+            seq = client.new(cls, refs, context="Sequential.__init__")["handle"]
             form_note = "built as Sequential([m1, m2, ...]); torch's form is Sequential(m1, m2, ...)"
         except StudentRaised:
-            return [failure_check(f"blocks.{BLOCK}.{a}", exc) for a in ASPECTS]
+            return failure_checks([SEQUENTIAL.id(a) for a in SEQUENTIAL.graded], exc)
     out, grads = expected.with_grads(_chain, {"x": x, "a1": a1, "b1": b1, "a2": a2, "b2": b2}, g)
     checks = []
     try:
-        y = tensor_of(client.call(seq, "forward", x, context=f"{BLOCK}.forward")["value"])
-        checks.append(_noted(from_comparisons(f"blocks.{BLOCK}.forward", [compare(y, out, what="forward output")]),
-                             form_note))
+        y = tensor_of(client.call(seq, "forward", x, context="Sequential.forward")["value"])
+        checks.append(
+            _noted(from_comparisons(SEQUENTIAL.id("forward"), [compare(y, out, what="forward output")]), form_note)
+        )
     except StudentRaised as exc:
-        return [failure_check(f"blocks.{BLOCK}.{a}", exc) for a in ASPECTS]
+        return failure_checks([SEQUENTIAL.id(a) for a in SEQUENTIAL.graded], exc)
     try:
-        dx = tensor_of(client.call(seq, "backward", g, context=f"{BLOCK}.backward")["value"])
-        cmp = compare(dx, grads["x"], what="input gradient")
-        checks.append(from_comparisons(f"blocks.{BLOCK}.backward", [cmp]))
+        dx = tensor_of(client.call(seq, "backward", g, context="Sequential.backward")["value"])
+        checks.append(from_comparisons(SEQUENTIAL.id("backward"), [compare(dx, grads["x"], what="input gradient")]))
     except StudentRaised as exc:
-        checks.append(failure_check(f"blocks.{BLOCK}.backward", exc))
+        checks.append(failure_check(SEQUENTIAL.id("backward"), exc))
     try:
-        snap = client.params(seq, context=f"{BLOCK}.param")
+        snapshot = client.params(seq, context="Sequential.param")
     except StudentRaised as exc:
-        checks.append(failure_check(f"blocks.{BLOCK}.param", exc))
+        checks.append(failure_check(SEQUENTIAL.id("param"), exc))
         return checks
-    checks.append(_param_check(snap, [a1, b1, a2, b2], [grads[k] for k in ("a1", "b1", "a2", "b2")]))
+    checks.append(_param_check(snapshot, [a1, b1, a2, b2], [grads[k] for k in ("a1", "b1", "a2", "b2")]))
     return checks
 
 
 def _noted(check: Check, note: str | None) -> Check:
-    if note and check.status == "pass":
-        check.status, check.message = "warn", f"{check.message}; {note}"
+    if note and check.status == Status.PASS:
+        check.status, check.message = Status.WARN, f"{check.message}; {note}"
     return check
 
 
-def _param_check(snap: dict, params, grads) -> Check:
-    check_id = f"blocks.{BLOCK}.param"
-    if snap.get("accessor") is None:
-        return Check(check_id, "fail", "no param() method: it must return the pairs of all its blocks, in order")
-    pairs = snap.get("pairs", [])
+def _param_check(snapshot: dict, params, grads) -> Check:
+    check_id = SEQUENTIAL.id("param")
+    if snapshot.get("accessor") is None:
+        return Check(check_id, Status.FAIL, "no param() method: it must return the pairs of all its blocks, in order")
+    pairs = snapshot.get("pairs", [])
     if len(pairs) != 4:
-        return Check(check_id, "fail", f"{snap['accessor']}() returned {len(pairs)} pairs; the three blocks have 4 "
-                                       "(param() of each block, concatenated in order)",
-                     details={"pairs": len(pairs)})
+        return Check(
+            check_id,
+            Status.FAIL,
+            f"{snapshot['accessor']}() returned {len(pairs)} pairs; the three blocks have 4 "
+            "(param() of each block, concatenated in order)",
+            details={"pairs": len(pairs)},
+        )
     comparisons = []
     for i, (pair, p, g) in enumerate(zip(pairs, params, grads)):
         comparisons.append(compare(pair.get("param"), p.double(), what=f"pair {i} parameter"))
         comparisons.append(compare(pair.get("grad"), g, what=f"pair {i} gradient after backward"))
-    check = from_comparisons(check_id, comparisons, extra={"accessor": snap["accessor"], "form": snap.get("form")})
-    if check.status == "pass" and snap["accessor"] != "param":
-        check.status, check.message = "warn", f"found {snap['accessor']}() instead of param(); {check.message}"
+    check = from_comparisons(
+        check_id, comparisons, extra={"accessor": snapshot["accessor"], "form": snapshot.get("form")}
+    )
+    if check.status == Status.PASS and snapshot["accessor"] != "param":
+        check.status, check.message = Status.WARN, f"found {snapshot['accessor']}() instead of param(); {check.message}"
     return check

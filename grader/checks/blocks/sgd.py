@@ -9,18 +9,29 @@ from __future__ import annotations
 
 from grader.checks.blocks import expected
 from grader.checks.blocks.construct import forms_for
-from grader.checks.blocks.context import BlockContext, failure_check, from_comparisons, grade_block
+from grader.checks.blocks.context import NAME, BlockContext, from_comparisons, grade_block, not_applicable
 from grader.checks.compare import compare
-from grader.result import Check
+from grader.checks.declare import Block, aspect, family
+from grader.checks.verdicts import failure_check, failure_checks
+from grader.result import Check, Status
 from grader.sandbox.client import StudentRaised, handle_ref
 
-BLOCK = "SGD"
-ASPECTS = ["step", "zero_grad", "momentum"]
+SGD = Block(
+    "SGD",
+    aliases=("Sgd", "SGDOptimizer", "OptimizerSGD"),
+    aspects=(
+        NAME,
+        aspect("step", 2.5, "one step over planted (param, grad) pairs vs torch.optim.SGD, in place", required=True),
+        aspect("zero_grad", 0.5, "zero_grad() zeroes every gradient in place (not applicable when absent)"),
+        aspect("momentum", 0, "two steps with momentum 0.9 vs torch.optim.SGD (optional)"),
+    ),
+)
 LR, MOMENTUM = 0.1, 0.9
 
 
+@family(SGD)
 def checks(ctx: BlockContext) -> list[Check]:
-    return grade_block(ctx, BLOCK, ASPECTS, lambda ctx, cls: [*_plain(ctx, cls), _momentum(ctx, cls)])
+    return grade_block(ctx, SGD, lambda ctx, cls: [*_plain(ctx, cls), _momentum(ctx, cls)])
 
 
 def _setup(ctx: BlockContext):
@@ -45,12 +56,17 @@ def _construct(ctx: BlockContext, cls: str, pairs: str, holder: str, extra: dict
         orders = [("params", "lr", *extra)] if extra else [("params", "lr")]
         for form in forms_for(signature, values, orders):
             try:
-                handle = client.new(cls, *form["args"], context=f"{BLOCK}.__init__", **form["kwargs"])["handle"]
+                handle = client.new(cls, *form["args"], context="SGD.__init__", **form["kwargs"])["handle"]
                 return handle, f"{form['name']} with {label}"
             except StudentRaised as exc:
                 errors.append(exc)
-    raise errors[0] if errors else StudentRaised({"type": "TypeError", "message": f"could not call {cls}(params, lr)",
-                                                  "where": []}, f"{BLOCK}.__init__")
+    raise (
+        errors[0]
+        if errors
+        else StudentRaised(
+            {"type": "TypeError", "message": f"could not call {cls}(params, lr)", "where": []}, "SGD.__init__"
+        )
+    )
 
 
 def _plain(ctx: BlockContext, cls: str) -> list[Check]:
@@ -58,36 +74,45 @@ def _plain(ctx: BlockContext, cls: str) -> list[Check]:
     params, grads, pairs, holder = _setup(ctx)
     try:
         opt, how = _construct(ctx, cls, pairs, holder, {})
-        client.call(opt, "step", context=f"{BLOCK}.step")
+        client.call(opt, "step", context="SGD.step")
         after = client.send("fetch", handle=pairs)["value"]
     except StudentRaised as exc:
-        return [failure_check(f"blocks.{BLOCK}.{a}", exc) for a in ("step", "zero_grad")]
+        return failure_checks([SGD.id("step"), SGD.id("zero_grad")], exc)
     want = expected.sgd_steps(params, [grads], LR)[0]
     comparisons = [compare(after[i][0], want[i], what=f"parameter {i} after step()") for i in range(2)]
-    for c in comparisons:
-        if not c["ok"] and c.get("max_abs_err") is not None:
-            climbed = all(compare(after[i][0], params[i].double() + LR * grads[i].double(), what="")["ok"]
-                          for i in range(2))
-            if climbed:
-                c["message"] += " — the step goes up the gradient (p + lr·g instead of p − lr·g)"
-            unchanged = all(compare(after[i][0], params[i].double(), what="")["ok"] for i in range(2))
-            if unchanged:
-                c["message"] += " — parameters unchanged: step() must update the tensors in place"
-    out = [from_comparisons(f"blocks.{BLOCK}.step", comparisons, extra={"constructed": how, "lr": LR})]
+    if any(not c.ok and c.max_abs_err is not None for c in comparisons):
+        why = _likely_cause(after, params, grads)
+        comparisons = [c if c.ok or c.max_abs_err is None else c.explained(why) for c in comparisons]
+    out = [from_comparisons(SGD.id("step"), comparisons, extra={"constructed": how, "lr": LR})]
     if callable_method(ctx, opt, "zero_grad"):
         try:
-            client.call(opt, "zero_grad", context=f"{BLOCK}.zero_grad")
+            client.call(opt, "zero_grad", context="SGD.zero_grad")
             after = client.send("fetch", handle=pairs)["value"]
             nonzero = [i for i in range(2) if float(after[i][1].abs().max()) != 0.0]
-            out.append(Check(f"blocks.{BLOCK}.zero_grad", "fail" if nonzero else "pass",
-                             f"gradients {nonzero} not zero after zero_grad() (reset them in place)" if nonzero
-                             else "zero_grad() resets every gradient to zero"))
+            out.append(
+                Check(
+                    SGD.id("zero_grad"),
+                    Status.FAIL if nonzero else Status.PASS,
+                    f"gradients {nonzero} not zero after zero_grad() (reset them in place)"
+                    if nonzero
+                    else "zero_grad() resets every gradient to zero",
+                )
+            )
         except StudentRaised as exc:
-            out.append(failure_check(f"blocks.{BLOCK}.zero_grad", exc))
+            out.append(failure_check(SGD.id("zero_grad"), exc))
     else:
-        out.append(Check(f"blocks.{BLOCK}.zero_grad", "skipped", "no zero_grad() on the optimizer",
-                         details={"not_applicable": True}))
+        out += not_applicable(SGD, ["zero_grad"], "no zero_grad() on the optimizer")
     return out
+
+
+def _likely_cause(after, params, grads) -> str:
+    """Why a step is wrong, when the parameters show it: a climb, or no update in place ('' otherwise)."""
+    why = ""
+    if all(compare(after[i][0], params[i].double() + LR * grads[i].double(), what="").ok for i in range(2)):
+        why += " — the step goes up the gradient (p + lr·g instead of p − lr·g)"
+    if all(compare(after[i][0], params[i].double(), what="").ok for i in range(2)):
+        why += " — parameters unchanged: step() must update the tensors in place"
+    return why
 
 
 def callable_method(ctx: BlockContext, handle: str, method: str) -> bool:
@@ -96,30 +121,30 @@ def callable_method(ctx: BlockContext, handle: str, method: str) -> bool:
 
 
 def _momentum(ctx: BlockContext, cls: str) -> Check:
-    check_id = f"blocks.{BLOCK}.momentum"
+    check_id = SGD.id("momentum")
     client = ctx.client
     try:
         signature = client.send("signature", cls=cls).get("params") or []
     except StudentRaised:
         signature = []
     if not any(p["name"] in ("momentum", "mu", "beta") for p in signature):
-        return Check(check_id, "skipped", "the optimizer takes no momentum argument (optional)",
-                     details={"not_applicable": True})
+        return not_applicable(SGD, ["momentum"], "the optimizer takes no momentum argument (optional)")[0]
     params, grads, pairs, holder = _setup(ctx)
     second = [ctx.randn(4, 3, 2, 2), ctx.randn(4)]
     try:
         opt, how = _construct(ctx, cls, pairs, holder, {"momentum": MOMENTUM})
-        client.call(opt, "step", context=f"{BLOCK}.step")
+        client.call(opt, "step", context="SGD.step")
         for i, g in enumerate(second):
             client.set(holder, g, index=i, what="grad")
-        client.call(opt, "step", context=f"{BLOCK}.step")
+        client.call(opt, "step", context="SGD.step")
         after = client.send("fetch", handle=pairs)["value"]
     except StudentRaised as exc:
         return failure_check(check_id, exc)
     want = expected.sgd_steps(params, [grads, second], LR, momentum=MOMENTUM)[1]
-    comparisons = [compare(after[i][0], want[i], what=f"parameter {i} after two steps with momentum {MOMENTUM}")
-                   for i in range(2)]
+    comparisons = [
+        compare(after[i][0], want[i], what=f"parameter {i} after two steps with momentum {MOMENTUM}") for i in range(2)
+    ]
     check = from_comparisons(check_id, comparisons, extra={"constructed": how})
-    if check.status == "fail":  # momentum conventions differ (e.g. dampening); optional in the handout
-        check.status, check.message = "warn", "momentum differs from torch.optim.SGD: " + check.message
+    if check.status == Status.FAIL:  # momentum conventions differ (e.g. dampening); optional in the handout
+        check.status, check.message = Status.WARN, "momentum differs from torch.optim.SGD: " + check.message
     return check

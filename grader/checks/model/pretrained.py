@@ -13,11 +13,23 @@ import os
 
 import torch
 
-from grader.checks.model.context import ModelContext
 from grader import psnr
-from grader.result import Check
+from grader.checks.declare import PSNR_GAIN, check
+from grader.checks.model.context import ModelContext
+from grader.checks.verdicts import RUN_FAILURES, failure_check
+from grader.result import Check, Status
 from grader.sandbox.client import StudentRaised, tensor_of
 from grader.sandbox.supervisor import WorkerFailure
+
+LOAD_PRETRAINED = check(
+    "model.load_pretrained", 3, "bestmodel.pth loads from another working directory on the grading device"
+)
+PRETRAINED_PSNR = check(
+    "model.pretrained_psnr",
+    8,
+    "PSNR of the pretrained model on the validation set (points grow with the gain)",
+    credit=PSNR_GAIN,
+)
 
 _CUDA_HINTS = ("CUDA", "cuda", "torch.cuda.is_available() is False")
 
@@ -25,51 +37,69 @@ _CUDA_HINTS = ("CUDA", "cuda", "torch.cuda.is_available() is False")
 def load_check(ctx: ModelContext) -> tuple[Check, str | None]:
     """model.load_pretrained: returns (check, handle of the loaded model or None)."""
     client = ctx.client
-    places = [("a working directory outside the submission", lambda: None),
-              ("the submission root", lambda: ctx.submission_root),
-              ("the Miniproject_2 folder", lambda: os.path.join(ctx.submission_root, "Miniproject_2"))]
+    places = [
+        ("a working directory outside the submission", lambda: None),
+        ("the submission root", lambda: ctx.submission_root),
+        ("the Miniproject_2 folder", lambda: os.path.join(ctx.submission_root, "Miniproject_2")),
+    ]
     place, mapped_to_cpu, notes, last = 0, False, [], None
     while True:
         where, cwd = places[place]
         try:
             handle = client.new("Model", context="Model.__init__")["handle"]  # (re)starts the worker if needed
-            client.call(handle, "load_pretrained_model", context="Model.load_pretrained_model", cwd=cwd(),
-                        timeout=120)
+            client.call(handle, "load_pretrained_model", context="Model.load_pretrained_model", cwd=cwd(), timeout=120)
         except WorkerFailure as exc:
-            return Check("model.load_pretrained", "error", exc.message, details={"worker": exc.to_dict()}), None
+            return failure_check(LOAD_PRETRAINED.id, exc), None
         except StudentRaised as exc:
             last = exc
             text = f"{exc.info.get('type')}: {exc.info.get('message')}"
             if not mapped_to_cpu and any(h in text for h in _CUDA_HINTS):
                 client.send("torch_load_cpu")
                 mapped_to_cpu = True
-                notes.append("the checkpoint holds CUDA tensors and was loaded with map_location='cpu' "
-                             "(use torch.load(path, map_location=device) so it loads on a CPU-only machine)")
+                notes.append(
+                    "the checkpoint holds CUDA tensors and was loaded with map_location='cpu' "
+                    "(use torch.load(path, map_location=device) so it loads on a CPU-only machine)"
+                )
                 continue
-            if exc.info.get("type") in ("FileNotFoundError", "OSError", "IsADirectoryError") and place + 1 < len(places):
+            if exc.info.get("type") in ("FileNotFoundError", "OSError", "IsADirectoryError") and place + 1 < len(
+                places
+            ):
                 place += 1
                 continue
             break
         if place:
-            notes.append(f"bestmodel.pth is opened relative to the working directory; it loaded from {where} "
-                         "(use Path(__file__).parent / 'bestmodel.pth')")
+            notes.append(
+                f"bestmodel.pth is opened relative to the working directory; it loaded from {where} "
+                "(use Path(__file__).parent / 'bestmodel.pth')"
+            )
         message = f"bestmodel.pth loaded from {where}"
         details = {"working_directory": where, "mapped_to_cpu": mapped_to_cpu, "notes": notes}
         if notes:
-            return Check("model.load_pretrained", "warn", message + "; " + "; ".join(notes), details=details), handle
-        return Check("model.load_pretrained", "pass", message, details=details), handle
-    return Check("model.load_pretrained", "fail", f"load_pretrained_model() failed: {last}",
-                 details={"exception": last.info if last else None}), None
+            return Check(LOAD_PRETRAINED.id, Status.WARN, message + "; " + "; ".join(notes), details=details), handle
+        return Check(LOAD_PRETRAINED.id, Status.PASS, message, details=details), handle
+    return failure_check(LOAD_PRETRAINED.id, last, prefix="load_pretrained_model() failed: "), None
 
 
 def predict_all(ctx: ModelContext, handle: str, label: str) -> torch.Tensor:
     """The model's predictions for every validation input (float32 0–255 in)."""
-    reply = ctx.client.call(handle, "predict", ctx.val_input.to(torch.float32), context="Model.predict",
-                            cast=False, timeout=ctx.predict_timeout)
+    reply = ctx.client.call(
+        handle,
+        "predict",
+        ctx.val_input.to(torch.float32),
+        context="Model.predict",
+        cast=False,
+        timeout=ctx.predict_timeout,
+    )
     out = tensor_of(reply["value"])
     if out is None:
-        raise StudentRaised({"type": "TypeError", "message": f"predict returned {reply['value'].get('kind')}, "
-                             "not a tensor", "where": []}, label)
+        raise StudentRaised(
+            {
+                "type": "TypeError",
+                "message": f"predict returned {reply['value'].get('kind')}, not a tensor",
+                "where": [],
+            },
+            label,
+        )
     return out
 
 
@@ -79,40 +109,53 @@ def psnr_of(ctx: ModelContext, prediction: torch.Tensor) -> dict:
         raise ValueError(f"prediction shape {list(prediction.shape)} where {list(ctx.val_target.shape)} was expected")
     pred = prediction.detach().to(torch.float64)
     pred = torch.nan_to_num(pred, nan=0.0, posinf=255.0, neginf=0.0).clamp(0, 255)
-    return {"per_image": psnr.psnr_per_image(pred, ctx.val_target, data_range=255.0),
-            "global": psnr.psnr_global(pred, ctx.val_target, data_range=255.0)}
+    return {
+        "per_image": psnr.psnr_per_image(pred, ctx.val_target, data_range=255.0),
+        "global": psnr.psnr_global(pred, ctx.val_target, data_range=255.0),
+    }
 
 
 def noisy_psnr(ctx: ModelContext) -> dict:
-    return {"per_image": psnr.psnr_per_image(ctx.val_input, ctx.val_target, data_range=255.0),
-            "global": psnr.psnr_global(ctx.val_input, ctx.val_target, data_range=255.0)}
+    return {
+        "per_image": psnr.psnr_per_image(ctx.val_input, ctx.val_target, data_range=255.0),
+        "global": psnr.psnr_global(ctx.val_input, ctx.val_target, data_range=255.0),
+    }
 
 
-def psnr_check(check_id: str, ctx: ModelContext, handle: str | None, *, label: str, must_gain: float,
-               unavailable: str) -> tuple[Check, dict | None]:
+def psnr_check(
+    check_id: str, ctx: ModelContext, handle: str | None, *, label: str, must_gain: float, unavailable: str
+) -> tuple[Check, dict | None]:
     """PSNR of the model's predictions vs clean; passes when it beats the noisy input by `must_gain` dB."""
     noisy = noisy_psnr(ctx)
     if handle is None:
-        return Check(check_id, "skipped", unavailable), None
+        return Check(check_id, Status.SKIPPED, unavailable), None
     try:
         prediction = predict_all(ctx, handle, label)
         value = psnr_of(ctx, prediction)
-    except WorkerFailure as exc:
-        return Check(check_id, "error", exc.message, details={"worker": exc.to_dict()}), None
-    except (StudentRaised, ValueError) as exc:
-        return Check(check_id, "fail", f"predict on the validation set failed: {exc}"), None
+    except RUN_FAILURES as exc:
+        return failure_check(check_id, exc, prefix="predict on the validation set failed: "), None
+    except ValueError as exc:  # the prediction's shape
+        return Check(check_id, Status.FAIL, f"predict on the validation set failed: {exc}"), None
     if ctx.on_predictions is not None:
         try:  # a report's pictures; never allowed to break grading
             ctx.on_predictions(label, ctx.val_input, prediction, ctx.val_target)
         except Exception:
             pass
     gain = value["per_image"] - noisy["per_image"]
-    details = {"psnr": value["per_image"], "psnr_global": value["global"], "noisy_input": noisy["per_image"],
-               "noisy_input_global": noisy["global"], "gain_db": gain, "images": len(ctx.val_target),
-               "reference": ctx.reference.get(check_id.split(".")[-1])}
-    text = (f"{value['per_image']:.2f} dB per image ({value['global']:.2f} dB global) vs noisy input "
-            f"{noisy['per_image']:.2f} dB: {gain:+.2f} dB")
+    details = {
+        "psnr": value["per_image"],
+        "psnr_global": value["global"],
+        "noisy_input": noisy["per_image"],
+        "noisy_input_global": noisy["global"],
+        "gain_db": gain,
+        "images": len(ctx.val_target),
+        "reference": ctx.reference.get(check_id.split(".")[-1]),
+    }
+    text = (
+        f"{value['per_image']:.2f} dB per image ({value['global']:.2f} dB global) vs noisy input "
+        f"{noisy['per_image']:.2f} dB: {gain:+.2f} dB"
+    )
     if details["reference"] is not None:
         text += f"; reference {details['reference']:.2f} dB"
-    status = "pass" if gain > must_gain else "fail"
+    status = Status.PASS if gain > must_gain else Status.FAIL
     return Check(check_id, status, text, details=details), value

@@ -32,8 +32,12 @@ class Sequential(Module):
 
     def state_dict(self):
         """{'<index>.weight': tensor, '<index>.bias': tensor, ...}, as torch.nn.Sequential names them."""
-        return {f"{i}.{name}": getattr(m, name) for i, m in enumerate(self.modules)
-                for name in m.param_names if getattr(m, name) is not None}
+        return {
+            f"{i}.{name}": getattr(m, name)
+            for i, m in enumerate(self.modules)
+            for name in m.param_names
+            if getattr(m, name) is not None
+        }
 
     def load_state_dict(self, state):
         """Copies `state` (as from state_dict) into the parameters, in place; names and shapes must match."""

@@ -52,8 +52,20 @@ class Conv2d(Module):
 
     param_names = ("weight", "bias")
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, padding_mode="zeros", device=None, dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
         if groups != 1 or padding_mode != "zeros":
             raise NotImplementedError("Conv2d supports groups=1 and padding_mode='zeros' only")
         self.in_channels, self.out_channels = in_channels, out_channels
@@ -92,8 +104,10 @@ class Conv2d(Module):
         return nchw(col2im(dcols, self.input_size, self.kernel_size, self.stride, self.pads, self.dilation))
 
     def __repr__(self):
-        return (f"Conv2d({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, padding={self.padding}, dilation={self.dilation}, bias={self.bias is not None})")
+        return (
+            f"Conv2d({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, padding={self.padding}, dilation={self.dilation}, bias={self.bias is not None})"
+        )
 
 
 class TransposeConv2d(Module):
@@ -105,8 +119,21 @@ class TransposeConv2d(Module):
 
     param_names = ("weight", "bias")
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
-                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
         if groups != 1 or padding_mode != "zeros":
             raise NotImplementedError("TransposeConv2d supports groups=1 and padding_mode='zeros' only")
         self.in_channels, self.out_channels = in_channels, out_channels
@@ -131,8 +158,12 @@ class TransposeConv2d(Module):
 
     def output_size(self, h, w):
         """torch's (H_out, W_out): (H-1)·s - 2p + d·(k-1) + output_padding + 1."""
-        return tuple((n - 1) * s - 2 * p + d * (k - 1) + op + 1 for n, s, p, d, k, op in
-                     zip((h, w), self.stride, self.padding, self.dilation, self.kernel_size, self.output_padding))
+        return tuple(
+            (n - 1) * s - 2 * p + d * (k - 1) + op + 1
+            for n, s, p, d, k, op in zip(
+                (h, w), self.stride, self.padding, self.dilation, self.kernel_size, self.output_padding
+            )
+        )
 
     def forward(self, x):
         check_input(x, self.in_channels, "TransposeConv2d")
@@ -157,6 +188,8 @@ class TransposeConv2d(Module):
         return nchw(dx.view(grad_output.shape[0], h, w, self.in_channels))
 
     def __repr__(self):
-        return (f"TransposeConv2d({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, padding={self.padding}, output_padding={self.output_padding}, "
-                f"dilation={self.dilation}, bias={self.bias is not None})")
+        return (
+            f"TransposeConv2d({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, padding={self.padding}, output_padding={self.output_padding}, "
+            f"dilation={self.dilation}, bias={self.bias is not None})"
+        )

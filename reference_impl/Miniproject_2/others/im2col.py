@@ -61,7 +61,9 @@ def im2col(x, kernel, stride, padding, dilation):
     ho = output_size(h, kh, sh, padding[0], dh)
     wo = output_size(w, kw, sw, padding[1], dw)
     if ho <= 0 or wo <= 0:
-        raise ValueError(f"input of size {h}×{w} is too small for kernel {kernel}, dilation {dilation}, padding {padding}")
+        raise ValueError(
+            f"input of size {h}×{w} is too small for kernel {kernel}, dilation {dilation}, padding {padding}"
+        )
     xp = pad(x, padding)
     # Tensor.unfold gives every window as a view (N, Ho, Wo, C, span_h, span_w); dilation keeps every d-th tap.
     windows = xp.unfold(1, dh * (kh - 1) + 1, sh).unfold(2, dw * (kw - 1) + 1, sw)[..., ::dh, ::dw]
@@ -110,7 +112,10 @@ def shifted_sum(z, padding, windows):
 
 
 def shifted_sum_adjoint(dy, padding, size, taps):
-    """dz (N, H, W, Th, Tw, M) from dy (N, Ho, Wo, M): the adjoint of `shifted_sum`, dz[n, p, t] = dy[n, p + before - t]."""
+    """dz (N, H, W, Th, Tw, M) from dy (N, Ho, Wo, M): the adjoint of `shifted_sum`.
+
+    dz[n, p, t] = dy[n, p + before - t].
+    """
     n, ho, wo, m = dy.shape
     (h, w), (th, tw) = size, taps
     (top, _), (left, _) = padding

@@ -8,7 +8,9 @@ class MSE(Module):
 
     def forward(self, prediction, target):
         if prediction.shape != target.shape:
-            raise ValueError(f"MSE: prediction {tuple(prediction.shape)} and target {tuple(target.shape)} differ in shape")
+            raise ValueError(
+                f"MSE: prediction {tuple(prediction.shape)} and target {tuple(target.shape)} differ in shape"
+            )
         self.diff = prediction - target
         return self.diff.pow(2).mean()  # a 0-dim tensor
 

@@ -56,8 +56,8 @@ class Adam(Optimizer):
     def step(self):
         self.t += 1
         b1, b2 = self.betas
-        step_size = self.lr / (1 - b1 ** self.t)
-        root_c2 = (1 - b2 ** self.t) ** 0.5
+        step_size = self.lr / (1 - b1**self.t)
+        root_c2 = (1 - b2**self.t) ** 0.5
         for (p, g), m, v in zip(self.params, self.m, self.v):
             if self.weight_decay:
                 g = g.add(p, alpha=self.weight_decay)

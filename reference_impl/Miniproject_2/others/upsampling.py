@@ -117,8 +117,9 @@ def interleave(y, ph, pw):
     out = y.new_empty(y.shape[0], ph.size, pw.size, y.shape[-1])
     for rh in range(ph.s):
         for rw in range(pw.s):
-            out[:, rh :: ph.s, rw :: pw.s] = y[:, ph.start[rh] : ph.start[rh] + ph.count[rh],
-                                              pw.start[rw] : pw.start[rw] + pw.count[rw], rh, rw]
+            out[:, rh :: ph.s, rw :: pw.s] = y[
+                :, ph.start[rh] : ph.start[rh] + ph.count[rh], pw.start[rw] : pw.start[rw] + pw.count[rw], rh, rw
+            ]
     return out
 
 
@@ -127,8 +128,9 @@ def interleave_adjoint(g, ph, pw, windows):
     dy = g.new_zeros(g.shape[0], *windows, ph.s, pw.s, g.shape[-1])
     for rh in range(ph.s):
         for rw in range(pw.s):
-            dy[:, ph.start[rh] : ph.start[rh] + ph.count[rh], pw.start[rw] : pw.start[rw] + pw.count[rw],
-               rh, rw] = g[:, rh :: ph.s, rw :: pw.s]
+            dy[:, ph.start[rh] : ph.start[rh] + ph.count[rh], pw.start[rw] : pw.start[rw] + pw.count[rw], rh, rw] = g[
+                :, rh :: ph.s, rw :: pw.s
+            ]
     return dy
 
 
@@ -141,11 +143,23 @@ class Upsampling(Module):
 
     param_names = ("weight", "bias")
 
-    def __init__(self, in_channels, out_channels, kernel_size, scale_factor=2, stride=1, padding=0, dilation=1,
-                 bias=True, device=None, dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        scale_factor=2,
+        stride=1,
+        padding=0,
+        dilation=1,
+        bias=True,
+        device=None,
+        dtype=None,
+    ):
         self.upsample = NearestUpsampling(scale_factor)
-        self.conv = Conv2d(in_channels, out_channels, kernel_size, stride, padding, dilation, bias=bias,
-                           device=device, dtype=dtype)
+        self.conv = Conv2d(
+            in_channels, out_channels, kernel_size, stride, padding, dilation, bias=bias, device=device, dtype=dtype
+        )
         self.scale_factor, self.stride = self.upsample.scale_factor, self.conv.stride
         self.subpixel = self.conv.stride == (1, 1) and self.conv.dilation == (1, 1)
         self.multiply_first = self.scale_factor[0] * self.scale_factor[1] * out_channels < in_channels
@@ -161,8 +175,10 @@ class Upsampling(Module):
             return self.conv.forward(self.upsample.forward(x))
         check_input(x, self.conv.in_channels, "Upsampling")
         n, _, h, w = x.shape
-        self.phases = tuple(Phases(s, k, p, size) for s, k, p, size in
-                            zip(self.scale_factor, self.conv.kernel_size, self.conv.pads, (h, w)))
+        self.phases = tuple(
+            Phases(s, k, p, size)
+            for s, k, p, size in zip(self.scale_factor, self.conv.kernel_size, self.conv.pads, (h, w))
+        )
         self.input_size = (h, w)
         return nchw(interleave(self.phase_forward(nhwc(x)), *self.phases))
 
@@ -198,8 +214,9 @@ class Upsampling(Module):
         ph, pw = self.phases
         n, m = dy.shape[0], self.wsub.shape[0]
         if self.multiply_first:
-            dz = shifted_sum_adjoint(dy.reshape(n, *self.windows, m), (ph.pads, pw.pads), self.input_size,
-                                     (ph.taps, pw.taps)).view(self.x.shape[0], -1)
+            dz = shifted_sum_adjoint(
+                dy.reshape(n, *self.windows, m), (ph.pads, pw.pads), self.input_size, (ph.taps, pw.taps)
+            ).view(self.x.shape[0], -1)
             dtaps = dz.t().matmul(self.x)  # rows (th, tw, phase, out): back to W_sub's layout
             dwsub = dtaps.view(ph.taps, pw.taps, m, -1).permute(2, 0, 1, 3).reshape(self.wsub.shape)
             dx = dz.matmul(self.tap_matrix()).view(n, *self.input_size, -1)
@@ -218,6 +235,8 @@ class Upsampling(Module):
 
     def __repr__(self):
         c = self.conv
-        return (f"Upsampling({c.in_channels}, {c.out_channels}, kernel_size={c.kernel_size}, "
-                f"scale_factor={self.scale_factor}, stride={c.stride}, padding={c.padding}, "
-                f"dilation={c.dilation}, bias={c.bias is not None})")
+        return (
+            f"Upsampling({c.in_channels}, {c.out_channels}, kernel_size={c.kernel_size}, "
+            f"scale_factor={self.scale_factor}, stride={c.stride}, padding={c.padding}, "
+            f"dilation={c.dilation}, bias={c.bias is not None})"
+        )

@@ -106,9 +106,19 @@ class Rebel(BaseException):
 class Hostile:
     # -- looking around --------------------------------------------------------------
     def whoami(self):
-        return pack({"uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(), "pid": os.getpid(),
-                     "env": dict(os.environ), "cwd": os.getcwd(), "home": os.path.expanduser("~"),
-                     "argv": sys.argv, "root": sorted(os.listdir("/"))})
+        return pack(
+            {
+                "uid": os.getuid(),
+                "euid": os.geteuid(),
+                "gid": os.getgid(),
+                "pid": os.getpid(),
+                "env": dict(os.environ),
+                "cwd": os.getcwd(),
+                "home": os.path.expanduser("~"),
+                "argv": sys.argv,
+                "root": sorted(os.listdir("/")),
+            }
+        )
 
     def probe_paths(self, paths):
         """For each path: exists / listing / first bytes / error, as student code sees it."""
@@ -301,8 +311,17 @@ class Hostile:
         """Forge a reply carrying the id stolen from the worker's stack."""
         _, wfd = _reply_fds()
         request = _request_in_flight()
-        os.write(wfd, _frame({"ok": True, "result": {"value": {"kind": "scalar", "value": 42.0}}, "trace": [],
-                              "request_id": request["request_id"]}))
+        os.write(
+            wfd,
+            _frame(
+                {
+                    "ok": True,
+                    "result": {"value": {"kind": "scalar", "value": 42.0}},
+                    "trace": [],
+                    "request_id": request["request_id"],
+                }
+            ),
+        )
         return 0
 
     def garbage_to_pipe(self):
@@ -359,8 +378,12 @@ class Hostile:
 
     # -- strange exceptions and values ----------------------------------------------
     def raise_base(self, kind):
-        raise {"rebel": Rebel("rebellion"), "keyboard": KeyboardInterrupt(), "exit": SystemExit(7),
-               "generator": GeneratorExit()}[kind]
+        raise {
+            "rebel": Rebel("rebellion"),
+            "keyboard": KeyboardInterrupt(),
+            "exit": SystemExit(7),
+            "generator": GeneratorExit(),
+        }[kind]
 
     def raise_unprintable(self):
         raise UnprintableError()

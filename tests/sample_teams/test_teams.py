@@ -70,7 +70,7 @@ def stats_server():
         while not stop.is_set():
             try:
                 conn, _ = server.accept()
-            except (socket.timeout, OSError):
+            except (TimeoutError, OSError):
                 continue
             with conn:
                 conn.settimeout(1)
@@ -102,10 +102,17 @@ def _grade_cli(exp, tmp_path):
     from grader.result import Result
 
     cpu = sorted(os.sched_getaffinity(0))[hash(exp.team) % len(os.sched_getaffinity(0))]
-    cmd = [str(Path(sys.executable).with_name("grade")), str(exp.target), *cli_arguments(exp), "--json",
-           "--out", str(tmp_path / "out")]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
-                          preexec_fn=lambda: os.sched_setaffinity(0, {cpu}))
+    cmd = [
+        str(Path(sys.executable).with_name("grade")),
+        str(exp.target),
+        *cli_arguments(exp),
+        "--json",
+        "--out",
+        str(tmp_path / "out"),
+    ]
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=600, preexec_fn=lambda: os.sched_setaffinity(0, {cpu})
+    )
     assert proc.returncode in (0, 1), f"grade exited {proc.returncode}:\n{proc.stderr[-3000:]}"
     result = Result.from_dict(json.loads(proc.stdout))
     saved = list((tmp_path / "out").glob("*/result.json"))
@@ -156,7 +163,7 @@ def test_team_verdicts(team_dir, grading_data, tmp_path):
     known = {m.key: KNOWN_BUGS[(exp.team, m.key)] for m in problems if (exp.team, m.key) in KNOWN_BUGS}
     unexpected = [m for m in problems if m.key not in known]
     fixed = [key for (team, key) in KNOWN_BUGS if team == exp.team and key not in {m.key for m in problems}]
-    assert not unexpected, (f"{exp.team} ({exp.summary}):\n  " + "\n  ".join(map(str, unexpected)))
-    assert not fixed, f"{exp.team}: known grader bug(s) fixed: remove {fixed} from tests/submissions/known_bugs.py"
+    assert not unexpected, f"{exp.team} ({exp.summary}):\n  " + "\n  ".join(map(str, unexpected))
+    assert not fixed, f"{exp.team}: known grader bug(s) fixed: remove {fixed} from tests/sample_teams/known_bugs.py"
     if known:
         pytest.xfail("known grader bug(s): " + "; ".join(f"{k}: {v}" for k, v in known.items()))

@@ -9,8 +9,16 @@ import time
 from pathlib import Path
 
 WORKER_UIDS = range(61000, 65000)  # the uids the sandbox gives its workers (grader/sandbox/supervisor.py)
-SKIP_DIRS = {".venv", ".git", "__pycache__", ".pytest_cache", ".benchmarks", "node_modules", ".mypy_cache",
-             ".ruff_cache"}
+SKIP_DIRS = {
+    ".venv",
+    ".git",
+    "__pycache__",
+    ".pytest_cache",
+    ".benchmarks",
+    "node_modules",
+    ".mypy_cache",
+    ".ruff_cache",
+}
 HASH_LIMIT = 8 * 2**20
 CANARY = "n2n_pwned"  # hostile teams put this in the name of every file they try to write
 CANARY_PLACES = ["/tmp", "/var/tmp", "/dev/shm", "/", str(Path.home())]
@@ -18,13 +26,14 @@ CANARY_PLACES = ["/tmp", "/var/tmp", "/dev/shm", "/", str(Path.home())]
 
 # ------------------------------------------------------------------ processes
 
+
 def _stat(pid: int) -> tuple[int, str, int] | None:
     """(ppid, state, start time in clock ticks) of a process, or None when it is gone."""
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    fields = raw[raw.rindex(")") + 2:].split()
+    fields = raw[raw.rindex(")") + 2 :].split()
     return int(fields[1]), fields[0], int(fields[19])
 
 
@@ -86,7 +95,7 @@ def leftover_processes(since_ticks: int, *, me: int | None = None) -> list[str]:
     session = os.getppid()
     table = _table()
     found = []
-    for pid, (ppid, state, start) in table.items():
+    for pid, (_ppid, state, start) in table.items():
         if pid == me or state in ("Z", "X"):
             continue
         chain = _ancestors(pid, table)
@@ -99,8 +108,9 @@ def leftover_processes(since_ticks: int, *, me: int | None = None) -> list[str]:
         uid = _uid(pid)
         orphan = bool(chain) and chain[-1] == 1  # reparented to init (a parent that just exited: look again)
         if uid in WORKER_UIDS and start >= since_ticks and orphan and session not in chain:
-            found.append(f"pid {pid} (uid {uid}, parents {chain}; this test: {me} under {session}) "
-                         f"{_cmdline(pid)[:120]!r}")
+            found.append(
+                f"pid {pid} (uid {uid}, parents {chain}; this test: {me} under {session}) {_cmdline(pid)[:120]!r}"
+            )
     return found
 
 
@@ -115,6 +125,7 @@ def wait_for_no_leftovers(since_ticks: int, timeout: float = 5.0) -> list[str]:
 
 
 # ------------------------------------------------------------------ files
+
 
 def snapshot(root: Path, *, skip_names=SKIP_DIRS) -> dict[str, tuple]:
     """path -> (size, mtime_ns, sha256, owner uid) for every file under root (sha256 up to HASH_LIMIT bytes)."""
@@ -169,6 +180,9 @@ def canaries() -> list[str]:
     found = []
     for place in CANARY_PLACES:
         found += glob.glob(os.path.join(place, f"*{CANARY}*"))
-        found += glob.glob(os.path.join(place, ".cache", "**", f"*{CANARY}*"), recursive=True) if place == \
-            str(Path.home()) else []
+        found += (
+            glob.glob(os.path.join(place, ".cache", "**", f"*{CANARY}*"), recursive=True)
+            if place == str(Path.home())
+            else []
+        )
     return sorted(set(found))

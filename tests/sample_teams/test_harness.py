@@ -13,7 +13,7 @@ from sample_expected import ExpectedError, load_expected, mismatches
 
 from grader.result import Check, Result
 
-EXPECTED = '''summary = "demo"
+EXPECTED = """summary = "demo"
 path = "Proj_123456_654321"
 exit_code = 1
 score_min = 10.0
@@ -26,13 +26,20 @@ pretrained_psnr_max = 30.0
 
 [contains]
 "blocks.SGD.step" = "up the gradient"
-'''
+"""
 
 
-def _result(step_status="fail", step_message="p + lr·g: the step goes up the gradient", score=15.0, psnr=22.0,
-            required_fail=True):
-    checks = [Check("blocks.SGD.step", step_status, step_message, required=required_fail),
-              Check("model.api", "pass", "ok", required=True)]
+def _result(
+    step_status="fail",
+    step_message="p + lr·g: the step goes up the gradient",
+    score=15.0,
+    psnr=22.0,
+    required_fail=True,
+):
+    checks = [
+        Check("blocks.SGD.step", step_status, step_message, required=required_fail),
+        Check("model.api", "pass", "ok", required=True),
+    ]
     return Result(submission="demo", score=score, max_score=100.0, checks=checks, psnr={"pretrained": psnr})
 
 
@@ -46,14 +53,17 @@ def test_a_result_as_expected_has_no_mismatch(expected):
     assert mismatches(expected, _result()) == []
 
 
-@pytest.mark.parametrize("result, key", [
-    (_result(step_status="warn"), "blocks.SGD.step"),
-    (_result(step_message="wrong"), "blocks.SGD.step message"),
-    (_result(required_fail=False), "exit_code"),
-    (_result(score=25.0), "score"),
-    (_result(score=5.0), "score"),
-    (_result(psnr=48.0), "pretrained_psnr"),
-])
+@pytest.mark.parametrize(
+    "result, key",
+    [
+        (_result(step_status="warn"), "blocks.SGD.step"),
+        (_result(step_message="wrong"), "blocks.SGD.step message"),
+        (_result(required_fail=False), "exit_code"),
+        (_result(score=25.0), "score"),
+        (_result(score=5.0), "score"),
+        (_result(psnr=48.0), "pretrained_psnr"),
+    ],
+)
 def test_each_broken_expectation_is_reported(expected, result, key):
     assert key in [m.key for m in mismatches(expected, result)]
 

@@ -1,0 +1,103 @@
+"""The options every grading command shares, gathered into one frozen GradeOptions.
+
+`@grading_options` adds the flags to a click command and hands the command a
+single `options: GradeOptions` built here, so that no command passes the flags
+on one by one (sizes and switches may also come from N2N_GRADE_* variables).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import click
+
+from grader.options import GradeOptions
+from grader.sandbox.supervisor import SandboxSettings
+
+_OPTIONS = [
+    click.option(
+        "--data",
+        "data_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="N2N_GRADE_DATA",
+        help="Folder with the course's train_data.pkl and val_data.pkl (default: the embedded data).",
+    ),
+    click.option("--fast", is_flag=True, help="A slice of the data and a short training (CI, quick checks)."),
+    click.option("--seed", type=int, default=0, show_default=True, help="Seed of the data and of the checks."),
+    click.option("--noise", default="gaussian", show_default=True, help="Noise of the embedded data set."),
+    click.option(
+        "--device",
+        type=click.Choice(["auto", "cpu", "cuda"]),
+        default="auto",
+        show_default=True,
+        envvar="N2N_GRADE_DEVICE",
+    ),
+    click.option("--rubric", type=click.Path(dir_okay=False, path_type=Path), help="A rubric TOML file."),
+    click.option("--no-train", is_flag=True, envvar="N2N_GRADE_NO_TRAIN", help="Skip the timed training epoch."),
+    click.option(
+        "--train-pairs",
+        type=click.IntRange(min=1),
+        envvar="N2N_GRADE_TRAIN_PAIRS",
+        help="Pairs for the timed epoch (default: all, or 4000 with --fast).",
+    ),
+    click.option(
+        "--val-pairs",
+        type=click.IntRange(min=1),
+        envvar="N2N_GRADE_VAL_PAIRS",
+        help="Validation images for the PSNR checks (default: all, or 200 with --fast).",
+    ),
+    click.option(
+        "--no-reference",
+        is_flag=True,
+        envvar="N2N_GRADE_NO_REFERENCE",
+        help="Do not measure the reference implementation (no time ratio, no reference PSNR).",
+    ),
+    click.option(
+        "--threads",
+        type=click.IntRange(min=1),
+        envvar="N2N_GRADE_THREADS",
+        help="torch threads of the student's worker (default: every core, or the cores shared "
+        "out with -j). Fewer on a busy machine: one busy core can slow a two-thread epoch "
+        "many-fold.",
+    ),
+]
+
+
+def grading_options(command):
+    """Add the shared grading flags to a click command, which receives them as one `options: GradeOptions`."""
+
+    @functools.wraps(command)
+    def wrapper(
+        *args,
+        data_dir,
+        fast,
+        seed,
+        noise,
+        device,
+        rubric,
+        no_train,
+        train_pairs,
+        val_pairs,
+        no_reference,
+        threads,
+        **kwargs,
+    ):
+        options = GradeOptions(
+            data_dir=data_dir,
+            fast=fast,
+            seed=seed,
+            noise=noise,
+            device=device,
+            rubric=rubric,
+            train=not no_train,
+            n_train=train_pairs,
+            n_val=val_pairs,
+            measure_reference=not no_reference,
+            sandbox=SandboxSettings() if threads is None else SandboxSettings(threads=threads),
+        )
+        return command(*args, options=options, **kwargs)
+
+    for option in reversed(_OPTIONS):
+        wrapper = option(wrapper)
+    return wrapper

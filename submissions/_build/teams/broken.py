@@ -1,0 +1,63 @@
+"""Code that does not run: a syntax error, exceptions at import, exits at import or in predict."""
+
+from __future__ import annotations
+
+from sample_team import Team
+from teams.snippets import B, M, PREDICT
+
+TEAMS: list[Team] = [
+    Team(
+        name="team_syntax_error",
+        summary="a missing colon in others/blocks.py",
+        folder="Proj_279004_288123",
+        edits=[(B, "class Sigmoid(Module):\n    def forward(self, x):\n", "class Sigmoid(Module):\n    def forward(self, x)\n")],
+        expect={"rules.syntax": "fail", "structure.import": "fail", "blocks.Conv2d.forward": "fail",
+                "model.api": "fail"},
+        contains={"rules.syntax": "blocks.py"},
+        exit_code=1, score_max=20,
+    ),
+    Team(
+        name="team_import_exception",
+        summary="model.py loads train_data.pkl at import time (FileNotFoundError when graded)",
+        folder="Proj_300876_277711",
+        edits=[(M, "MOMENTUM = 0.9\n", "MOMENTUM = 0.9\n\n# data for the experiments below\n"
+                                       "noisy_imgs_1, noisy_imgs_2 = torch.load(\"train_data.pkl\")\n")],
+        expect={"structure.import": "fail", "blocks.Conv2d.forward": "fail", "model.api": "fail",
+                "structure.bestmodel": "pass"},
+        contains={"structure.import": "FileNotFoundError"},
+        exit_code=1, score_max=20,
+    ),
+    Team(
+        name="team_sys_exit_import",
+        summary="model.py is also a script and calls sys.exit() at import when it gets no command",
+        folder="Proj_288002_311009",
+        files={"model.py@append": '''
+
+if "train" not in sys.argv and "eval" not in sys.argv:
+    print("usage: python model.py train|eval")
+    sys.exit(1)
+if "train" in sys.argv:
+    noisy_imgs_1, noisy_imgs_2 = torch.load("train_data.pkl")
+    model = Model()
+    model.train(noisy_imgs_1, noisy_imgs_2, 20)
+    model.save_model()
+'''},
+        edits=[(M, "from pathlib import Path\n", "import sys\nfrom pathlib import Path\n")],
+        expect={"structure.import": "fail", "blocks.Conv2d.forward": "fail", "model.api": "fail"},
+        contains={"structure.import": "SystemExit"},
+        exit_code=1, score_max=20,
+    ),
+    Team(
+        name="team_os_exit_predict",
+        summary="predict hard-exits the process (os._exit) when no GPU is available",
+        folder="Proj_275543_299810",
+        edits=[(M, "from pathlib import Path\n", "import os\nfrom pathlib import Path\n"),
+               (M, PREDICT, "        if not torch.cuda.is_available():\n"
+                            "            print(\"predict needs a GPU\")\n"
+                            "            os._exit(1)\n" + PREDICT)],
+        expect={"model.predict_shape": "error", "model.predict_range": "error", "model.pretrained_psnr": "error",
+                "model.load_pretrained": "pass", "model.train_odd_n": "pass", "model.train_time": "pass",
+                "model.trained_psnr": "error", "blocks.Conv2d.forward": "pass"},
+        exit_code=1,
+    ),
+]
