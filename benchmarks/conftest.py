@@ -59,19 +59,19 @@ def _similarity_summary(tr, figures: dict) -> None:
     """grade similarity at each class size, and the growth from the smallest to the largest."""
     if not figures:
         return
-    tr.section("grade similarity on a synthetic class (fresh process per size; memory: peak RSS)")
+    tr.section("grade similarity on a synthetic class (fresh process per size)")
     for teams, f in sorted(figures.items()):
         tr.write_line(
-            f"{teams:4d} teams {f['files']:5d} files {f['pairs']:6d} pairs ({f['flagged']} flagged)   "
-            f"{f['seconds']:7.1f} s (comparing {f['check_seconds']:.1f} s, then {f['views']} side-by-side "
-            f"pages and the report)   peak {f['peak_kib'] / 1024:.0f} MiB (after imports: "
-            f"{f['baseline_kib'] / 1024:.0f} MiB)"
+            f"{teams:4d} teams, {f['files']} files, {f['pairs']} pairs ({f['flagged']} flagged): "
+            f"{f['seconds']:.1f} s wall, {f['cpu_seconds']:.1f} s CPU (comparing: {f['check_seconds']:.1f} s wall, "
+            f"{f['check_cpu_seconds']:.1f} s CPU; then {f['views']} side-by-side pages and the report); "
+            f"peak RSS {f['peak_kib'] / 1024:.0f} MiB, {f['baseline_kib'] / 1024:.0f} MiB after the imports"
         )
     (small, a), (large, b) = min(figures.items()), max(figures.items())
-    if small != large and a["seconds"] and a["peak_kib"] > a["baseline_kib"]:
+    if small != large and a["cpu_seconds"] and a["peak_kib"] > a["baseline_kib"]:
         above = (b["peak_kib"] - b["baseline_kib"]) / (a["peak_kib"] - a["baseline_kib"])
+        cpu, check = b["cpu_seconds"] / a["cpu_seconds"], b["check_cpu_seconds"] / a["check_cpu_seconds"]
         tr.write_line(
-            f"{large}/{small} teams: time x{b['seconds'] / a['seconds']:.1f}, comparing "
-            f"x{b['check_seconds'] / a['check_seconds']:.1f} (pairs x{b['pairs'] / a['pairs']:.1f}), "
-            f"memory above baseline x{above:.1f}"
+            f"{large}/{small} teams (pairs x{b['pairs'] / a['pairs']:.1f}): CPU x{cpu:.1f}, "
+            f"comparing CPU x{check:.1f}, memory above the imports x{above:.1f}"
         )
