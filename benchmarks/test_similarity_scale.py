@@ -95,7 +95,7 @@ def synthetic_class(root: Path, n: int, seed: int = 0) -> list[Path]:
         base = sources[i % len(sources)]
         team = root / f"team_{i:03d}"
         teams.append(team)
-        for path in base.rglob("*.py"):
+        for path in sorted(base.rglob("*.py")):
             if "Miniproject_2" not in path.parts:
                 continue
             rel = Path(*path.parts[path.parts.index("Miniproject_2") :])
