@@ -5,8 +5,8 @@ identifiers become one letter (variable V, function F, class O), strings S,
 comments and whitespace go, and every k-gram of what remains is hashed
 (MOSS-style winnowing; with a window of 1, as copydetect's defaults, every
 k-gram is kept, so results do not depend on hash values and are the same on
-every run). Its objects hold the code, a Python set and a dict of all hashes:
-about 250 bytes per k-gram, 3 MB for our reference implementation, and its
+every run). Its objects hold the code, a Python set and a dict of all hashes
+(a Python object per k-gram, several times the arrays below), and its
 `CopyDetector` keeps every object plus a file-by-file matrix and every pair's
 matched slices, which is why memory grows fast with class size (copydetect's
 tracker). So each object lives only while its team is read: what comparisons
