@@ -37,6 +37,7 @@ from grader.options import GradeOptions, resolve_device
 from grader.result import Result
 from grader.sandbox.supervisor import SandboxSettings
 from grader.scoring import RubricError, load_rubric
+from grader.submission.naming import output_names  # noqa: F401  (part of this module's API)
 
 # environment fields that must match for a stored result to stand for a new grade
 SKIP_KEYS = ("grader_version", "data_id", "rubric_digest", "fast", "train", "seed", "n_train", "n_val", "device")
@@ -76,23 +77,6 @@ class BatchReport:
         if self.to_regrade:
             return 2
         return 1 if any(o.result.failed_required for o in self.outcomes) else 0
-
-
-def output_names(paths: list[Path]) -> list[str]:
-    """A folder name per path: its name without `.zip`, made safe, de-duplicated with -2, -3, ..."""
-    names, seen = [], set()
-    for path in paths:
-        base = path.resolve().name if path.name in ("", ".", "..") else path.name
-        if base.lower().endswith(".zip"):
-            base = base[:-4]
-        base = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in base).strip(".") or "submission"
-        name, n = base, 1
-        while name.lower() in seen:
-            n += 1
-            name = f"{base}-{n}"
-        seen.add(name.lower())
-        names.append(name)
-    return names
 
 
 def expected_environment(options: GradeOptions, data, device: str, rubric_digest: str) -> dict:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from grader.report.details import FAMILY_ORDER, family_points, status_of
 from grader.result import Result
+from grader.similarity.class_column import most_similar_teams
 
 SORTS = ("score", "psnr", "name")
 STAT_FIELDS = ("score", "pretrained_psnr", "trained_psnr", "epoch_seconds", "ratio_to_reference")
@@ -34,6 +35,7 @@ class Row:
     status: str  # pass | fail | incomplete (a check in error: regrade) | error (not graded)
     failed_required: list[str]
     folder: str  # the result's folder, relative to the summarised folder
+    most_similar: dict | None = None  # from DIR/similarity.json (grader.similarity.class_column)
 
 
 @dataclass
@@ -218,4 +220,9 @@ def summarize_folder(directory: str | Path, *, sort: str = "score") -> ClassSumm
         raise SummaryError(
             f"{directory}: no grader results to summarise ({detail}); write them with `grade PATH... --out DIR`"
         )
-    return summarize(found, sort=sort, problems=problems)
+    summary = summarize(found, sort=sort, problems=problems)
+    matches, problem = most_similar_teams(directory)
+    for row in summary.rows:
+        row.most_similar = matches.get(row.folder) or matches.get(row.team)
+    summary.problems += [problem] if problem else []
+    return summary

@@ -9,6 +9,7 @@ from tabulate import tabulate
 
 from grader.report.details import points
 from grader.report.summary import ClassSummary, Row
+from grader.similarity.class_column import cell as similarity_cell
 
 TABLEFMT = {"github": "github", "grid": "grid", "latex": "latex_booktabs", "simple": "simple"}
 STAT_LABELS = {
@@ -40,20 +41,27 @@ def show_folders(summary: ClassSummary) -> bool:
     return any(r.folder and r.folder != r.team for r in summary.rows)
 
 
+def show_similarity(summary: ClassSummary) -> bool:
+    """Whether the folder had a similarity run (`grade similarity ... --out DIR`)."""
+    return any(r.most_similar for r in summary.rows)
+
+
 def class_headers(summary: ClassSummary) -> list[str]:
     return (
         ["team"]
         + (["folder"] if show_folders(summary) else [])
         + ["SCIPERs", "score"]
         + summary.families
-        + ["pretrained dB", "trained dB", "epoch s", "epoch / ref", "status"]
+        + ["pretrained dB", "trained dB", "epoch s", "epoch / ref"]
+        + (["most similar team (score)"] if show_similarity(summary) else [])
+        + ["status"]
     )
 
 
 def class_rows(summary: ClassSummary) -> list[list[str]]:
     """The class table's cells, as text."""
     out = []
-    folders = show_folders(summary)
+    folders, similar = show_folders(summary), show_similarity(summary)
     for r in summary.rows:
         fams = [
             points(r.families[f]["score"], r.families[f]["max_score"]) if f in r.families else ""
@@ -70,6 +78,7 @@ def class_rows(summary: ClassSummary) -> list[list[str]]:
                 num(r.trained_psnr),
                 num(r.epoch_seconds, 1),
                 num(r.ratio_to_reference),
+                *([similarity_cell(r.most_similar)] if similar else []),
                 status_cell(r),
             ]
         )
