@@ -12,6 +12,7 @@ import platform
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -22,18 +23,21 @@ from grader.checks.blocks import BlockContext, block_checks
 from grader.checks.catalog import catalog
 from grader.checks.model import ModelContext, model_checks_or_errors
 from grader.checks.model.training import TRAIN_TIME
+from grader.checks.mp1 import as_project1
 from grader.checks.verdicts import over_budget_on_a_busy_machine
 from grader.checks.voiding import void_forbidden
 from grader.data import DataError, N2NData, load_data
 from grader.data.cache import cache_root
 from grader.machine import busy, cpu_model, load_average
 from grader.options import GradeOptions, resolve_device
+from grader.projects import PROJECTS, Project
 from grader.reference import measure_reference
 from grader.result import Check, Result, Status
 from grader.rules.checks import runtime_checks, static_checks
+from grader.rules.project1 import runtime_checks_mp1, static_checks_mp1
 from grader.scoring import Rubric, RubricError, load_rubric, score
 from grader.session import SubmissionSession
-from grader.submission import Submission, SubmissionError, locate_submission, structure_checks, submission_hash
+from grader.submission import Submission, SubmissionError, locate_projects, structure_checks, submission_hash
 from grader.submission.structure import LAYOUT
 
 Progress = Callable[[str], None]
@@ -85,32 +89,47 @@ def grade_submission(
     if not path.exists():
         raise GradeError(f"{path}: no such file or folder")
     try:
-        sub = locate_submission(path)
+        subs = locate_projects(path, options.projects)
     except SubmissionError as exc:
-        return _unlocatable(path, exc, rubric)
-    with sub:
+        return _unlocatable(path, exc, rubric, options)
+    with subs[0]:  # owns a zip's extraction
         if data is None:
             say("loading data")
             data = load_grading_data(options)
         settings = sandbox_settings(options, device)
-        if reference is None and options.measure_reference:
+        numbers = tuple(sub.project.number for sub in subs)
+        if options.measure_reference and (reference is None or (1 in numbers and MP1_REFERENCE not in reference)):
             say("measuring the reference implementation (cached per machine)")
-            reference = measure_reference_for(options, data)
-        result = _grade_located(sub, options, rubric, data, device, settings, reference or {}, say, on_predictions)
+            missing = numbers if reference is None else (1,)
+            reference = {**(reference or {}), **measure_reference_for(options, data, projects=missing)}
+        result = _grade_located(subs, options, rubric, data, device, settings, reference or {}, say, on_predictions)
     result.timing["grading_seconds"] = round(time.monotonic() - started, 2)
     return result
 
 
-def measure_reference_for(options: GradeOptions, data: N2NData) -> dict:
-    """The reference implementation's PSNR and epoch time under these options (cached per machine)."""
+MP1_REFERENCE = "mp1"
+"""The key of project 1's reference measurement in a reference dict (project 2's figures are at its top)."""
+
+
+def measure_reference_for(options: GradeOptions, data: N2NData, projects: tuple[int, ...] | None = None) -> dict:
+    """The references' PSNR and epoch time under these options (cached per machine): project 2's at the top,
+    project 1's under MP1_REFERENCE, for the projects asked (default: the options')."""
     device = resolve_device(options.device)
-    return measure_reference(
-        data,
-        device=device,
-        settings=sandbox_settings(options, device),
-        reference_dir=options.reference_dir,
-        train=options.train,
-    )
+    out: dict = {}
+    for number in projects or options.projects:
+        measured = measure_reference(
+            data,
+            device=device,
+            settings=sandbox_settings(options, device),
+            reference_dir=options.reference_dir,
+            train=options.train,
+            project=PROJECTS[number],
+        )
+        if number == 1:
+            out[MP1_REFERENCE] = measured
+        else:
+            out.update(measured)
+    return out
 
 
 def sandbox_settings(options: GradeOptions, device: str):
@@ -123,8 +142,19 @@ def sandbox_settings(options: GradeOptions, device: str):
     return replace(options.sandbox, device=device, hide=[*options.sandbox.hide, *hidden])
 
 
+@dataclass
+class _Graded:
+    """One project's checks and figures, before they join the result."""
+
+    checks: list[Check]
+    psnr: dict
+    timing: dict
+    protections: dict
+    worker: dict
+
+
 def _grade_located(
-    sub: Submission,
+    subs: list[Submission],
     options: GradeOptions,
     rubric: Rubric,
     data: N2NData,
@@ -134,17 +164,107 @@ def _grade_located(
     say: Progress,
     on_predictions: PredictionHook | None,
 ) -> Result:
-    result = Result(submission=sub.team_name, source=str(sub.source), scipers=list(sub.scipers), notes=list(sub.notes))
+    first = subs[0]
+    result = Result(
+        submission=first.team_name, source=str(first.source), scipers=list(first.scipers), notes=list(first.notes)
+    )
+    graded: dict[int, _Graded] = {}
+    for sub in subs:
+        project = sub.project
+        result.notes += [f"{project.package}: {note}" for note in sub.notes if sub is not first]
+        ref = reference.get(MP1_REFERENCE, {}) if project.number == 1 else reference
+        if len(subs) > 1:
+            say(f"{project.title}")
+        graded[project.number] = _grade_project(sub, options, rubric, data, device, settings, ref, say, on_predictions)
+    for project in PROJECTS.values():
+        if project.number in graded:
+            outcome = graded[project.number]
+            result.checks += outcome.checks
+            result.projects[project.key] = {
+                "package": next(s.package_dir.name for s in subs if s.project == project),
+                "graded": True,
+                "psnr": outcome.psnr,
+                "timing": outcome.timing,
+                "submission_hash": next(submission_hash(s.package_dir) for s in subs if s.project == project),
+            }
+            continue
+        asked = project.number in options.projects
+        why = (
+            f"no {project.package} folder in this submission"
+            if asked
+            else f"not graded (--project {' '.join(map(str, options.projects))})"
+        )
+        result.notes.append(f"{project.title}: {why}; graded: " + ", ".join(f"project {n}" for n in sorted(graded)))
+        result.checks += _not_graded(project, why)
+        result.projects[project.key] = {"package": project.package, "graded": False, "why": why}
+    mp2 = graded.get(2)
+    if mp2 is not None:  # project 2's figures stay at the top of the result, where views read them
+        result.psnr, result.protections = mp2.psnr, mp2.protections
+        result.timing.update(mp2.timing)
+        result.environment.update(mp2.worker)
+    elif 1 in graded:
+        result.protections = graded[1].protections
+        result.environment.update(graded[1].worker)
+    result.environment.update(_environment(first, options, rubric, data, device, settings, reference))
+    if options.fast:
+        result.notes.append(
+            f"--fast: {len(data.train_input)} training and {len(data.val_input)} validation pairs; "
+            "PSNR and time figures are not comparable with a full grade"
+        )
+    for ref in (reference, reference.get(MP1_REFERENCE) or {}):
+        ref_load = ref.get("load_average")
+        if ref.get("epoch_seconds") and busy(ref_load, settings.threads, device):
+            result.notes.append(
+                f"the reference's epoch was timed while the machine was busy (load average "
+                f"{ref_load:.1f}): the time ratio understates this submission's; not cached"
+            )
+            break
+    return score(result, rubric)
+
+
+def _not_graded(project: Project, why: str) -> list[Check]:
+    """The checks of a project that was not graded: not applicable, out of the score."""
+    return [
+        Check(spec.id, Status.SKIPPED, f"{project.package} {why}", details={"not_applicable": True})
+        for spec in catalog().values()
+        if project.owns(spec.id)
+    ]
+
+
+def _grade_project(
+    sub: Submission,
+    options: GradeOptions,
+    rubric: Rubric,
+    data: N2NData,
+    device: str,
+    settings,
+    reference: dict,
+    say: Progress,
+    on_predictions: PredictionHook | None,
+) -> _Graded:
+    """One project's checks, under project 2's ids (project 1's are renamed `mp1.*` at the end)."""
+    project = sub.project
     say("checking the structure and scanning the source")
     checks: list[Check] = structure_checks(sub)
-    checks += static_checks(sub.package_dir)
-    with SubmissionSession(sub.root, sub.package_dir, settings) as session:
-        say("starting the sandboxed worker and importing model.py")
+    if project.blocks:
+        checks += static_checks(sub.package_dir)
+    else:
+        checks += static_checks_mp1(sub.package_dir, torchvision=rubric.mp1.get("torchvision", "warn"))
+    with SubmissionSession(sub.root, sub.package_dir, settings, project=project) as session:
+        say(f"starting the sandboxed worker and importing {session.module}")
         imported = session.start()
         checks.append(session.import_check())
         exported = session.exported if imported else {}
-        say("checking the blocks against torch.nn")
-        block_results = block_checks(BlockContext(session.client, exported, seed=options.seed))
+        block_results = []
+        if project.blocks:
+            say("checking the blocks against torch.nn")
+            block_results = block_checks(BlockContext(session.client, exported, seed=options.seed))
+        label = on_predictions
+        if on_predictions is not None and not project.blocks:
+
+            def label(name, *args):  # the pictures of project 1 are told apart from project 2's
+                on_predictions(f"{project.prefix}{name}", *args)
+
         model_ctx = ModelContext(
             session.client,
             exported,
@@ -156,9 +276,10 @@ def _grade_located(
             train=options.train,
             reference=reference,
             short_training=options.fast,
-            on_predictions=on_predictions,
+            on_predictions=label,
             budget_floor=options.budget_floor,
             seed=options.seed,
+            project=project,
         )
         say(
             f"checking the Model (pretrained PSNR on {len(data.val_input)} images, one epoch on "
@@ -178,40 +299,30 @@ def _grade_located(
             if imported or session.client.traces
             else None
         )
-        checks += runtime_checks(trace)
+        runtime = runtime_checks(trace)
+        checks += runtime if project.blocks else runtime_checks_mp1(runtime)
         if not imported:  # every block and model check, and the runtime rules, follow from that one failure
             proportion.after_failed_import(checks)
-        result.protections = session.worker.protections()
-        result.environment["worker_starts"] = session.worker.starts
-        result.environment["worker_failures"] = session.worker.failures
-    result.checks = _merge_duplicates(checks)
-    void_forbidden(result.checks, rubric.proportion.void)
-    proportion.skipped_for_a_failure(result.checks)
-    proportion.charge_once(result.checks)
-    epoch = result.check(TRAIN_TIME.id)
+        protections = session.worker.protections()
+        worker = {"worker_starts": session.worker.starts, "worker_failures": session.worker.failures}
+    checks = _merge_duplicates(checks)
+    if project.blocks:
+        void_forbidden(checks, rubric.proportion.void)
+    proportion.skipped_for_a_failure(checks)
+    proportion.charge_once(checks)
+    epoch = next((c for c in checks if c.id == TRAIN_TIME.id), None)
     if epoch is not None and options.regrade_busy_epochs:
         over_budget_on_a_busy_machine(epoch, others_load, settings.threads, device)
-    result.psnr = {
+    psnr = {
         **model_ctx.psnr,
         "reference": reference.get("pretrained_psnr"),
         "reference_global": reference.get("pretrained_psnr_global"),
         "reference_trained": reference.get("trained_psnr"),
     }
-    result.timing.update(model_ctx.timing)
-    result.timing["reference_epoch_seconds"] = reference.get("epoch_seconds")
-    result.environment.update(_environment(sub, options, rubric, data, device, settings, reference))
-    if options.fast:
-        result.notes.append(
-            f"--fast: {len(data.train_input)} training and {len(data.val_input)} validation pairs; "
-            "PSNR and time figures are not comparable with a full grade"
-        )
-    ref_load = reference.get("load_average")
-    if reference.get("epoch_seconds") and busy(ref_load, settings.threads, device):
-        result.notes.append(
-            f"the reference's epoch was timed while the machine was busy (load average "
-            f"{ref_load:.1f}): the time ratio understates this submission's; not cached"
-        )
-    return score(result, rubric)
+    timing = {**model_ctx.timing, "reference_epoch_seconds": reference.get("epoch_seconds")}
+    if not project.blocks:
+        checks = as_project1(checks)
+    return _Graded(checks, psnr, timing, protections, worker)
 
 
 def _others_load(before: float | None, after: float | None, threads: int) -> float | None:
@@ -260,15 +371,19 @@ def _environment(
     }
 
 
-def _unlocatable(path: Path, exc: SubmissionError, rubric: Rubric) -> Result:
+def _unlocatable(path: Path, exc: SubmissionError, rubric: Rubric, options: GradeOptions | None = None) -> Result:
     """A result for a path that holds no gradeable submission: everything lost, with the reason."""
     result = Result(submission=path.stem if path.suffix else path.name, source=str(path))
-    result.checks = [Check(LAYOUT.id, Status.FAIL, str(exc))]
     # every other check is lost, so the score is out of the usual total (one of each set of alternatives)
     others = [f"{prefix}." for prefixes in rubric.alternatives.values() for prefix in prefixes[1:]]
+    lead = PROJECTS[2 if options is None or 2 in options.projects else 1]
+    layout_id = lead.check_id(LAYOUT.id)
+    result.checks = [Check(layout_id, Status.FAIL, str(exc))]
     for check_id in catalog():
-        if check_id != LAYOUT.id:
-            details = {"not_applicable": True} if check_id.startswith(tuple(others)) else {"because": LAYOUT.id}
+        if check_id != layout_id:
+            # the other project's checks are out of the score: the result is out of one project's total
+            out = check_id.startswith(tuple(others)) or not lead.owns(check_id)
+            details = {"not_applicable": True} if out else {"because": layout_id}
             result.checks.append(Check(check_id, Status.SKIPPED, "not graded: no submission found", details=details))
-    result.notes.append("no Miniproject_2 package found: nothing else could be graded")
+    result.notes.append(f"no {lead.package} package found: nothing else could be graded")
     return score(result, rubric)

@@ -35,8 +35,13 @@ class GradeOptions:
     # a timed epoch over budget while other work kept the cores busy is an error to regrade, not a fail
     # (grader.checks.verdicts.over_budget_on_a_busy_machine); False charges it whatever the load
     regrade_busy_epochs: bool = True
+    projects: tuple[int, ...] = (1, 2)  # the mini-projects to grade when a submission holds them (--project)
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
     extra_hidden: tuple[str, ...] = ()  # folders the worker must not see (outputs, ...)
+
+    def __post_init__(self):
+        if not self.projects or any(p not in (1, 2) for p in self.projects):
+            raise ValueError(f"projects must be 1, 2 or both, not {self.projects!r}")
 
     def hiding(self, *folders: str | Path) -> GradeOptions:
         """These options with `folders` (outputs, say) also hidden from the worker."""

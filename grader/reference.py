@@ -17,15 +17,16 @@ import grader
 from grader import machine
 from grader.checks.model import ModelContext, pretrained, training
 from grader.data.cache import cache_root
+from grader.projects import MP2, Project
 from grader.sandbox.supervisor import SandboxSettings
 from grader.session import SubmissionSession
 from grader.submission import submission_hash
 
 
-def default_reference_dir() -> Path | None:
-    """The repository's reference_impl next to the installed grader package, if present."""
+def default_reference_dir(project: Project = MP2) -> Path | None:
+    """The repository's reference_impl next to the installed grader package, if it holds `project`."""
     candidate = Path(grader.__file__).resolve().parents[1] / "reference_impl"
-    return candidate if (candidate / "Miniproject_2" / "model.py").is_file() else None
+    return candidate if (candidate / project.package / "model.py").is_file() else None
 
 
 def _key(ref_hash: str, data, device: str, settings: SandboxSettings, train: bool) -> str:
@@ -56,12 +57,17 @@ def measure_reference(
     reference_dir: Path | None = None,
     train: bool = True,
     use_cache: bool = True,
+    project: Project = MP2,
 ) -> dict:
-    """{'pretrained_psnr', 'trained_psnr', 'epoch_seconds', ...} of the reference, or {} when unavailable."""
-    ref = reference_dir or default_reference_dir()
-    if ref is None:
+    """{'pretrained_psnr', 'trained_psnr', 'epoch_seconds', ...} of `project`'s reference, or {} when unavailable.
+
+    A measurement is cached when it has a figure to give (a pretrained PSNR, or an epoch time when the
+    reference has no checkpoint yet) and the machine was quiet.
+    """
+    ref = reference_dir or default_reference_dir(project)
+    if ref is None or not (ref / project.package / "model.py").is_file():
         return {}
-    package = ref / "Miniproject_2"
+    package = ref / project.package
     ref_hash = submission_hash(package)
     key = _key(ref_hash, data, device, settings, train)
     store = cache_root() / "reference-measurements.json"
@@ -69,7 +75,7 @@ def measure_reference(
     if use_cache and key in cached:
         return {**cached[key], "cached": True}
     load_average = machine.load_average()
-    with SubmissionSession(ref, package, settings) as session:
+    with SubmissionSession(ref, package, settings, project=project) as session:
         if not session.start():
             return {"error": f"the reference implementation did not import: {session.import_error}"}
         ctx = ModelContext(
@@ -82,6 +88,7 @@ def measure_reference(
             device=device,
             train=train,
             seed=int(data.info.get("seed") or 0),
+            project=project,
         )
         load, handle = pretrained.load_check(ctx)
         check, value = pretrained.psnr_check(
@@ -117,7 +124,7 @@ def measure_reference(
     )
     if (
         use_cache
-        and result.get("pretrained_psnr") is not None
+        and (result.get("pretrained_psnr") is not None or result.get("epoch_seconds") is not None)
         and not machine.busy(load_average, settings.threads, device)
     ):
         cached[key] = result

@@ -70,6 +70,8 @@ class Result:
     environment: dict[str, Any] = field(default_factory=dict)
     protections: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # per mini-project ("1", "2"): package, graded, score, max_score, psnr, timing (see grader.projects)
+    projects: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def check(self, check_id: str) -> Check | None:
         """The check with this id, or None."""

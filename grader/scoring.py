@@ -28,6 +28,7 @@ import tomllib
 
 from grader.checks.catalog import catalog
 from grader.checks.declare import PSNR_GAIN, CheckSpec
+from grader.projects import PROJECTS
 from grader.result import Check, Result, Status
 
 
@@ -79,6 +80,7 @@ class Rubric:
     alternatives: dict[str, list[str]] = field(default_factory=dict)
     psnr: dict[str, float] = field(default_factory=dict)
     proportion: Proportion = field(default_factory=Proportion)
+    mp1: dict[str, str] = field(default_factory=dict)  # [mp1]: torchvision = "warn" | "fail"
     source: str = "built-in"
     digest: str = ""
 
@@ -125,6 +127,9 @@ class Rubric:
             f"same_cause = {self.proportion.same_cause!r}",
             f"follow_on = {self.proportion.follow_on!r}",
             "",
+            "[mp1]",
+            *(f"{name} = {json.dumps(value)}" for name, value in self.mp1.items()),
+            "",
             "[checks]",
         ]
         for row in self.table():
@@ -166,6 +171,9 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
         proportion = Proportion(**data.get("proportion", {}))
     except (TypeError, ValueError) as exc:
         raise RubricError(f"rubric {source}: [proportion]: {exc}") from None
+    mp1 = {k: str(v) for k, v in data.get("mp1", {}).items()}
+    if mp1.get("torchvision", "warn") not in ("warn", "fail") or set(mp1) - {"torchvision"}:
+        raise RubricError(f'rubric {source}: [mp1]: only torchvision = "warn" or "fail" is known, not {mp1}')
     declared = catalog()
     table = [[s.id, s.points, s.required, s.credit] for s in declared.values()]
     return Rubric(
@@ -175,6 +183,7 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
         alternatives={k: list(v) for k, v in data.get("alternatives", {}).items()},
         psnr={k: float(v) for k, v in data.get("psnr", {}).items()},
         proportion=proportion,
+        mp1=mp1,
         source=source,
         # the file and the declarations it overrides: changing either changes the points
         digest=hashlib.sha256((text + json.dumps(table)).encode()).hexdigest()[:16],
@@ -232,8 +241,22 @@ def score(result: Result, rubric: Rubric) -> Result:
                     c.max_score, c.score = 0.0, 0.0
     result.score = round(sum(c.score for c in result.checks), 2)
     result.max_score = round(sum(c.max_score for c in result.checks), 2)
+    _project_totals(result)
     _incomplete_note(result, rubric)
     return result
+
+
+def _project_totals(result: Result) -> None:
+    """Each graded mini-project's score and maximum in result.projects (the total is their sum)."""
+    for project in PROJECTS.values():
+        entry = result.projects.get(project.key)
+        if entry is None or not entry.get("graded"):
+            continue
+        mine = [c for c in result.checks if project.owns(c.id)]
+        entry["score"] = round(sum(c.score for c in mine), 2)
+        entry["max_score"] = round(sum(c.max_score for c in mine), 2)
+        counted = [c for c in mine if not c.details.get("not_applicable") and c.details.get("counted", True)]
+        entry["passed_required"] = not any(c in counted for c in result.failed_required)
 
 
 def _incomplete_note(result: Result, rubric: Rubric) -> None:

@@ -10,7 +10,7 @@ and of the JSON schema's check ids.
 from __future__ import annotations
 
 from grader import session
-from grader.checks import blocks, model
+from grader.checks import blocks, model, mp1
 from grader.checks.declare import CheckSpec
 from grader.checks.verdicts import grader_failure_checks
 from grader.result import Check
@@ -19,8 +19,8 @@ from grader.submission import structure
 
 
 def declared() -> tuple[CheckSpec, ...]:
-    """Every declared check, in order: structure, rules, blocks, model."""
-    return (*structure.CHECKS, session.IMPORT, *rules.CHECKS, *blocks.declared(), *model.CHECKS)
+    """Every declared check, in order: structure, rules, blocks, model, then mini-project 1's (mp1.*)."""
+    return (*structure.CHECKS, session.IMPORT, *rules.CHECKS, *blocks.declared(), *model.CHECKS, *mp1.CHECKS)
 
 
 def catalog() -> dict[str, CheckSpec]:

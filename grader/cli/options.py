@@ -54,6 +54,13 @@ _OPTIONS = [
         help="Do not measure the reference implementation (no time ratio, no reference PSNR).",
     ),
     click.option(
+        "--project",
+        "project",
+        type=click.Choice(["1", "2"]),
+        envvar="N2N_GRADE_PROJECT",
+        help="Grade mini-project 1 or 2 only (default: every mini-project the submission holds).",
+    ),
+    click.option(
         "--threads",
         type=click.IntRange(min=1),
         envvar="N2N_GRADE_THREADS",
@@ -80,6 +87,7 @@ def grading_options(command):
         train_pairs,
         val_pairs,
         no_reference,
+        project,
         threads,
         **kwargs,
     ):
@@ -94,6 +102,7 @@ def grading_options(command):
             n_train=train_pairs,
             n_val=val_pairs,
             measure_reference=not no_reference,
+            projects=(int(project),) if project else (1, 2),
             sandbox=SandboxSettings() if threads is None else SandboxSettings(threads=threads),
         )
         return command(*args, options=options, **kwargs)

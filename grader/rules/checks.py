@@ -117,16 +117,21 @@ def _worst(severities: Iterable[str]) -> str:
 # ---------------------------------------------------------------- static
 
 
-def static_checks(root: Path) -> list[Check]:
-    """Scan the Miniproject_2 folder `root` and return the static `rules.*` checks."""
+def static_checks(root: Path, *, adjust=None, statics: tuple[StaticCheck, ...] = STATIC) -> list[Check]:
+    """Scan the package folder `root` and return the static `rules.*` checks.
+
+    Project 2's policy by default; project 1 passes its own `adjust` (see scan_submission) and `statics`.
+    """
     root = Path(root)
-    return checks_from_findings(scan_submission(root), len(iter_python_files(root)))
+    return checks_from_findings(scan_submission(root, adjust), len(iter_python_files(root)), statics)
 
 
-def checks_from_findings(findings: list[Finding], files_scanned: int) -> list[Check]:
+def checks_from_findings(
+    findings: list[Finding], files_scanned: int, statics: tuple[StaticCheck, ...] = STATIC
+) -> list[Check]:
     """The static checks for these findings; 'skipped' when there was no Python file."""
     checks = []
-    for static in STATIC:
+    for static in statics:
         check_id = static.spec.id
         mine = [f for f in findings if f.category in static.categories]
         if files_scanned == 0:

@@ -112,6 +112,7 @@ class WorkerState:
         self.objects: dict[str, object] = _Objects()
         self.counter = 0
         self.submission_root: str | None = None
+        self.grad_mode = False  # autograd on while student code runs (project 1); off by the course rule (project 2)
         self.integrity = integrity_snapshot()
 
     # -- calling student code -------------------------------------------------
@@ -122,7 +123,7 @@ class WorkerState:
         Python does, so that switching it off at import can be reported.
         """
         self.tracer.context = context
-        _set_grad_enabled(grad_mode)
+        _set_grad_enabled(grad_mode or self.grad_mode)
         _mode_enter(self.tracer)
         failure = None
         try:
@@ -141,7 +142,9 @@ class WorkerState:
                 self.tracer.record(
                     "tampering", "trace removed", "fail", "student code removed the grader's torch function mode"
                 )
-            if not grad_mode:
+            if self.grad_mode:
+                _set_grad_enabled(True)  # whatever the call left, the next one starts as a fresh Python would
+            elif not grad_mode:
                 self._after_call(context)
         if failure is not None:
             raise StudentError(failure)
@@ -375,6 +378,7 @@ def op_hello(state: WorkerState, req: dict) -> dict:
 def op_import(state: WorkerState, req: dict) -> dict:
     """Import the submission's model module and list what it exports."""
     root, package = req["root"], req.get("package", "Miniproject_2")
+    state.grad_mode = bool(req.get("grad_mode", False))
     state.submission_root = root
     state.tracer.root = root
     for path in (os.path.join(root, package), root):
@@ -387,7 +391,7 @@ def op_import(state: WorkerState, req: dict) -> dict:
         state.module = state.run("import", importlib.import_module, f"{package}.model", grad_mode=True)
     finally:
         grad_after = _is_grad_enabled()
-        _set_grad_enabled(False)
+        _set_grad_enabled(state.grad_mode)
     seconds = time.perf_counter() - started
     side = {
         "default_dtype": str(torch.get_default_dtype()),

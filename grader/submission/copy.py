@@ -34,23 +34,25 @@ def make_private_copy(
     max_total_bytes: int = MAX_TOTAL_BYTES,
     max_files: int = MAX_FILES,
     notes: list[str] | None = None,
+    package_name: str = PACKAGE_NAME,
 ) -> Path:
     """Copy the submission's package into `dest/Miniproject_2` and return `dest` (the new root).
 
     `package_root` is the folder holding the package; the package is
     `package_root/Miniproject_2` unless `package_dir` names it (a near-miss spelling
-    is copied under the exact name, so the worker always imports `Miniproject_2`).
+    is copied under the exact name, so the worker always imports `Miniproject_2`;
+    `package_name` is the exact name, `Miniproject_1` for project 1).
     Only regular files and folders are copied, contents only (mode 0644 / 0755);
     links, special files and bytecode are skipped, each noted in `notes` when given.
     Raises SubmissionError when the package is missing, `dest/Miniproject_2`
     already exists, or the copy would exceed `max_files` files or
     `max_total_bytes` bytes (counted as read); a partial copy is removed.
     """
-    src = Path(package_dir) if package_dir is not None else Path(package_root) / PACKAGE_NAME
+    src = Path(package_dir) if package_dir is not None else Path(package_root) / package_name
     if src.is_symlink() or not src.is_dir():
-        raise SubmissionError(f"{src}: not a folder; expected the submission's {PACKAGE_NAME} folder")
+        raise SubmissionError(f"{src}: not a folder; expected the submission's {package_name} folder")
     dest = Path(dest)
-    target = dest / PACKAGE_NAME
+    target = dest / package_name
     if target.exists() or target.is_symlink():
         raise SubmissionError(f"{target}: already exists; give an empty destination for the private copy")
     dest.mkdir(parents=True, exist_ok=True)

@@ -1,18 +1,18 @@
-"""Finding the `Miniproject_2` package in whatever the user points at: a folder or a zip."""
+"""Finding a mini-project's package (`Miniproject_2`, `Miniproject_1`) in a folder or a zip."""
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.projects import MP2, PROJECTS, Project
 from grader.submission.errors import PackageNotFound, SubmissionError
 from grader.submission.limits import MAX_FILES, MAX_TOTAL_BYTES
-from grader.submission.naming import PACKAGE_NAME, is_near_miss, is_package_name, scipers_in
+from grader.submission.naming import scipers_in
 from grader.submission.unzip import safe_extract
 
 SEARCH_DEPTH = 2
@@ -41,6 +41,7 @@ class Submission:
     from_zip: bool = False
     temp_dir: Path | None = None
     notes: list[str] = field(default_factory=list)
+    project: Project = MP2
 
     def __post_init__(self):
         # Removes the extraction even if the caller forgets cleanup(), at the latest at exit.
@@ -64,8 +65,9 @@ def locate_submission(
     work_dir: Path | str | None = None,
     max_total_bytes: int = MAX_TOTAL_BYTES,
     max_files: int = MAX_FILES,
+    project: Project = MP2,
 ) -> Submission:
-    """Find the submission's `Miniproject_2` folder in `path`.
+    """Find the submission's `Miniproject_2` folder (or `project`'s) in `path`.
 
     `path` may be a `Proj_*` folder, a folder holding `Miniproject_2` up to
     SEARCH_DEPTH levels down, the `Miniproject_2` folder itself, or a `.zip` (with
@@ -83,35 +85,89 @@ def locate_submission(
         raise SubmissionError(f"{source}: {what}; give a submission folder or a .zip")
     if source.is_dir():
         try:
-            return _from_folder(source, source.resolve())
+            return _from_folder(source, source.resolve(), project)
         except PackageNotFound as not_found:
             only_zip = _only_zip(source)
             if only_zip is None:
                 raise
             # a course download is often a folder holding the team's zip: grade that zip
             try:
-                sub = _from_zip(only_zip, work_dir, max_total_bytes, max_files)
+                sub = _from_zip(only_zip, work_dir, max_total_bytes, max_files, project)
             except SubmissionError as exc:
                 raise SubmissionError(f"{not_found}; graded its only zip instead: {exc}") from None
-            sub.notes.insert(0, f"no {PACKAGE_NAME} folder in {source}: graded {only_zip.name}, the one zip there")
+            sub.notes.insert(0, f"no {project.package} folder in {source}: graded {only_zip.name}, the one zip there")
             return sub
     if source.is_file() and source.suffix.lower() == ".zip":
-        return _from_zip(source, work_dir, max_total_bytes, max_files)
+        return _from_zip(source, work_dir, max_total_bytes, max_files, project)
     kind = "a file" if source.is_file() else "not a regular file"
     raise SubmissionError(
         f"{source}: {kind}, neither a folder nor a .zip; give the Proj_... folder, "
-        f"its {PACKAGE_NAME} folder, or the submitted .zip"
+        f"its {project.package} folder, or the submitted .zip"
     )
 
 
-def _from_folder(source: Path, folder: Path) -> Submission:
+def locate_projects(
+    path: Path | str,
+    numbers: tuple[int, ...] = (1, 2),
+    *,
+    work_dir: Path | str | None = None,
+    max_total_bytes: int = MAX_TOTAL_BYTES,
+    max_files: int = MAX_FILES,
+) -> list[Submission]:
+    """Every mini-project of `numbers` found in `path`, in project order (one zip unpacked once).
+
+    The first package is located as `locate_submission` does (project 2 first); the
+    others are looked for beside it, in the same team folder. A path that is a
+    package folder itself grades that project only. The first Submission located
+    owns a zip's extraction: keep it open (a context manager) while the others are used.
+    Raises SubmissionError as `locate_submission` does when none of them is found.
+    """
+    wanted = sorted((PROJECTS[n] for n in numbers), key=lambda p: p != MP2)
+    first, not_found = None, []
+    for project in wanted:
+        try:
+            first = locate_submission(
+                path, work_dir=work_dir, max_total_bytes=max_total_bytes, max_files=max_files, project=project
+            )
+            break
+        except PackageNotFound as exc:
+            not_found.append(str(exc))
+    if first is None:
+        raise PackageNotFound("; ".join(not_found))
+    found = [first]
+    pointed_at_package = Path(path).expanduser().resolve() == first.package_dir.resolve()
+    for project in wanted:
+        if project == first.project or pointed_at_package:
+            continue
+        siblings = [c for c in _subfolders(first.root) if project.is_package_name(c.name)] or [
+            c for c in _subfolders(first.root) if project.is_near_miss(c.name)
+        ]
+        if len(siblings) == 1:
+            package_dir = siblings[0]
+            notes = [] if project.is_package_name(package_dir.name) else [_near_miss_note(package_dir.name, project)]
+            found.append(
+                Submission(
+                    source=first.source,
+                    root=first.root,
+                    package_dir=package_dir,
+                    team_name=first.team_name,
+                    scipers=list(first.scipers),
+                    from_zip=first.from_zip,
+                    notes=notes,
+                    project=project,
+                )
+            )
+    return sorted(found, key=lambda sub: sub.project.number)
+
+
+def _from_folder(source: Path, folder: Path, project: Project) -> Submission:
     notes: list[str] = []
-    if is_package_name(folder.name) or is_near_miss(folder.name):
+    if project.is_package_name(folder.name) or project.is_near_miss(folder.name):
         package_dir = folder
-        if is_near_miss(folder.name):
-            notes.append(_near_miss_note(folder.name))
+        if project.is_near_miss(folder.name):
+            notes.append(_near_miss_note(folder.name, project))
     else:
-        package_dir, note = _find_package(folder, str(folder))
+        package_dir, note = _find_package(folder, str(folder), project)
         notes += note
     root = package_dir.parent
     return Submission(
@@ -121,14 +177,15 @@ def _from_folder(source: Path, folder: Path) -> Submission:
         team_name=root.name,
         scipers=scipers_in(root.name),
         notes=notes,
+        project=project,
     )
 
 
-def _from_zip(zip_path: Path, work_dir, max_total_bytes: int, max_files: int) -> Submission:
+def _from_zip(zip_path: Path, work_dir, max_total_bytes: int, max_files: int, project: Project) -> Submission:
     temp = Path(tempfile.mkdtemp(prefix="n2n-submission-", dir=work_dir)).resolve()
     try:
         report = safe_extract(zip_path, temp, max_total_bytes=max_total_bytes, max_files=max_files)
-        package_dir, notes = _find_package(temp, f"{zip_path} (unpacked)")
+        package_dir, notes = _find_package(temp, f"{zip_path} (unpacked)", project)
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
@@ -151,13 +208,14 @@ def _from_zip(zip_path: Path, work_dir, max_total_bytes: int, max_files: int) ->
         from_zip=True,
         temp_dir=temp,
         notes=notes,
+        project=project,
     )
 
 
-def _near_miss_note(name: str) -> str:
+def _near_miss_note(name: str, project: Project) -> str:
     return (
-        f"package folder is named {name!r}, not {PACKAGE_NAME!r}; accepted, "
-        f"but the course required exactly {PACKAGE_NAME}"
+        f"package folder is named {name!r}, not {project.package!r}; accepted, "
+        f"but the course required exactly {project.package}"
     )
 
 
@@ -177,24 +235,24 @@ def _subfolders(folder: Path) -> list[Path]:
     return sorted(found)
 
 
-def _find_package(top: Path, shown: str) -> tuple[Path, list[str]]:
+def _find_package(top: Path, shown: str, project: Project) -> tuple[Path, list[str]]:
     """The one package folder below `top`, breadth first; exact names win over near misses per level."""
     level = [top]
     for _depth in range(SEARCH_DEPTH):
         children = [c for parent in level for c in _subfolders(parent)]
-        exact = [c for c in children if is_package_name(c.name)]
-        near = [c for c in children if is_near_miss(c.name)]
+        exact = [c for c in children if project.is_package_name(c.name)]
+        near = [c for c in children if project.is_near_miss(c.name)]
         for group, notes in ((exact, []), (near, None)):
             if len(group) == 1:
-                return group[0], notes if notes is not None else [_near_miss_note(group[0].name)]
+                return group[0], notes if notes is not None else [_near_miss_note(group[0].name, project)]
             if len(group) > 1:
                 listed = ", ".join(c.relative_to(top).as_posix() for c in group)
                 raise SubmissionError(
-                    f"{shown}: several candidate {PACKAGE_NAME} folders: {listed}; "
+                    f"{shown}: several candidate {project.package} folders: {listed}; "
                     "give the one to grade (grade accepts several paths, one per submission)"
                 )
         level = children
-    raise PackageNotFound(_not_found_message(top, shown))
+    raise PackageNotFound(_not_found_message(top, shown, project))
 
 
 def _only_zip(folder: Path) -> Path | None:
@@ -210,21 +268,25 @@ def _only_zip(folder: Path) -> Path | None:
     return zips[0] if len(zips) == 1 else None
 
 
-def _model_folders(top: Path) -> list[Path]:
+def _model_folders(top: Path, project: Project) -> list[Path]:
     """Folders below `top` (SEARCH_DEPTH levels) holding model.py: the package under another name, perhaps.
 
-    Mini-project 1's folder (any spelling) is left out: it is the other project, not a candidate.
+    The other projects' folders (any spelling) are left out: they are not candidates.
     """
+    others = [p for p in PROJECTS.values() if p != project]
     found, level = [], [top]
     for _depth in range(SEARCH_DEPTH):
         level = [c for parent in level for c in _subfolders(parent)]
         found += [
-            c for c in level if re.sub(r"[\s_\-]", "", c.name).lower() != "miniproject1" and (c / "model.py").is_file()
+            c
+            for c in level
+            if not any(p.is_package_name(c.name) or p.is_near_miss(c.name) for p in others)
+            and (c / "model.py").is_file()
         ]
     return found
 
 
-def _not_found_message(top: Path, shown: str) -> str:
+def _not_found_message(top: Path, shown: str, project: Project) -> str:
     try:
         entries = sorted(e for e in top.iterdir() if e.name not in ("__MACOSX", ".DS_Store"))
     except OSError as exc:
@@ -237,13 +299,11 @@ def _not_found_message(top: Path, shown: str) -> str:
         seen = "top-level entries: " + ", ".join(names[:_LIST_AT_MOST]) + more
     hints = []
     if (top / "model.py").is_file():
-        hints.append(f"model.py sits at the top: put the files in a folder named {PACKAGE_NAME}")
+        hints.append(f"model.py sits at the top: put the files in a folder named {project.package}")
     zips = [n for n in names if n.lower().endswith(".zip")]
     if zips:
         hints.append(f"it holds {', '.join(zips)}: unpack it or grade that zip")
-    if any(n.rstrip("/").lower().startswith("miniproject_1") for n in names):
-        hints.append("Miniproject_1 is not graded here")
-    candidates = _model_folders(top)
+    candidates = _model_folders(top, project)
     if candidates:
         listed = ", ".join(f"'{c.relative_to(top).as_posix()}/'" for c in candidates[:_CANDIDATES_SHOWN])
         more = f" (and {len(candidates) - _CANDIDATES_SHOWN} more)" if len(candidates) > _CANDIDATES_SHOWN else ""
@@ -251,7 +311,7 @@ def _not_found_message(top: Path, shown: str) -> str:
         hints.append(
             f"{'a folder' if one else 'folders'} under another name {'holds' if one else 'hold'} model.py: "
             f"{listed}{more}; if {'it is' if one else 'one is'} the project, rename "
-            f"{'it' if one else 'that folder'} to {PACKAGE_NAME} (the name the course required) and grade again"
+            f"{'it' if one else 'that folder'} to {project.package} (the name the course required) and grade again"
         )
     hint = ("; " + "; ".join(hints)) if hints else ""
-    return f"{shown}: no {PACKAGE_NAME} folder found (searched {SEARCH_DEPTH} levels down); {seen}{hint}"
+    return f"{shown}: no {project.package} folder found (searched {SEARCH_DEPTH} levels down); {seen}{hint}"

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-PACKAGE_NAME = "Miniproject_2"
+from grader.projects import MP2, Project
+
+PACKAGE_NAME = MP2.package
 
 TEAM_PATTERN = re.compile(r"Proj_(\d{6})(?:_(\d{6})){1,2}")
 """Team folder: `Proj_` and two or three 6-digit SCIPERs joined by `_`."""
@@ -13,17 +15,17 @@ TEAM_PATTERN = re.compile(r"Proj_(\d{6})(?:_(\d{6})){1,2}")
 _SCIPER = re.compile(r"(?<!\d)\d{6}(?!\d)")
 
 
-def is_package_name(name: str) -> bool:
-    """True for the exact package folder name `Miniproject_2`."""
-    return name == PACKAGE_NAME
+def is_package_name(name: str, project: Project = MP2) -> bool:
+    """True for the exact package folder name (`Miniproject_2`)."""
+    return project.is_package_name(name)
 
 
-def is_near_miss(name: str) -> bool:
-    """True for a slip of `Miniproject_2` (case, `_`, `-` or spaces), but not the exact name.
+def is_near_miss(name: str, project: Project = MP2) -> bool:
+    """True for a slip of the package name (case, `_`, `-` or spaces), but not the exact name.
 
     `miniproject_2`, `Miniproject2`, `MiniProject_2`, `Mini-Project 2` qualify.
     """
-    return name != PACKAGE_NAME and re.sub(r"[\s_\-]", "", name).lower() == "miniproject2"
+    return project.is_near_miss(name)
 
 
 def scipers_in(name: str) -> list[str]:

@@ -22,7 +22,7 @@ from grader.checks.declare import check
 from grader.result import Check, Status
 from grader.submission.limits import MAX_TOTAL_BYTES, MiB
 from grader.submission.locate import Submission
-from grader.submission.naming import PACKAGE_NAME, TEAM_PATTERN, scipers_in
+from grader.submission.naming import TEAM_PATTERN, scipers_in
 from grader.submission.sniff import parse_lfs_pointer, read_head, sniff_format
 from grader.submission.walk import Entry, walk
 
@@ -38,7 +38,6 @@ FILES = check("structure.files", 0.5, "no stray bytecode-only modules, huge or n
 CHECKS = (LAYOUT, FOLDER_NAME, BESTMODEL, REPORT, FILES)
 
 BESTMODEL_NAME = "bestmodel.pth"
-REPORT_NAME = "Report_2.pdf"
 BESTMODEL_WARN_BYTES = 50 * MiB
 BESTMODEL_FAIL_BYTES = 200 * MiB
 LARGE_FILE_BYTES = 20 * MiB
@@ -121,7 +120,7 @@ def _layout(sub: Submission, tree: _Tree) -> Check:
     if model is None:
         fails.append(f"no model.py in {sub.package_dir.name}/: it is the entry point the grader imports")
         hints += [
-            f"found {p}: it must be {PACKAGE_NAME}/model.py"
+            f"found {p}: it must be {sub.project.package}/model.py"
             for p in _elsewhere(sub, tree, lambda n: n.lower() == "model.py")
         ]
         bytecode = [
@@ -147,14 +146,14 @@ def _layout(sub: Submission, tree: _Tree) -> Check:
         )
     elif init.kind != "file":
         warns.append("__init__.py is not a regular file (the private copy skips it)")
-    if sub.package_dir.name != PACKAGE_NAME:
+    if sub.package_dir.name != sub.project.package:
         warns.append(
             f"the folder is named {sub.package_dir.name!r}: the course required exactly "
-            f"{PACKAGE_NAME!r} (accepted here; other graders are case-sensitive)"
+            f"{sub.project.package!r} (accepted here; other graders are case-sensitive)"
         )
     status = _verdict(fails, warns)
     if status == Status.PASS:
-        message = f"{PACKAGE_NAME}/ holds __init__.py and model.py"
+        message = f"{sub.project.package}/ holds __init__.py and model.py"
     else:
         message = "; ".join(fails + warns + hints)
     return Check(
@@ -212,7 +211,7 @@ def _bestmodel(sub: Submission, tree: _Tree) -> Check:
         if others:
             message += (
                 f"; found {', '.join(others)}: the API requires "
-                f"{PACKAGE_NAME}/{BESTMODEL_NAME} (exact name, next to model.py)"
+                f"{sub.project.package}/{BESTMODEL_NAME} (exact name, next to model.py)"
             )
         return Check(BESTMODEL.id, Status.FAIL, message, details=details)
     if entry.kind == "symlink":
@@ -269,25 +268,26 @@ def _bestmodel(sub: Submission, tree: _Tree) -> Check:
 
 
 def _report(sub: Submission, tree: _Tree) -> Check:
-    entry = tree.top(REPORT_NAME)
-    details: dict = {"path": f"{sub.package_dir.name}/{REPORT_NAME}"}
+    report_name = sub.project.report_name  # Report_1.pdf or Report_2.pdf
+    entry = tree.top(report_name)
+    details: dict = {"path": f"{sub.package_dir.name}/{report_name}"}
     if entry is None or entry.kind != "file":
         others = _elsewhere(sub, tree, lambda n: n.lower().endswith(".pdf"))
         details["other_pdfs"] = others
         what = "is not a regular file" if entry is not None else "is missing"
-        message = f"{REPORT_NAME} {what} (the report is graded separately)"
+        message = f"{report_name} {what} (the report is graded separately)"
         if others:
-            message += f"; found {', '.join(others)}: the course asked for {PACKAGE_NAME}/{REPORT_NAME}"
+            message += f"; found {', '.join(others)}: the course asked for {sub.project.package}/{report_name}"
         return Check(REPORT.id, Status.WARN, message, details=details)
     details["size_bytes"] = entry.size
     if sniff_format(entry.path) != "pdf":
         return Check(
             REPORT.id,
             Status.WARN,
-            f"{REPORT_NAME} does not start with %PDF-: it is not a PDF file",
+            f"{report_name} does not start with %PDF-: it is not a PDF file",
             details=details,
         )
-    return Check(REPORT.id, Status.PASS, f"{REPORT_NAME} present ({_mib(entry.size)})", details=details)
+    return Check(REPORT.id, Status.PASS, f"{report_name} present ({_mib(entry.size)})", details=details)
 
 
 def _sourceless_bytecode(tree: _Tree) -> list[str]:

@@ -12,13 +12,15 @@ def _result(*checks: Check) -> Result:
     return Result(submission="t", checks=list(checks))
 
 
-def test_builtin_rubric_totals_100_for_one_upsampling_variant():
+def test_builtin_rubric_totals_100_per_project_for_one_upsampling_variant():
     from grader.checks.catalog import catalog
+    from grader.projects import MP1, MP2
 
     rubric = load_rubric()
     ids = list(catalog())
-    total = sum(rubric.lookup(i)[0] for i in ids if not i.startswith("blocks.TransposeConv2d."))
+    total = sum(rubric.lookup(i)[0] for i in ids if MP2.owns(i) and not i.startswith("blocks.TransposeConv2d."))
     assert total == pytest.approx(100.0)
+    assert sum(rubric.lookup(i)[0] for i in ids if MP1.owns(i)) == pytest.approx(100.0)
     transpose = sum(rubric.lookup(i)[0] for i in ids if i.startswith("blocks.TransposeConv2d."))
     nearest = sum(rubric.lookup(i)[0] for i in ids if i.startswith("blocks.NearestUpsampling."))
     assert transpose == pytest.approx(nearest)  # both variants are worth the same

@@ -145,7 +145,7 @@ def test_no_package_lists_what_was_seen(helpers, tmp_path):
     msg = str(err.value)
     assert "no Miniproject_2 folder found" in msg
     assert "Miniproject_1/, notes.txt, src/" in msg
-    assert "Miniproject_1 is not graded here" in msg
+    assert "not graded here" not in msg  # project 1 is graded now (locate_projects finds it)
 
 
 def test_no_package_empty_folder(tmp_path):

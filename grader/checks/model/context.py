@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from grader.projects import MP2, Project
 from grader.sandbox.client import Client, StudentRaised
 from grader.sandbox.supervisor import WorkerFailure
 
@@ -45,6 +46,7 @@ class ModelContext:
     predict_timeout: float = 300.0
     seed: int = 0  # torch and random are seeded with it in the worker before each Model() and train() run here
     on_predictions: Callable | None = None  # (label, noisy, output, clean), called in the judge
+    project: Project = MP2  # project 1 has no required architecture
     psnr: dict = field(default_factory=dict)  # filled by the checks
     timing: dict = field(default_factory=dict)
 

@@ -45,7 +45,7 @@ def load_check(ctx: ModelContext) -> tuple[Check, str | None]:
     places = [
         ("a working directory outside the submission", lambda: None),
         ("the submission root", lambda: ctx.submission_root),
-        ("the Miniproject_2 folder", lambda: os.path.join(ctx.submission_root, "Miniproject_2")),
+        (f"the {ctx.project.package} folder", lambda: os.path.join(ctx.submission_root, ctx.project.package)),
     ]
     place, mapped_to_cpu, notes, last = 0, False, [], None
     while True:
