@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/grade --fast submissions/team_x
+	$(BIN)/grade --fast submissions/team_x_full
 
 test: lint
 	$(BIN)/python -m pytest -n 2 tests

@@ -245,7 +245,7 @@ def _grade_project(
     """One project's checks, under project 2's ids (project 1's are renamed `mp1.*` at the end)."""
     project = sub.project
     say("checking the structure and scanning the source")
-    checks: list[Check] = structure_checks(sub)
+    checks: list[Check] = structure_checks(sub, report_severity=rubric.reports.get("severity", "warn"))
     if project.blocks:
         checks += static_checks(sub.package_dir)
     else:

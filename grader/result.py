@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from grader.projects import PROJECTS
+
+PREFIXES = frozenset(p.prefix for p in PROJECTS.values() if p.prefix)
+
 
 class Status(str, Enum):
     """A check's verdict. A `str`, so JSON holds plain strings and `status == "pass"` still holds."""
@@ -52,7 +56,9 @@ class Check:
 
     @property
     def family(self) -> str:
-        return self.id.split(".", 1)[0]
+        """`model` for `model.api`; a project's prefix stays on (`mp1.model` for `mp1.model.api`)."""
+        parts = self.id.split(".")
+        return ".".join(parts[:2]) if len(parts) > 2 and f"{parts[0]}." in PREFIXES else parts[0]
 
 
 @dataclass

@@ -81,6 +81,7 @@ class Rubric:
     psnr: dict[str, float] = field(default_factory=dict)
     proportion: Proportion = field(default_factory=Proportion)
     mp1: dict[str, str] = field(default_factory=dict)  # [mp1]: torchvision = "warn" | "fail"
+    reports: dict[str, str] = field(default_factory=dict)  # [reports]: severity = "warn" | "fail"
     source: str = "built-in"
     digest: str = ""
 
@@ -130,6 +131,9 @@ class Rubric:
             "[mp1]",
             *(f"{name} = {json.dumps(value)}" for name, value in self.mp1.items()),
             "",
+            "[reports]",
+            *(f"{name} = {json.dumps(value)}" for name, value in self.reports.items()),
+            "",
             "[checks]",
         ]
         for row in self.table():
@@ -174,6 +178,9 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
     mp1 = {k: str(v) for k, v in data.get("mp1", {}).items()}
     if mp1.get("torchvision", "warn") not in ("warn", "fail") or set(mp1) - {"torchvision"}:
         raise RubricError(f'rubric {source}: [mp1]: only torchvision = "warn" or "fail" is known, not {mp1}')
+    reports = {k: str(v) for k, v in data.get("reports", {}).items()}
+    if reports.get("severity", "warn") not in ("warn", "fail") or set(reports) - {"severity"}:
+        raise RubricError(f'rubric {source}: [reports]: only severity = "warn" or "fail" is known, not {reports}')
     declared = catalog()
     table = [[s.id, s.points, s.required, s.credit] for s in declared.values()]
     return Rubric(
@@ -184,6 +191,7 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
         psnr={k: float(v) for k, v in data.get("psnr", {}).items()},
         proportion=proportion,
         mp1=mp1,
+        reports=reports,
         source=source,
         # the file and the declarations it overrides: changing either changes the points
         digest=hashlib.sha256((text + json.dumps(table)).encode()).hexdigest()[:16],

@@ -60,7 +60,7 @@ from grader.report import terminal
 @click.option("-v", "--verbose", is_flag=True, help="Also list checks that do not apply.")
 @cluster_options
 def submission(paths, options, as_json, out, jobs, force, timeout, ci, verbose, **cluster):
-    """Grade the submission(s) at PATH: a Proj_* folder, a Miniproject_2 folder or a zip."""
+    """Grade the submission(s) at PATH: a Proj_* folder or zip (both mini-projects), or one Miniproject_N folder."""
     if ci:
         if len(paths) != 1:
             raise click.UsageError("--ci grades one submission (the repository): give one PATH")

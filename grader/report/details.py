@@ -7,10 +7,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from grader.projects import MP1, PROJECTS, Project, project_of
 from grader.result import Check, Result
 
-FAMILY_TITLES = {"structure": "Structure", "rules": "Rules", "blocks": "Blocks", "model": "Model", "grader": "Grader"}
-FAMILY_ORDER = ("structure", "rules", "blocks", "model")
+_TITLES = {"structure": "Structure", "rules": "Rules", "blocks": "Blocks", "model": "Model"}
+FAMILY_ORDER = (*_TITLES, *(MP1.prefix + f for f in ("structure", "rules", "model")))
+FAMILY_TITLES = {
+    **_TITLES,
+    **{MP1.prefix + f: f"Mini-project 1: {t.lower()}" for f, t in _TITLES.items()},
+    "grader": "Grader",
+}
 
 # "Miniproject_2/model.py:80 in load_pretrained_model: state = ..." (an exception frame)
 _FRAME = re.compile(r"^(?P<path>[^\s:][^:]*\.py):(?P<line>\d+)(?: in (?P<func>[^:]+))?(?::\s*(?P<code>.*))?$")
@@ -141,6 +147,44 @@ def package_dir(result: Result) -> Path | None:
     layout = result.check("structure.layout")
     value = layout.details.get("package_dir") if layout else None
     return Path(value) if value else None
+
+
+def graded_projects(result: Result) -> list[tuple[Project, dict]]:
+    """The mini-projects this result graded, in order, with their entry in result.projects (score, figures).
+
+    A result written before project 1 was graded (no `projects`) is project 2's alone.
+    """
+    if not result.projects:
+        return [
+            (
+                PROJECTS[2],
+                {
+                    "graded": True,
+                    "score": result.score,
+                    "max_score": result.max_score,
+                    "psnr": result.psnr,
+                    "timing": result.timing,
+                },
+            )
+        ]
+    return [(p, result.projects[p.key]) for p in PROJECTS.values() if result.projects.get(p.key, {}).get("graded")]
+
+
+def project_scores(result: Result) -> str:
+    """'project 1: 80/100, project 2: 95/100' when the result holds more than one project; else ''."""
+    graded = graded_projects(result)
+    if len(graded) < 2:
+        return ""
+    return ", ".join(f"project {p.number}: {e.get('score', 0):g}/{e.get('max_score', 0):g}" for p, e in graded)
+
+
+def package_of(result: Result, check: Check) -> str:
+    """The package folder a check's locations are in (`Miniproject_1` for an mp1.* check)."""
+    project = project_of(check.id)
+    entry = result.projects.get(project.key) or {}
+    if project.prefix:
+        return entry.get("package") or project.package
+    return package_name(result)
 
 
 def locations(check: Check, package: str = "Miniproject_2") -> list[Location]:

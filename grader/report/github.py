@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from grader.report import markdown
-from grader.report.details import locations, package_dir, package_name
+from grader.report.details import locations, package_dir, package_of
 from grader.result import Result
 
 LEVEL = {"fail": "error", "error": "error", "warn": "warning"}
@@ -51,14 +51,13 @@ def _repo_path(result: Result, path: str, cwd: Path) -> str:
 def annotations(result: Result, *, cwd: str | Path | None = None) -> list[str]:
     """Annotations for every failed, errored or warned check: at each file/line it names, else unanchored."""
     cwd = Path(cwd or os.getcwd())
-    package = package_name(result)
     lines = []
     for check in result.checks:
         level = LEVEL.get(check.status)
         if level is None or check.details.get("not_applicable") or check.details.get("counted") is False:
             continue
         title = check.id + (" (required)" if check.required else "")
-        places = locations(check, package)
+        places = locations(check, package_of(result, check))
         for loc in places:
             # a warning-level finding inside a failed check stays a warning
             loc_level = (

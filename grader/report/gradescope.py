@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 
+from grader.projects import project_of
 from grader.report import markdown
-from grader.report.details import key_numbers, locations, package_name, shown, status_of
+from grader.report.details import graded_projects, key_numbers, locations, package_of, shown, status_of
 from grader.result import Check, Result
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
@@ -43,10 +44,9 @@ def to_gradescope(result: Result, *, visibility: str = "visible", stdout_visibil
     """The results.json dict for one graded submission."""
     if visibility not in VISIBILITIES or stdout_visibility not in VISIBILITIES:
         raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}")
-    package = package_name(result)
     tests = []
     for number, check in enumerate((c for c in result.checks if shown(c)), start=1):
-        tags = [check.family] + (["required"] if check.required else [])
+        tags = [check.family, f"project{project_of(check.id).number}"] + (["required"] if check.required else [])
         tests.append(
             {
                 "name": check.id + (" (required)" if check.required else ""),
@@ -54,7 +54,7 @@ def to_gradescope(result: Result, *, visibility: str = "visible", stdout_visibil
                 "score": float(check.score),
                 "max_score": float(check.max_score),
                 "status": _status(check),
-                "output": _output(check, package),
+                "output": _output(check, package_of(result, check)),
                 "tags": tags,
                 "visibility": visibility,
             }
@@ -70,6 +70,7 @@ def to_gradescope(result: Result, *, visibility: str = "visible", stdout_visibil
         "extra_data": {
             "status": status_of(result),
             "max_score": result.max_score,
+            "projects": {p.key: {k: e.get(k) for k in ("score", "max_score")} for p, e in graded_projects(result)},
             "psnr": {k: v for k, v in result.psnr.items() if v is not None},
             "environment": {
                 k: result.environment.get(k)

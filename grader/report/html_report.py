@@ -11,9 +11,10 @@ from grader.report.details import (
     FAMILY_TITLES,
     families,
     family_points,
+    graded_projects,
     key_numbers,
     locations,
-    package_name,
+    package_of,
     points,
     shown,
     status_of,
@@ -53,7 +54,16 @@ def _check_row(check: Check, package: str) -> str:
 
 
 def _cards(result: Result) -> str:
-    psnr, timing = result.psnr, result.timing
+    """PSNR and epoch-time cards, a row per graded mini-project (titled when there are two)."""
+    graded = graded_projects(result)
+    return "".join(
+        (f"<h3>{escape(p.title)}: {e.get('score', 0):g} / {e.get('max_score', 0):g}</h3>" if len(graded) > 1 else "")
+        + _card_row(e.get("psnr") or {}, e.get("timing") or {})
+        for p, e in graded
+    )
+
+
+def _card_row(psnr: dict, timing: dict) -> str:
     cards = [
         ("noisy input", fmt(psnr.get("noisy_input"), unit=" dB")),
         ("pretrained", fmt(psnr.get("pretrained"), unit=" dB")),
@@ -89,7 +99,6 @@ def _images(samples: img.Samples | None, result: Result) -> str:
 def render(result: Result, samples: img.Samples | None = None, *, verbose: bool = False) -> str:
     """The report as a complete HTML document (no external resources, no script)."""
     status = status_of(result)
-    package = package_name(result)
     parts = [
         f"<h1>{escape(result.submission)}</h1>",
         f"<p class='sub'>{escape(result.source)}"
@@ -107,7 +116,7 @@ def render(result: Result, samples: img.Samples | None = None, *, verbose: bool 
     parts.append(_cards(result))
     totals = family_points(result)
     for family, checks in families(result).items():
-        rows = [_check_row(c, package) for c in checks if shown(c, verbose)]
+        rows = [_check_row(c, package_of(result, c)) for c in checks if shown(c, verbose)]
         if not rows:
             continue
         got, total = totals[family]

@@ -6,7 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
-from grader.report.details import key_numbers, locations, package_name, shown
+from grader.report.details import graded_projects, key_numbers, locations, package_of, shown
 from grader.result import Result
 
 # XML 1.0 forbids most control characters; student messages may carry them.
@@ -39,6 +39,11 @@ def _testsuite(result: Result) -> ET.Element:
         "scipers": " ".join(result.scipers),
         **{f"psnr.{k}": f"{v:.4f}" for k, v in result.psnr.items() if isinstance(v, (int, float))},
         **{
+            f"project{p.number}.{k}": f"{e.get(k, 0):g}"
+            for p, e in graded_projects(result)
+            for k in ("score", "max_score")
+        },
+        **{
             k: str(result.environment[k])
             for k in ("grader_version", "submission_hash", "device")
             if k in result.environment
@@ -46,7 +51,6 @@ def _testsuite(result: Result) -> ET.Element:
     }
     for name, value in values.items():
         ET.SubElement(props, "property", {"name": name, "value": _clean(value)})
-    package = package_name(result)
     for check in checks:
         seconds = check.details.get("seconds") if check.id == "model.train_time" else None
         case = ET.SubElement(
@@ -59,7 +63,7 @@ def _testsuite(result: Result) -> ET.Element:
             },
         )
         text_lines = [check.message] + [f"{k}: {v}" for k, v in key_numbers(check)]
-        text_lines += [f"{loc.path}:{loc.line}: {loc.message}" for loc in locations(check, package)]
+        text_lines += [f"{loc.path}:{loc.line}: {loc.message}" for loc in locations(check, package_of(result, check))]
         body = _clean("\n".join(text_lines))
         points = f"{check.score:g}/{check.max_score:g} points" if check.max_score else "no points"
         if check.status == "fail":

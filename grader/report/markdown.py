@@ -6,10 +6,12 @@ from grader.report.details import (
     FAMILY_TITLES,
     families,
     family_points,
+    graded_projects,
     key_numbers,
     locations,
-    package_name,
+    package_of,
     points,
+    project_scores,
     shown,
     status_of,
 )
@@ -37,9 +39,17 @@ def cell(text: str, limit: int = 300) -> str:
 
 
 def measurements(result: Result) -> list[str]:
-    """PSNR and epoch-time lines, when measured."""
+    """PSNR and epoch-time lines, when measured: one set per graded mini-project (named when there are two)."""
+    graded = graded_projects(result)
     lines = []
-    psnr = result.psnr
+    for project, entry in graded:
+        named = [f"{project.title}: {line}" for line in _measured(entry.get("psnr") or {}, entry.get("timing") or {})]
+        lines += named if len(graded) > 1 else [line.split(": ", 1)[1] for line in named]
+    return lines
+
+
+def _measured(psnr: dict, timing: dict) -> list[str]:
+    lines = []
     labels = (
         ("noisy_input", "noisy input"),
         ("pretrained", "pretrained"),
@@ -50,7 +60,6 @@ def measurements(result: Result) -> list[str]:
     parts = [f"{label} {psnr[key]:.2f}" for key, label in labels if isinstance(psnr.get(key), (int, float))]
     if parts:
         lines.append("PSNR (dB, mean per image): " + ", ".join(parts))
-    timing = result.timing
     if isinstance(timing.get("epoch_seconds"), (int, float)):
         text = f"Training: one epoch of {timing.get('epoch_pairs', '?')} pairs in {timing['epoch_seconds']:.1f} s"
         if isinstance(timing.get("budget_seconds"), (int, float)):
@@ -65,6 +74,8 @@ def headline(result: Result) -> str:
     """Two or three Markdown lines: the score and the verdict, then the measurements."""
     status = status_of(result)
     text = f"**{result.submission}**: {result.score:g} / {result.max_score:g} points, {VERDICT[status]}"
+    if project_scores(result):
+        text += f" ({project_scores(result)})"
     if status == "fail":
         text += ": " + ", ".join(f"`{c.id}`" for c in result.failed_required[:8])
     lines = [text, *measurements(result)]
@@ -79,7 +90,6 @@ def render(result: Result, *, verbose: bool = False, title_level: int = 2) -> st
         out += [f"SCIPER: {', '.join(result.scipers)}", ""]
     out += [headline(result), ""]
     totals = family_points(result)
-    package = package_name(result)
     for family, checks in families(result).items():
         rows = [c for c in checks if shown(c, verbose)]
         if not rows:
@@ -97,7 +107,12 @@ def render(result: Result, *, verbose: bool = False, title_level: int = 2) -> st
             star = " \\*" if c.required else ""
             out.append(f"| {ICON[c.status]} | `{c.id}`{star} | {points(c.score, c.max_score)} | {detail} |")
         out.append("")
-    places = [(c, loc) for c in result.checks if c.status in ("fail", "error", "warn") for loc in locations(c, package)]
+    places = [
+        (c, loc)
+        for c in result.checks
+        if c.status in ("fail", "error", "warn")
+        for loc in locations(c, package_of(result, c))
+    ]
     if places:
         out += [f"{h}# Where to look", ""]
         out += [f"- `{loc.path}:{loc.line}` ({c.id}): {cell(loc.message, 400)}" for c, loc in places[:40]]

@@ -7,12 +7,14 @@ import statistics
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from grader.report.details import FAMILY_ORDER, family_points, status_of
+from grader.report.details import FAMILY_ORDER, family_points, graded_projects, status_of
 from grader.result import Result
 from grader.similarity.class_column import most_similar_teams
 
 SORTS = ("score", "psnr", "name")
 STAT_FIELDS = ("score", "pretrained_psnr", "trained_psnr", "epoch_seconds", "ratio_to_reference")
+# per mini-project: its score, whether its required checks passed (the mean is the pass rate), its PSNRs
+PROJECT_STATS = ("score", "passed", "pretrained_psnr", "trained_psnr")
 
 
 class SummaryError(Exception):
@@ -36,6 +38,8 @@ class Row:
     failed_required: list[str]
     folder: str  # the result's folder, relative to the summarised folder
     most_similar: dict | None = None  # from DIR/similarity.json (grader.similarity.class_column)
+    # per graded mini-project ("1", "2"): score, max_score, passed (its required checks), PSNRs
+    projects: dict[str, dict] = field(default_factory=dict)
 
 
 @dataclass
@@ -72,6 +76,11 @@ class ClassSummary:
         """Check families present in any row, the usual ones first."""
         seen = [f for f in FAMILY_ORDER if any(f in r.families for r in self.rows)]
         return seen + sorted({f for r in self.rows for f in r.families} - set(seen) - {"grader"})
+
+    @property
+    def projects(self) -> list[str]:
+        """The mini-projects graded for some team ("1", "2"), in order."""
+        return sorted({key for r in self.rows for key in r.projects})
 
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.rows)
@@ -143,7 +152,19 @@ def row_of(result: Result, folder: str = "") -> Row:
         status=status,
         failed_required=[c.id for c in result.failed_required],
         folder=folder,
+        projects={} if not graded else {p.key: _project_cells(e) for p, e in graded_projects(result)},
     )
+
+
+def _project_cells(entry: dict) -> dict:
+    psnr = entry.get("psnr") or {}
+    return {
+        "score": _number(entry.get("score")),
+        "max_score": _number(entry.get("max_score")),
+        "passed": entry.get("passed_required"),
+        "pretrained_psnr": _number(psnr.get("pretrained")),
+        "trained_psnr": _number(psnr.get("trained")),
+    }
 
 
 def _stat(values: list[float]) -> dict:
@@ -209,6 +230,10 @@ def summarize(
     rows = sorted((row_of(r, folder) for folder, r in pairs), key=_sort_key(sort))
     graded = [r for r in rows if r.status != "error"]
     stats = {name: _stat([getattr(r, name) for r in graded if getattr(r, name) is not None]) for name in STAT_FIELDS}
+    for key in sorted({k for r in graded for k in r.projects}):
+        for name in PROJECT_STATS:
+            values = [r.projects[key].get(name) for r in graded if key in r.projects]
+            stats[f"project{key}_{name}"] = _stat([float(v) for v in values if v is not None])
     return ClassSummary(rows, stats, check_stats([r for _, r in pairs]), list(problems or []))
 
 

@@ -18,6 +18,16 @@ STAT_LABELS = {
     "trained_psnr": "PSNR after training (dB)",
     "epoch_seconds": "epoch time (s)",
     "ratio_to_reference": "epoch time / reference",
+    **{
+        f"project{n}_{name}": f"project {n}: {label}"
+        for n in ("1", "2")
+        for name, label in (
+            ("score", "score"),
+            ("passed", "required checks passed (mean = pass rate)"),
+            ("pretrained_psnr", "pretrained PSNR (dB)"),
+            ("trained_psnr", "PSNR after training (dB)"),
+        )
+    },
 }
 STATUS_TEXT = {"pass": "pass", "fail": "FAIL", "incomplete": "INCOMPLETE (regrade)", "error": "ERROR"}
 
@@ -46,11 +56,25 @@ def show_similarity(summary: ClassSummary) -> bool:
     return any(r.most_similar for r in summary.rows)
 
 
+def shown_projects(summary: ClassSummary) -> list[str]:
+    """The per-project score columns: shown once some team was graded on project 1."""
+    return summary.projects if "1" in summary.projects else []
+
+
+def project_cells(summary: ClassSummary, row: Row) -> list[str]:
+    cells = []
+    for key in shown_projects(summary):
+        entry = row.projects.get(key)
+        cells.append(points(entry["score"], entry["max_score"]) if entry and entry.get("max_score") else "")
+    return cells
+
+
 def class_headers(summary: ClassSummary) -> list[str]:
     return (
         ["team"]
         + (["folder"] if show_folders(summary) else [])
         + ["SCIPERs", "score"]
+        + [f"project {key}" for key in shown_projects(summary)]
         + summary.families
         + ["pretrained dB", "trained dB", "epoch s", "epoch / ref"]
         + (["most similar team (score)"] if show_similarity(summary) else [])
@@ -73,6 +97,7 @@ def class_rows(summary: ClassSummary) -> list[list[str]]:
                 *([r.folder] if folders else []),
                 " ".join(r.scipers),
                 points(r.score, r.max_score),
+                *project_cells(summary, r),
                 *fams,
                 num(r.pretrained_psnr),
                 num(r.trained_psnr),
@@ -191,6 +216,15 @@ CSV_FIELDS = [
     "ratio_to_reference",
     "failed_required",
     "folder",
+    "project1_score",
+    "project1_max_score",
+    "project2_score",
+    "project2_max_score",
+    "mp1.structure",
+    "mp1.rules",
+    "mp1.model",
+    "project1_pretrained_psnr",
+    "project1_trained_psnr",
 ]
 
 
@@ -215,6 +249,19 @@ def render_csv(summary: ClassSummary) -> str:
             "ratio_to_reference": num(r.ratio_to_reference, 4),
             "failed_required": " ".join(r.failed_required),
             "folder": r.folder,
+            **{
+                f: f"{r.families[f]['score']:g}" if f in r.families else ""
+                for f in ("mp1.structure", "mp1.rules", "mp1.model")
+            },
+            **{
+                f"project{key}_{name}": ""
+                if r.projects.get(key, {}).get(name) is None
+                else f"{r.projects[key][name]:g}"
+                for key in ("1", "2")
+                for name in ("score", "max_score")
+            },
+            "project1_pretrained_psnr": num(r.projects.get("1", {}).get("pretrained_psnr"), 4),
+            "project1_trained_psnr": num(r.projects.get("1", {}).get("trained_psnr"), 4),
         }
         for sciper in r.scipers or [""]:
             writer.writerow({"sciper": sciper, **base})

@@ -6,7 +6,8 @@ import textwrap
 
 from tabulate import tabulate
 
-from grader.report.details import FAMILY_TITLES, families, family_points, points
+from grader.report.details import FAMILY_TITLES, families, family_points, points, project_scores
+from grader.report.markdown import measurements
 from grader.result import Result
 
 SYMBOL = {"pass": "ok", "fail": "FAIL", "warn": "warn", "error": "ERROR", "skipped": "-"}
@@ -32,27 +33,14 @@ def render(result: Result, *, width: int = 100, verbose: bool = False) -> str:
         lines.append(f"{FAMILY_TITLES.get(family, family)}: {got:g}/{total:g}")
         lines.append(tabulate(rows, headers=["", "check", "points", "details"], tablefmt="simple"))
     lines.append("")
-    psnr = result.psnr
-    if psnr.get("noisy_input") is not None:
-        parts = [f"noisy input {psnr['noisy_input']:.2f}"]
-        for key, label in (("pretrained", "pretrained"), ("trained", "after training"), ("reference", "reference")):
-            if psnr.get(key) is not None:
-                parts.append(f"{label} {psnr[key]:.2f}")
-        lines.append("PSNR (dB, mean per image): " + ", ".join(parts))
-    timing = result.timing
-    if timing.get("epoch_seconds") is not None:
-        text = (
-            f"Training: {timing['epoch_pairs']} pairs in {timing['epoch_seconds']:.1f} s "
-            f"(budget {timing['budget_seconds']:.0f} s)"
-        )
-        if timing.get("ratio_to_reference"):
-            text += f", {timing['ratio_to_reference']:.2f}× the reference"
-        lines.append(text)
+    lines += measurements(result)
     for note in result.notes:
         lines.append(f"Note: {note}")
     isolation = _isolation_summary(result.protections)
     if isolation:
         lines.append(isolation)
+    if project_scores(result):
+        lines.append(f"Projects: {project_scores(result)}")
     lines.append(
         f"Score: {result.score:g} / {result.max_score:g}"
         + (

@@ -7,7 +7,8 @@ assigns points. Check ids:
 - `structure.layout`      Miniproject_2 with model.py (fail) and __init__.py (warn)
 - `structure.folder_name` Proj_SCIPER1_SCIPER2[_SCIPER3]; warn only, as the course did
 - `structure.bestmodel`   bestmodel.pth present, real (not an LFS pointer), sized sanely
-- `structure.report`      Report_2.pdf present (warn only: the report is graded elsewhere)
+- `structure.report`      Report_2.pdf (Report_1.pdf) present, a readable PDF of at most 3 pages, read with
+                          pypdf (page count and title in details); warn only by default: people grade it
 - `structure.files`       hints of trouble: links, sourceless bytecode, big or many files
 """
 
@@ -33,7 +34,13 @@ FOLDER_NAME = check(
 BESTMODEL = check(
     "structure.bestmodel", 1.5, "bestmodel.pth is present, not a Git LFS pointer, not empty, not oversized"
 )
-REPORT = check("structure.report", 0.5, "Report_2.pdf is present (warning only; the report is graded separately)")
+REPORT = check(
+    "structure.report",
+    0.5,
+    "Report_2.pdf is present, a readable PDF of at most 3 pages (warning only by default; people grade the report)",
+)
+REPORT_MAX_PAGES = 3  # the handout's limit
+REPORT_MAX_BYTES = 50 * MiB  # larger files are not parsed
 FILES = check("structure.files", 0.5, "no stray bytecode-only modules, huge or numerous files (warning only)")
 CHECKS = (LAYOUT, FOLDER_NAME, BESTMODEL, REPORT, FILES)
 
@@ -81,14 +88,18 @@ def _list(sub: Submission) -> _Tree:
     return _Tree(entries[:WALK_LIMIT], len(entries) > WALK_LIMIT, root_files, error)
 
 
-def structure_checks(sub: Submission) -> list[Check]:
-    """The five `structure.*` checks of a located submission, in a fixed order."""
+def structure_checks(sub: Submission, *, report_severity: str = Status.WARN) -> list[Check]:
+    """The five `structure.*` checks of a located submission, in a fixed order.
+
+    `report_severity` is the status of a missing, unreadable or too long report (the rubric's
+    `[reports] severity`: warn by default, as the report is graded by people).
+    """
     tree = _list(sub)
     return [
         _layout(sub, tree),
         _folder_name(sub),
         _bestmodel(sub, tree),
-        _report(sub, tree),
+        _report(sub, tree, Status(report_severity)),
         _files(tree),
     ]
 
@@ -267,7 +278,7 @@ def _bestmodel(sub: Submission, tree: _Tree) -> Check:
     return Check(BESTMODEL.id, status, message, details=details)
 
 
-def _report(sub: Submission, tree: _Tree) -> Check:
+def _report(sub: Submission, tree: _Tree, severity: Status = Status.WARN) -> Check:
     report_name = sub.project.report_name  # Report_1.pdf or Report_2.pdf
     entry = tree.top(report_name)
     details: dict = {"path": f"{sub.package_dir.name}/{report_name}"}
@@ -278,16 +289,57 @@ def _report(sub: Submission, tree: _Tree) -> Check:
         message = f"{report_name} {what} (the report is graded separately)"
         if others:
             message += f"; found {', '.join(others)}: the course asked for {sub.project.package}/{report_name}"
-        return Check(REPORT.id, Status.WARN, message, details=details)
+        return Check(REPORT.id, severity, message, details=details)
     details["size_bytes"] = entry.size
     if sniff_format(entry.path) != "pdf":
         return Check(
             REPORT.id,
-            Status.WARN,
+            severity,
             f"{report_name} does not start with %PDF-: it is not a PDF file",
             details=details,
         )
-    return Check(REPORT.id, Status.PASS, f"{report_name} present ({_mib(entry.size)})", details=details)
+    if entry.size > REPORT_MAX_BYTES:
+        details["readable"] = None
+        return Check(REPORT.id, severity, f"{report_name} is {_mib(entry.size)}: too large to read", details=details)
+    pages, title, error = read_pdf(entry.path)
+    details.update({"readable": error is None, "pages": pages, "title": title})
+    if error is not None:
+        details["error"] = error
+        return Check(REPORT.id, severity, f"{report_name} is not a readable PDF ({error})", details=details)
+    titled = f", title {title!r}" if title else ""
+    if pages > REPORT_MAX_PAGES:
+        return Check(
+            REPORT.id,
+            severity,
+            f"{report_name} has {pages} pages, over the handout's limit of {REPORT_MAX_PAGES}{titled}",
+            details=details,
+        )
+    return Check(
+        REPORT.id, Status.PASS, f"{report_name}: {pages} page{'s' if pages != 1 else ''}{titled}", details=details
+    )
+
+
+def read_pdf(path: Path) -> tuple[int | None, str | None, str | None]:
+    """(pages, title, None) of a PDF, or (None, None, why) when pypdf cannot read it.
+
+    pypdf only parses (pure Python, nothing in the file runs); the file's size is bounded before.
+    """
+    import logging
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings about sloppy files would go to stderr
+    try:
+        from pypdf import PdfReader
+
+        reader = PdfReader(str(path), strict=False)
+        pages = len(reader.pages)
+        meta = reader.metadata
+        title = str(meta.title).strip() if meta is not None and meta.title else None
+        if not title and pages:  # no /Title: the first line of text on the first page
+            lines = (reader.pages[0].extract_text() or "").strip().splitlines()
+            title = lines[0].strip()[:200] if lines else None
+        return pages, title or None, None
+    except Exception as exc:  # any parse error is the file's problem, said plainly
+        return None, None, f"{type(exc).__name__}: {str(exc)[:200]}"
 
 
 def _sourceless_bytecode(tree: _Tree) -> list[str]:

@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sample_checkpoints as checkpoints  # noqa: E402
-from sample_files import CHECKPOINT, PACKAGE, differences, expected_toml, package_files  # noqa: E402
+from sample_files import CHECKPOINT, differences, expected_toml, package_files  # noqa: E402
 from sample_team import SUBMISSIONS_DIR, Team  # noqa: E402
 from sample_teams import LFS_POINTER, TEAMS  # noqa: E402
 
@@ -41,9 +41,9 @@ def teams_by_name(names: list[str] | None) -> list[Team]:
     return [known[n] for n in names]
 
 
-def _source_checkpoint() -> Path:
-    source = next(t for t in TEAMS if t.name == checkpoints.SOURCE_TEAM)
-    path = source.team_dir / source.folder / PACKAGE / CHECKPOINT
+def _source_checkpoint(project: int = 2) -> Path:
+    source = next(t for t in TEAMS if t.name == checkpoints.SOURCE_TEAMS[project])
+    path = source.team_dir / source.folder / source.package / CHECKPOINT
     if not path.is_file():
         raise SystemExit(f"{path} is missing: build {source.name} with --train first")
     return path
@@ -70,7 +70,9 @@ def _make_checkpoint(team: Team, package: Path, kept: bytes | None, retrain: boo
         print(f"{team.name}: training {epochs} epochs on {pairs} pairs with its own code", flush=True)
         checkpoints.run_child("train", str(package.parent), team.train_from)
     elif kind == "copy":
-        shutil.copyfile(_source_checkpoint(), dest)
+        shutil.copyfile(_source_checkpoint(team.project), dest)
+    elif kind == "pickle":
+        checkpoints.run_child("resave1", str(package.parent), str(_source_checkpoint(1)))
     elif kind == "convert":
         if "file" not in exported:
             exported["file"] = Path(exported["dir"]) / "weights.pt"
@@ -78,17 +80,18 @@ def _make_checkpoint(team: Team, package: Path, kept: bytes | None, retrain: boo
             checkpoints.run_child("export", str(source), str(exported["file"]))
         checkpoints.run_child("import", str(package.parent), str(exported["file"]))
     elif kind == "cuda":
-        checkpoints.save_as_cuda(_source_checkpoint(), dest)
+        checkpoints.save_as_cuda(_source_checkpoint(team.project), dest)
     elif kind == "lfs":
         dest.write_text(LFS_POINTER)
 
 
-def _zip_bytes(team: Team, package: Path) -> bytes:
+def _zip_bytes(team: Team, folder: Path) -> bytes:
+    """The team folder (every package in it) as the zip a student hands in, plus the team's extra entries."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in sorted(package.rglob("*")):
+        for path in sorted(folder.rglob("*")):
             if path.is_file():
-                info = zipfile.ZipInfo(f"{team.folder}/{PACKAGE}/{path.relative_to(package).as_posix()}", ZIP_TIME)
+                info = zipfile.ZipInfo(f"{team.folder}/{path.relative_to(folder).as_posix()}", ZIP_TIME)
                 zf.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
         for name, content in (team.zip_extra or {}).items():
             info = zipfile.ZipInfo("x", ZIP_TIME)
@@ -97,9 +100,21 @@ def _zip_bytes(team: Team, package: Path) -> bytes:
     return buf.getvalue()
 
 
+def _add_project1(team: Team, folder: Path) -> None:
+    """A whole submission: the project-1 team's Miniproject_1 (code and checkpoint) beside the team's package."""
+    if team.with_project1 is None:
+        return
+    other = next(t for t in TEAMS if t.name == team.with_project1)
+    _write_files(folder / other.package, package_files(other))
+    built = other.team_dir / other.folder / other.package / CHECKPOINT
+    if not built.is_file():
+        raise SystemExit(f"{built} is missing: build {other.name} first")
+    shutil.copyfile(built, folder / other.package / CHECKPOINT)
+
+
 def build_team(team: Team, *, retrain: bool, exported: dict) -> None:
     """Rewrite submissions/<team>/ from the catalog, keeping a trained checkpoint unless retraining."""
-    package = team.team_dir / team.folder / PACKAGE
+    package = team.team_dir / team.folder / team.package
     kept_path = package / CHECKPOINT
     kept = kept_path.read_bytes() if team.checkpoint == "train" and kept_path.is_file() else None
     if team.team_dir.exists():
@@ -110,12 +125,14 @@ def build_team(team: Team, *, retrain: bool, exported: dict) -> None:
     if team.zip_extra is None:
         _write_files(package, files)
         _make_checkpoint(team, package, kept, retrain, exported)
+        _add_project1(team, package.parent)
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            staging = Path(tmp) / team.folder / PACKAGE
+            staging = Path(tmp) / team.folder / team.package
             _write_files(staging, files)
             _make_checkpoint(team, staging, kept, retrain, exported)
-            (team.team_dir / team.grade_path).write_bytes(_zip_bytes(team, staging))
+            _add_project1(team, staging.parent)
+            (team.team_dir / team.grade_path).write_bytes(_zip_bytes(team, staging.parent))
     for cache in team.team_dir.rglob("__pycache__"):
         shutil.rmtree(cache)
     print(f"{team.name}: written ({team.checkpoint} checkpoint)", flush=True)
@@ -134,7 +151,7 @@ def main() -> None:
         print("\n".join(problems) or "every team matches the catalog")
         raise SystemExit(1 if problems else 0)
     # trained checkpoints first: the others derive from team_x's
-    selected.sort(key=lambda t: t.checkpoint != "train")
+    selected.sort(key=lambda t: (t.checkpoint != "train", t.with_project1 is not None))
     with tempfile.TemporaryDirectory() as tmp:
         exported = {"dir": tmp}
         for team in selected:

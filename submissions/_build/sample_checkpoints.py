@@ -19,19 +19,21 @@ import sys
 from pathlib import Path
 
 # recipe name -> (epochs, training pairs); the same seed for every recipe
-TRAINING = {"nearest": (4, 20000), "transpose": (4, 20000)}
+TRAINING = {"nearest": (4, 20000), "transpose": (4, 20000), "mp1": (1, 8000)}
+RECIPE_PACKAGE = {"mp1": "Miniproject_1"}  # recipes of project 1; the others train a Miniproject_2
 SEED = 0
 SOURCE_TEAM = "team_x"
+SOURCE_TEAMS = {1: "team_mp1_good", 2: SOURCE_TEAM}  # per project: whose checkpoint the others derive from
 
 
-def _import_model(root: Path):
+def _import_model(root: Path, package: str = "Miniproject_2"):
+    import importlib
+
     import torch
 
     torch.set_num_threads(1)
     sys.path.insert(0, str(root))
-    import Miniproject_2.model as module  # noqa: E402  (the team's own code)
-
-    return module
+    return importlib.import_module(f"{package}.model")  # the team's own code
 
 
 def _network_layers(model) -> list:
@@ -47,7 +49,7 @@ def train(root: Path, recipe: str) -> None:
 
     epochs, pairs = TRAINING[recipe]
     data = load_default_data(progress=False)
-    module = _import_model(root)
+    module = _import_model(root, RECIPE_PACKAGE.get(recipe, "Miniproject_2"))
     torch.manual_seed(SEED)
     model = module.Model()
     val_in, val_clean = data.val_input, data.val_target
@@ -90,6 +92,16 @@ def import_weights(root: Path, source: Path) -> None:
     model.save_model()
 
 
+def resave_project1(root: Path, source: Path) -> None:
+    """Put a project-1 state dict into the team's network and save it with the team's own save_model()."""
+    import torch
+
+    module = _import_model(root, "Miniproject_1")
+    model = module.Model()
+    model.net.load_state_dict(torch.load(source, map_location="cpu"))
+    model.save_model()
+
+
 def save_as_cuda(source: Path, dest: Path) -> None:
     """Re-save a list of CPU tensors with every storage tagged 'cuda:0', as torch.save does on a GPU.
 
@@ -113,7 +125,8 @@ def save_as_cuda(source: Path, dest: Path) -> None:
         if not torch.cuda.is_available():
             raise AssertionError(f"{dest}: loads without map_location, the CUDA tag did not stick")
     loaded = torch.load(dest, map_location="cpu")
-    if not all(torch.equal(a, b) for a, b in zip(loaded, weights)):
+    pairs = zip(loaded.values(), weights.values()) if isinstance(weights, dict) else zip(loaded, weights)
+    if len(loaded) != len(weights) or not all(torch.equal(a, b) for a, b in pairs):
         raise AssertionError(f"{dest}: does not load back the same weights with map_location='cpu'")
 
 
@@ -130,8 +143,10 @@ def main(argv: list[str]) -> None:
         export_weights(root, Path(argv[2]))
     elif step == "import":
         import_weights(root, Path(argv[2]))
+    elif step == "resave1":
+        resave_project1(root, Path(argv[2]))
     else:
-        raise SystemExit(f"unknown step {step!r}; " + json.dumps(["train", "export", "import"]))
+        raise SystemExit(f"unknown step {step!r}; " + json.dumps(["train", "export", "import", "resave1"]))
 
 
 if __name__ == "__main__":

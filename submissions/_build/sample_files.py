@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import zipfile
 
-from sample_team import TEMPLATE_DIR, Team
+from sample_team import TEMPLATE_DIRS, Team
 
 PACKAGE = "Miniproject_2"
 CHECKPOINT = "bestmodel.pth"
@@ -17,12 +17,13 @@ class EditError(Exception):
     """An edit of the catalog no longer matches the template."""
 
 
-def template_files() -> dict[str, str]:
-    """Every source file of the template package, by path relative to Miniproject_2/."""
+def template_files(project: int = 2) -> dict[str, str]:
+    """Every source file of a project's template package, by path relative to Miniproject_<project>/."""
     out = {}
-    for path in sorted(TEMPLATE_DIR.rglob("*")):
+    template = TEMPLATE_DIRS[project]
+    for path in sorted(template.rglob("*")):
         if path.is_file() and not any(j in path.as_posix() for j in JUNK):
-            out[path.relative_to(TEMPLATE_DIR).as_posix()] = path.read_text()
+            out[path.relative_to(template).as_posix()] = path.read_text()
     return out
 
 
@@ -40,8 +41,8 @@ def _apply(team: Team, text: str, old, new, where: str) -> str:
 
 
 def package_files(team: Team) -> dict[str, str | bytes]:
-    """The team's Miniproject_2/ files (checkpoint excluded): the template, edited."""
-    files: dict[str, str | bytes] = dict(template_files())
+    """The team's package files (checkpoint excluded): its project's template, edited."""
+    files: dict[str, str | bytes] = dict(template_files(team.project))
     for where, old, new in team.edits:
         files[where] = _apply(team, files[where], old, new, where)
     for where, content in team.files.items():
@@ -52,7 +53,8 @@ def package_files(team: Team) -> dict[str, str | bytes]:
         else:
             files[where] = content
     if team.report:
-        files["Report_2.pdf"] = report_pdf(f"{team.folder}: Noise2Noise with our own blocks")
+        what = "with our own blocks" if team.project == 2 else "in PyTorch"
+        files[f"Report_{team.project}.pdf"] = report_pdf(f"{team.folder}: Noise2Noise {what}")
     return files
 
 
@@ -126,10 +128,10 @@ def differences(team: Team) -> list[str]:
         if not archive.is_file():
             return problems + [f"{archive} is missing"]
         with zipfile.ZipFile(archive) as zf:
-            on_disk = {i.filename[len(f"{team.folder}/{PACKAGE}/"):]: zf.read(i) for i in zf.infolist()
-                       if i.filename.startswith(f"{team.folder}/{PACKAGE}/") and ".." not in i.filename}
+            on_disk = {i.filename[len(f"{team.folder}/{team.package}/"):]: zf.read(i) for i in zf.infolist()
+                       if i.filename.startswith(f"{team.folder}/{team.package}/") and ".." not in i.filename}
     else:
-        package = team.team_dir / team.folder / PACKAGE
+        package = team.team_dir / team.folder / team.package
         on_disk = {p.relative_to(package).as_posix(): p.read_bytes() for p in package.rglob("*")
                    if p.is_file() and "__pycache__" not in p.parts} if package.is_dir() else {}
     on_disk.pop(CHECKPOINT, None)

@@ -8,10 +8,12 @@ from pathlib import Path
 BUILD_DIR = Path(__file__).resolve().parent
 SUBMISSIONS_DIR = BUILD_DIR.parent
 TEMPLATE_DIR = BUILD_DIR / "template" / "Miniproject_2"
+TEMPLATE_DIRS = {1: BUILD_DIR / "template" / "Miniproject_1", 2: TEMPLATE_DIR}  # per mini-project
 DEFAULT_FOLDER = "Proj_123456_654321"
 
 # How a team's bestmodel.pth is made (see sample_checkpoints.py).
-CHECKPOINT_KINDS = ("train", "copy", "convert", "cuda", "lfs", "none")
+# pickle (project 1): the source team's weights put into the team's network, saved by its own save_model()
+CHECKPOINT_KINDS = ("train", "copy", "convert", "cuda", "lfs", "none", "pickle")
 
 
 @dataclass
@@ -44,10 +46,16 @@ class Team:
     options: dict = field(default_factory=dict)
     zip_extra: dict[str, bytes] | None = None
     details: str = ""  # a longer explanation, written as a comment in EXPECTED.toml
+    project: int = 2  # the mini-project of the team's package (its template: TEMPLATE_DIRS[project])
+    with_project1: str | None = None  # a project-1 team whose Miniproject_1 is put beside (a whole submission)
 
     def __post_init__(self):
         if self.checkpoint not in CHECKPOINT_KINDS:
             raise ValueError(f"{self.name}: checkpoint must be one of {CHECKPOINT_KINDS}, not {self.checkpoint!r}")
+
+    @property
+    def package(self) -> str:
+        return f"Miniproject_{self.project}"
 
     @property
     def team_dir(self) -> Path:

@@ -19,13 +19,16 @@ from teams import (
     fidelity_model,
     hostile,
     model_api,
+    project1,
     proportion,
     rules,
     runaway,
 )
 from teams.snippets import LFS_POINTER
 
-THEMES = (baseline, rules, blocks, checkpoints, model_api, fidelity_model, broken, runaway, hostile, proportion)
+THEMES = (
+    baseline, rules, blocks, checkpoints, model_api, fidelity_model, broken, runaway, hostile, proportion, project1
+)
 TEAMS: list[Team] = [team for theme in THEMES for team in theme.TEAMS]
 
 _names = [team.name for team in TEAMS]

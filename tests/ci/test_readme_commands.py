@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -22,10 +23,14 @@ def test_readme_names_both_commands():
     assert block, "README must show `make demo` and `make test` together in one block"
 
 
-def test_demo_grades_a_sample_team_that_exists():
+def test_demo_grades_a_whole_submission_zip_that_exists():
     recipe = target("demo")
-    assert any(re.search(r"grade --fast submissions/team_x$", line) for line in recipe), recipe
-    assert (REPO / "submissions" / "team_x" / "EXPECTED.toml").is_file()
+    assert any(re.search(r"grade --fast submissions/team_x_full$", line) for line in recipe), recipe
+    team = REPO / "submissions" / "team_x_full"
+    assert (team / "EXPECTED.toml").is_file()
+    with zipfile.ZipFile(next(team.glob("Proj_*.zip"))) as archive:  # both mini-projects, as students hand in
+        tops = {name.split("/")[1] for name in archive.namelist()}
+    assert {"Miniproject_1", "Miniproject_2"} <= tops
 
 
 def test_setup_pins_the_cpu_torch_build():
