@@ -49,19 +49,28 @@ def main(argv=None):
     result = {
         "what": "BM3D (bm3d.bm3d_rgb, default profile) on the validation set",
         "command": "python scripts/bm3d_baseline.py " + " ".join(sys.argv[1:] if argv is None else argv),
-        "bm3d": version("bm3d"), "sigma": args.sigma, "n_val": len(noisy),
+        "bm3d": version("bm3d"),
+        "sigma": args.sigma,
+        "n_val": len(noisy),
         "data": {k: data.info.get(k) for k in ("source", "seed", "noise", "data_id")},
-        "noisy_input": {"psnr_per_image": psnr_per_image(noisy, clean, data_range=255.0),
-                        "psnr_global": psnr_global(noisy, clean, data_range=255.0)},
-        "bm3d_result": {"psnr_per_image": psnr_per_image(pred, clean, data_range=255.0),
-                        "psnr_global": psnr_global(pred, clean, data_range=255.0)},
-        "wall_seconds": round(time.perf_counter() - start, 1), "cpu_seconds": round(time.process_time() - cpu, 1),
+        "noisy_input": {
+            "psnr_per_image": psnr_per_image(noisy, clean, data_range=255.0),
+            "psnr_global": psnr_global(noisy, clean, data_range=255.0),
+        },
+        "bm3d_result": {
+            "psnr_per_image": psnr_per_image(pred, clean, data_range=255.0),
+            "psnr_global": psnr_global(pred, clean, data_range=255.0),
+        },
+        "wall_seconds": round(time.perf_counter() - start, 1),
+        "cpu_seconds": round(time.process_time() - cpu, 1),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     r = result["bm3d_result"]
-    print(f"BM3D σ={args.sigma:g}: {r['psnr_per_image']:.2f} dB per image, {r['psnr_global']:.2f} dB global "
-          f"({len(noisy)} images, {result['wall_seconds']:.0f} s)")
+    print(
+        f"BM3D σ={args.sigma:g}: {r['psnr_per_image']:.2f} dB per image, {r['psnr_global']:.2f} dB global "
+        f"({len(noisy)} images, {result['wall_seconds']:.0f} s)"
+    )
 
 
 if __name__ == "__main__":

@@ -94,26 +94,57 @@ def report_mp1(docs: Path = ROOT / "docs") -> str:
         rows.append(row(f"project-1 reference (U-Net), {how}", mp1, key))
     if "shipped_predict" in mp1:
         s = mp1["shipped_predict"]
-        rows.append(["project-1 bestmodel.pth through Model.predict", s["psnr_per_image"], s["psnr_global"],
-                     s["psnr_per_image"] - noisy["psnr_per_image"], "", None, None])
+        rows.append(
+            [
+                "project-1 bestmodel.pth through Model.predict",
+                s["psnr_per_image"],
+                s["psnr_global"],
+                s["psnr_per_image"] - noisy["psnr_per_image"],
+                "",
+                None,
+                None,
+            ]
+        )
     bm3d = load(docs / "bm3d-baseline.json")
     if bm3d:
         b = bm3d["bm3d_result"]
-        rows.append([f"BM3D (bm3d {bm3d['bm3d']}, σ = {bm3d['sigma']:g}, {bm3d['n_val']} images)",
-                     b["psnr_per_image"], b["psnr_global"], b["psnr_per_image"] - bm3d["noisy_input"]["psnr_per_image"],
-                     "", None, bm3d["wall_seconds"] / 60])
-    for name, path in (("project-2 reference", "reference-training.json"), ("project-2 torch.nn twin",
-                                                                             "reference-twin-training.json")):
+        rows.append(
+            [
+                f"BM3D (bm3d {bm3d['bm3d']}, σ = {bm3d['sigma']:g}, {bm3d['n_val']} images)",
+                b["psnr_per_image"],
+                b["psnr_global"],
+                b["psnr_per_image"] - bm3d["noisy_input"]["psnr_per_image"],
+                "",
+                None,
+                bm3d["wall_seconds"] / 60,
+            ]
+        )
+    for name, path in (
+        ("project-2 reference", "reference-training.json"),
+        ("project-2 torch.nn twin", "reference-twin-training.json"),
+    ):
         log = load(docs / path)
         if log and log["epochs"]:
             rows.append(row(f"{name}, 8-fold self-ensemble", log, "ensemble"))
     rows = [r for r in rows if r is not None]
-    headers = ["validation (1,000 images)", "PSNR per image (dB)", "PSNR global (dB)", "gain per image (dB)",
-               "at epoch", "s / epoch", "wall (min)"]
+    headers = [
+        "validation (1,000 images)",
+        "PSNR per image (dB)",
+        "PSNR global (dB)",
+        "gain per image (dB)",
+        "at epoch",
+        "s / epoch",
+        "wall (min)",
+    ]
     cfg = mp1["config"]
-    return "\n".join([tabulate(rows, headers, tablefmt="github", floatfmt=".2f", missingval=""), "",
-                      f"Run: `{mp1['command']}` ({cfg['threads']} thread(s), torch seed {cfg['seed']}, data seed "
-                      f"{cfg['data_seed']}, data {mp1['data']['data_id']}, {mp1['machine']['torch']})."])
+    return "\n".join(
+        [
+            tabulate(rows, headers, tablefmt="github", floatfmt=".2f", missingval=""),
+            "",
+            f"Run: `{mp1['command']}` ({cfg['threads']} thread(s), torch seed {cfg['seed']}, data seed "
+            f"{cfg['data_seed']}, data {mp1['data']['data_id']}, {mp1['machine']['torch']}).",
+        ]
+    )
 
 
 def main(argv=None):

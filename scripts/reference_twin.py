@@ -17,8 +17,10 @@ from torch import nn
 
 ROOT = Path(__file__).resolve().parents[1]
 # project -> (folder, package name); unique names: sample submissions are also called Miniproject_1/2
-REFERENCES = {1: (ROOT / "reference_impl" / "Miniproject_1", "n2n_reference_mp1"),
-              2: (ROOT / "reference_impl" / "Miniproject_2", "n2n_reference_impl")}
+REFERENCES = {
+    1: (ROOT / "reference_impl" / "Miniproject_1", "n2n_reference_mp1"),
+    2: (ROOT / "reference_impl" / "Miniproject_2", "n2n_reference_impl"),
+}
 REF_DIR, PACKAGE = REFERENCES[2]
 
 
@@ -26,8 +28,9 @@ def load_reference(project=2):
     """The model module of the project-1 or project-2 reference, imported as its package (relative imports work)."""
     folder, name = REFERENCES[project]
     if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, folder / "__init__.py",
-                                                      submodule_search_locations=[str(folder)])
+        spec = importlib.util.spec_from_file_location(
+            name, folder / "__init__.py", submodule_search_locations=[str(folder)]
+        )
         package = importlib.util.module_from_spec(spec)
         sys.modules[name] = package
         spec.loader.exec_module(package)

@@ -42,7 +42,7 @@ def parse_args(argv=None):
 
 
 def evaluate(model, noisy, clean, ensemble):
-    """Validation PSNRs through Model.predict, in one pass (key suffix _single) and, if `ensemble`, 8-fold (_ensemble)."""
+    """Validation PSNRs through Model.predict: one pass (key suffix _single) and, if `ensemble`, 8-fold (_ensemble)."""
     out = {}
     for name, on in (("single", False), ("ensemble", True))[: 2 if ensemble else 1]:
         model.self_ensemble = on
@@ -66,12 +66,25 @@ def main(argv=None):
     log = {
         "what": "project-1 reference: residual U-Net in torch.nn, Adam",
         "command": "python scripts/train_reference_mp1.py " + " ".join(sys.argv[1:] if argv is None else argv),
-        "config": {"epochs": args.epochs, "seed": args.seed, "data_seed": args.data_seed, "threads": args.threads,
-                   "n_train": len(a), "batch_size": model.batch_size, "peak_lr": model.lr,
-                   "warmup_fraction": model.warmup, "decay_fraction": model.decay, "optimizer": "Adam",
-                   "parameters": sum(p.numel() for p in model.net.parameters()), "architecture": repr(model.net)},
-        "machine": {"cpu": platform.processor() or platform.machine(), "torch": torch.__version__,
-                    "device": str(model.device)},
+        "config": {
+            "epochs": args.epochs,
+            "seed": args.seed,
+            "data_seed": args.data_seed,
+            "threads": args.threads,
+            "n_train": len(a),
+            "batch_size": model.batch_size,
+            "peak_lr": model.lr,
+            "warmup_fraction": model.warmup,
+            "decay_fraction": model.decay,
+            "optimizer": "Adam",
+            "parameters": sum(p.numel() for p in model.net.parameters()),
+            "architecture": repr(model.net),
+        },
+        "machine": {
+            "cpu": platform.processor() or platform.machine(),
+            "torch": torch.__version__,
+            "device": str(model.device),
+        },
         "data": {k: data.info.get(k) for k in ("source", "seed", "noise", "data_id")},
         "noisy_input": psnrs(data.val_input, data.val_target),
         "epochs": [],
@@ -82,20 +95,35 @@ def main(argv=None):
     def on_epoch(epoch, seconds, loss):
         ensemble = (epoch + 1) % args.ensemble_every == 0 or epoch + 1 == args.epochs
         cpu = time.process_time()
-        entry = {"epoch": epoch + 1, "seconds": round(seconds, 2), "train_loss": loss,
-                 **evaluate(model, data.val_input, data.val_target, ensemble)}
+        entry = {
+            "epoch": epoch + 1,
+            "seconds": round(seconds, 2),
+            "train_loss": loss,
+            **evaluate(model, data.val_input, data.val_target, ensemble),
+        }
         log["epochs"].append(entry)
         log["wall_seconds"] = round(time.perf_counter() - started, 1)
         log["cpu_seconds"] = round(cpu, 1)
         args.log.write_text(json.dumps(log, indent=2) + "\n")
-        more = (f", {entry['psnr_per_image_ensemble']:.3f} dB self-ensembled (global "
-                f"{entry['psnr_global_ensemble']:.3f} dB)") if ensemble else ""
-        print(f"epoch {epoch + 1:3d}  {seconds:7.1f} s  loss {loss:.5f}  PSNR per image "
-              f"{entry['psnr_per_image_single']:.3f} dB one pass (global {entry['psnr_global_single']:.3f} dB){more}",
-              flush=True)
+        more = (
+            (
+                f", {entry['psnr_per_image_ensemble']:.3f} dB self-ensembled (global "
+                f"{entry['psnr_global_ensemble']:.3f} dB)"
+            )
+            if ensemble
+            else ""
+        )
+        print(
+            f"epoch {epoch + 1:3d}  {seconds:7.1f} s  loss {loss:.5f}  PSNR per image "
+            f"{entry['psnr_per_image_single']:.3f} dB one pass (global {entry['psnr_global_single']:.3f} dB){more}",
+            flush=True,
+        )
 
-    print(f"project-1 reference: {len(a)} pairs, {args.epochs} epochs, {args.threads} threads; noisy input "
-          f"{log['noisy_input']['psnr_per_image']:.3f} dB per image", flush=True)
+    print(
+        f"project-1 reference: {len(a)} pairs, {args.epochs} epochs, {args.threads} threads; noisy input "
+        f"{log['noisy_input']['psnr_per_image']:.3f} dB per image",
+        flush=True,
+    )
     model.train(a, b, args.epochs, on_epoch=on_epoch)
     checkpoint = args.checkpoint or REF_DIR / "bestmodel.pth"
     model.save_model(checkpoint)
@@ -103,14 +131,19 @@ def main(argv=None):
     shipped.net.load_state_dict(torch.load(checkpoint, map_location=shipped.device, weights_only=True))
     log["shipped_predict"] = psnrs(shipped.predict(data.val_input), data.val_target)
     path = Path(checkpoint).resolve()
-    log["checkpoint"] = {"path": str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path),
-                         "bytes": path.stat().st_size}
+    log["checkpoint"] = {
+        "path": str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path),
+        "bytes": path.stat().st_size,
+    }
     log["final"] = log["epochs"][-1]
     log["wall_seconds"] = round(time.perf_counter() - started, 1)
     log["cpu_seconds"] = round(time.process_time(), 1)
     args.log.write_text(json.dumps(log, indent=2) + "\n")
-    print(f"done in {log['wall_seconds']:.0f} s; shipped model {log['shipped_predict']['psnr_per_image']:.3f} dB "
-          f"per image; log {args.log}", flush=True)
+    print(
+        f"done in {log['wall_seconds']:.0f} s; shipped model {log['shipped_predict']['psnr_per_image']:.3f} dB "
+        f"per image; log {args.log}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -67,8 +67,10 @@ class Model:
         check_images(train_input, "train_input")
         check_images(train_target, "train_target")
         if train_input.shape != train_target.shape or train_input.shape[0] == 0:
-            raise ValueError(f"train_input {tuple(train_input.shape)} and train_target "
-                             f"{tuple(train_target.shape)} must have the same, non-empty shape")
+            raise ValueError(
+                f"train_input {tuple(train_input.shape)} and train_target "
+                f"{tuple(train_target.shape)} must have the same, non-empty shape"
+            )
         total = num_epochs * math.ceil(train_input.shape[0] / self.batch_size)
         optimizer = torch.optim.Adam(self.net.parameters(), lr=self.lr)
         schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: self.learning_rate(step, total))

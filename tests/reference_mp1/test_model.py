@@ -22,14 +22,16 @@ def run_python(code, cwd, **env):
     """Runs `code` in a fresh interpreter in `cwd`; returns stdout (fails the test on a non-zero exit)."""
     import os
 
-    done = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **env})
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=120, env={**os.environ, **env}
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
 
-@pytest.mark.parametrize("shape", [(3, 3, 32, 32), (1, 3, 37, 19), (2, 3, 5, 7), (1, 3, 1, 1), (1, 3, 64, 48),
-                                   (0, 3, 32, 32)])
+@pytest.mark.parametrize(
+    "shape", [(3, 3, 32, 32), (1, 3, 37, 19), (2, 3, 5, 7), (1, 3, 1, 1), (1, 3, 64, 48), (0, 3, 32, 32)]
+)
 @pytest.mark.parametrize("dtype", [torch.uint8, torch.float32, torch.float64])
 def test_predict_contract(model, shape, dtype):
     """Any N and H×W, uint8 or float 0-255 in; float32 0-255 out, same shape and device; input untouched."""
@@ -66,8 +68,9 @@ def smooth_pairs(n, seed, with_clean=False):
     """Noisy pairs of smooth random images (learnable in a few steps), uint8; and the clean images if asked."""
     gen = torch.Generator().manual_seed(seed)
     clean = torch.nn.functional.interpolate(torch.rand(n, 3, 4, 4, generator=gen), size=32, mode="bilinear") * 255
-    noisy = [(clean + 25 * torch.randn(clean.shape, generator=gen)).clamp(0, 255).round().to(torch.uint8)
-             for _ in range(2)]
+    noisy = [
+        (clean + 25 * torch.randn(clean.shape, generator=gen)).clamp(0, 255).round().to(torch.uint8) for _ in range(2)
+    ]
     return (noisy[0], noisy[1], clean) if with_clean else (noisy[0], noisy[1])
 
 
