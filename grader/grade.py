@@ -8,6 +8,7 @@ Clean validation images never leave this process.
 
 from __future__ import annotations
 
+import contextlib
 import platform
 import sys
 import time
@@ -92,7 +93,9 @@ def grade_submission(
         subs = locate_projects(path, options.projects)
     except SubmissionError as exc:
         return _unlocatable(path, exc, rubric, options)
-    with subs[0]:  # owns a zip's extraction
+    with contextlib.ExitStack() as located:  # the package located first owns a zip's extraction
+        for sub in subs:
+            located.enter_context(sub)
         if data is None:
             say("loading data")
             data = load_grading_data(options)
@@ -164,7 +167,7 @@ def _grade_located(
     say: Progress,
     on_predictions: PredictionHook | None,
 ) -> Result:
-    first = subs[0]
+    first = next(s for s in subs if not s.beside)  # the package located first: its notes are the team's
     result = Result(
         submission=first.team_name, source=str(first.source), scipers=list(first.scipers), notes=list(first.notes)
     )

@@ -42,6 +42,7 @@ class Submission:
     temp_dir: Path | None = None
     notes: list[str] = field(default_factory=list)
     project: Project = MP2
+    beside: bool = False  # found beside another project's package (locate_projects), which owns the team's notes
 
     def __post_init__(self):
         # Removes the extraction even if the caller forgets cleanup(), at the latest at exit.
@@ -155,6 +156,7 @@ def locate_projects(
                     from_zip=first.from_zip,
                     notes=notes,
                     project=project,
+                    beside=True,
                 )
             )
     return sorted(found, key=lambda sub: sub.project.number)

@@ -137,3 +137,24 @@ def test_a_second_grading_trains_the_same_model(graded, small_data, fast_options
     assert second.psnr["untrained"] == first.psnr["untrained"]
     details = second.check("model.train_time").details
     assert details["seed"] == fast_options.seed and "torch" in details["seeded"]
+
+
+def test_project_1_of_the_reference_is_graded_beside_project_2(graded):
+    """reference_impl holds both mini-projects: each is graded and scored, and the total is their sum."""
+    result, _ = graded
+    one, two = result.projects["1"], result.projects["2"]
+    assert one["graded"] and two["graded"] and one["package"] == "Miniproject_1"
+    assert result.score == pytest.approx(one["score"] + two["score"], abs=0.02)
+    for check_id in (
+        "mp1.structure.layout",
+        "mp1.structure.import",
+        "mp1.rules.static_imports",
+        "mp1.rules.tampering",
+        "mp1.model.api",
+        "mp1.model.predict_shape",
+        "mp1.model.predict_range",
+        "mp1.model.predict_input_unchanged",
+        "mp1.model.train_odd_n",
+        "mp1.model.train_time",
+    ):
+        assert result.check(check_id).status == "pass", (check_id, result.check(check_id).message)
