@@ -23,7 +23,7 @@ def _team(name):
 
 def _checkpoint(name) -> Path:
     team = _team(name)
-    return team.team_dir / team.folder / "Miniproject_2" / "bestmodel.pth"
+    return team.team_dir / team.folder / team.package / "bestmodel.pth"
 
 
 def test_at_least_twenty_teams_and_team_x():
@@ -75,6 +75,25 @@ def test_cuda_checkpoint_needs_map_location_on_a_cpu_machine():
     weights = torch.load(path, map_location="cpu")
     source = torch.load(_checkpoint("team_x"))
     assert len(weights) == len(source) and all(torch.equal(a, b) for a, b in zip(weights, source))
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA machine loads CUDA tensors")
+def test_project_1_cuda_checkpoint_is_team_mp1_goods_state_dict_tagged_cuda():
+    path = _checkpoint("team_mp1_cuda_checkpoint")
+    with pytest.raises(RuntimeError, match="CUDA"):
+        torch.load(path)
+    weights, source = torch.load(path, map_location="cpu"), torch.load(_checkpoint("team_mp1_good"))
+    assert weights.keys() == source.keys() and all(torch.equal(weights[k], source[k]) for k in source)
+
+
+def test_whole_submission_zip_holds_both_projects_with_their_checkpoints():
+    import zipfile
+
+    team = _team("team_x_full")
+    with zipfile.ZipFile(team.team_dir / team.grade_path) as zf:
+        names = set(zf.namelist())
+    for package in ("Miniproject_1", "Miniproject_2"):
+        assert {f"{team.folder}/{package}/model.py", f"{team.folder}/{package}/bestmodel.pth"} <= names
 
 
 def test_zip_slip_team_escapes_its_folder():
