@@ -9,9 +9,24 @@ import pytest
 
 TEAM = "Proj_123456_654321"
 
+
 # A torch.save-like zip header is enough for the byte sniffing; real torch formats
 # are covered in test_sniff.py.
-PDF = b"%PDF-1.4\n% fixture report\n%%EOF\n"
+def pdf_bytes(pages: int = 1) -> bytes:
+    """A readable PDF of blank pages (the report check reads it with pypdf)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(612, 792)
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+PDF = pdf_bytes()
 
 GOOD_PACKAGE = {
     "__init__.py": "",
@@ -89,6 +104,7 @@ def helpers():
         zip_tree=zip_tree,
         torch_like_zip_bytes=torch_like_zip_bytes,
         PDF=PDF,
+        pdf_bytes=pdf_bytes,
         TEAM=TEAM,
         GOOD_PACKAGE=GOOD_PACKAGE,
     )

@@ -267,3 +267,22 @@ def test_files_listing_stops_at_the_limit(make_package, monkeypatch):
     monkeypatch.setattr(structure_mod, "WALK_LIMIT", 5)
     check = checks_of(team_dir)["structure.files"]
     assert check.status == "warn" and check.details["truncated"] is True
+
+
+def test_report_is_read_pages_and_title_in_details(make_package, helpers):
+    check = checks_of(make_package({"Report_2.pdf": helpers.pdf_bytes(2)}))["structure.report"]
+    assert check.status == "pass" and check.details["pages"] == 2 and check.details["readable"] is True
+    assert "2 pages" in check.message
+
+
+def test_report_over_three_pages_or_unreadable_warns(make_package, helpers):
+    long = checks_of(make_package({"Report_2.pdf": helpers.pdf_bytes(4)}))["structure.report"]
+    assert long.status == "warn" and "4 pages, over the handout's limit of 3" in long.message
+    broken = checks_of(make_package({"Report_2.pdf": b"%PDF-1.4\n% not a PDF after all\n"}))["structure.report"]
+    assert broken.status == "warn" and "not a readable PDF" in broken.message and broken.details["readable"] is False
+
+
+def test_report_severity_fail_makes_a_missing_report_fail(make_package):
+    with locate_submission(make_package({"Report_2.pdf": None})) as sub:
+        check = next(c for c in structure_checks(sub, report_severity="fail") if c.id == "structure.report")
+    assert check.status == "fail"
