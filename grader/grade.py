@@ -20,6 +20,7 @@ import grader
 from grader.checks.blocks import BlockContext, block_checks
 from grader.checks.catalog import catalog
 from grader.checks.model import ModelContext, model_checks_or_errors
+from grader.checks.shims import attach_shim_events, standin_names
 from grader.checks.voiding import void_forbidden
 from grader.data import DataError, N2NData, load_data
 from grader.data.cache import cache_root
@@ -28,6 +29,7 @@ from grader.options import GradeOptions, resolve_device
 from grader.reference import measure_reference
 from grader.result import Check, Result, Status
 from grader.rules.checks import runtime_checks, static_checks
+from grader.sandbox.interpreter import worker_python
 from grader.scoring import Rubric, RubricError, load_rubric, score
 from grader.session import SubmissionSession
 from grader.submission import Submission, SubmissionError, locate_submission, structure_checks, submission_hash
@@ -74,6 +76,7 @@ def grade_submission(
     try:
         device = resolve_device(options.device)
         rubric = load_rubric(options.rubric)
+        settings = sandbox_settings(options, device, rubric)
     except (ValueError, RubricError) as exc:
         raise GradeError(str(exc)) from None
     if device == "cuda" and not torch.cuda.is_available():
@@ -89,7 +92,6 @@ def grade_submission(
         if data is None:
             say("loading data")
             data = load_grading_data(options)
-        settings = sandbox_settings(options, device)
         if reference is None and options.measure_reference:
             say("measuring the reference implementation (cached per machine)")
             reference = measure_reference_for(options, data)
@@ -101,23 +103,37 @@ def grade_submission(
 def measure_reference_for(options: GradeOptions, data: N2NData) -> dict:
     """The reference implementation's PSNR and epoch time under these options (cached per machine)."""
     device = resolve_device(options.device)
+    try:
+        settings = sandbox_settings(options, device)
+    except (ValueError, RubricError) as exc:
+        raise GradeError(str(exc)) from None
     return measure_reference(
         data,
         device=device,
-        settings=sandbox_settings(options, device),
+        settings=settings,
         reference_dir=options.reference_dir,
         train=options.train,
     )
 
 
-def sandbox_settings(options: GradeOptions, device: str):
-    """The worker's limits and protections for these options (hiding data, cache and outputs)."""
+def sandbox_settings(options: GradeOptions, device: str, rubric: Rubric | None = None):
+    """The worker's limits, protections and environment for these options (hiding data, cache and outputs).
+
+    The worker's interpreter and shims come from the options (the command line), else the rubric's
+    [worker] table, else the judge's own interpreter with every shim. Raises WorkerPythonError (a
+    ValueError) when that interpreter cannot run the worker.
+    """
     from dataclasses import replace
 
+    rubric = rubric or load_rubric(options.rubric)
     hidden = [str(cache_root()), *options.extra_hidden]
     if options.data_dir is not None:
         hidden.append(str(Path(options.data_dir).resolve()))
-    return replace(options.sandbox, device=device, hide=[*options.sandbox.hide, *hidden])
+    python = options.worker_python or rubric.worker_python or options.sandbox.python
+    shims = next(s for s in (options.shims, rubric.worker_shims, options.sandbox.shims) if s is not None)
+    if python is not None:
+        python = worker_python(python).executable  # checked now: a clear error before any grading starts
+    return replace(options.sandbox, device=device, hide=[*options.sandbox.hide, *hidden], python=python, shims=shims)
 
 
 def _grade_located(
@@ -135,7 +151,7 @@ def _grade_located(
     say("checking the structure and scanning the source")
     checks: list[Check] = structure_checks(sub)
     checks += static_checks(sub.package_dir)
-    with SubmissionSession(sub.root, sub.package_dir, settings) as session:
+    with SubmissionSession(sub.root, sub.package_dir, settings, folder_name=sub.team_name) as session:
         say("starting the sandboxed worker and importing model.py")
         imported = session.start()
         checks.append(session.import_check())
@@ -180,8 +196,12 @@ def _grade_located(
         result.protections = session.worker.protections()
         result.environment["worker_starts"] = session.worker.starts
         result.environment["worker_failures"] = session.worker.failures
+        shim_events = session.client.shim_events
+        hello = session.worker.hello
     result.checks = _merge_duplicates(checks)
     void_forbidden(result.checks)
+    shims_used = attach_shim_events(result, shim_events)
+    result.environment["worker"] = worker_environment(settings, hello, shims_used, shim_events)
     result.psnr = {
         **model_ctx.psnr,
         "reference": reference.get("pretrained_psnr"),
@@ -241,6 +261,21 @@ def _environment(
         "reference_hash": reference.get("reference_hash"),
         "reference_cached": reference.get("cached"),
         "argv": sys.argv[1:],
+        "worker_python": worker_python(settings.python).executable,
+        "shims": list(settings.shims),
+    }
+
+
+def worker_environment(settings, hello: dict, shims_used: dict, shim_events: list[dict]) -> dict:
+    """The worker's side of the environment: its interpreter, torch and packages, the shims on and used."""
+    described = worker_python(settings.python).describe()
+    return {
+        **described,
+        "python": hello.get("python", described["python"]),
+        "torch": hello.get("torch", described["packages"].get("torch")),
+        "shims_enabled": list(settings.shims),
+        "shims_used": shims_used,
+        "standins": standin_names([e for e in shim_events if e.get("shim") == "standins"]),
     }
 
 

@@ -33,6 +33,8 @@ class GradeOptions:
     measure_reference: bool = True
     budget_floor: float = 30.0  # seconds: the shortest training budget, however few pairs are trained
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
+    worker_python: str | None = None  # the worker's interpreter/virtualenv; None: the rubric's [worker], else ours
+    shims: tuple[str, ...] | None = None  # drift shims switched on; None: the rubric's [worker], else all
     extra_hidden: tuple[str, ...] = ()  # folders the worker must not see (outputs, ...)
 
     def hiding(self, *folders: str | Path) -> GradeOptions:

@@ -29,10 +29,13 @@ class Client:
         self.worker = worker
         self.timeout = timeout
         self.traces: list[dict] = []
+        self.shim_events: list[dict] = []  # what the drift shims did, each with the request it happened in
 
     def send(self, op: str, *, timeout: float | None = None, during: str | None = None, **fields) -> Any:
         reply = self.worker.request({"op": op, **encode_tuples(fields)}, timeout or self.timeout)
         self.traces.extend(reply.get("trace", []))
+        context = fields.get("context") or op
+        self.shim_events.extend({**event, "context": context} for event in reply.get("shims", []))
         if not reply.get("ok"):
             error = reply.get("error", {})
             if reply.get("student") is False:  # our request failed (e.g. a handle lost in a restart)

@@ -28,6 +28,7 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from grader.sandbox import adapters, protocol
+from grader.sandbox.shims import ShimLog
 from grader.sandbox.tracer import Tracer, mode_active
 
 # Captured before student code runs (see the module docstring).
@@ -101,8 +102,9 @@ class _Objects(dict):
 class WorkerState:
     """Everything the worker keeps between requests."""
 
-    def __init__(self, box: str, *, reply_limit: int | None = None, private_proc: bool = False):
+    def __init__(self, box: str, *, reply_limit: int | None = None, private_proc: bool = False, shims=None):
         self.box = box
+        self.shims = shims if shims is not None else ShimLog()  # what the drift shims did (see shims.py)
         self.reply_limit = reply_limit  # bytes of arrays one reply may carry
         self.private_proc = bool(private_proc)  # /proc lists only this worker's processes
         self.seen_threads: set[int] = set()
@@ -363,6 +365,8 @@ def op_hello(state: WorkerState, req: dict) -> dict:
         "uid": os.getuid(),
         "python": sys.version.split()[0],
         "torch": torch.__version__,
+        "executable": sys.executable,
+        "environment": sys.prefix,
         "cuda_available": torch.cuda.is_available(),
         "threads": torch.get_num_threads(),
     }
@@ -372,6 +376,7 @@ def op_import(state: WorkerState, req: dict) -> dict:
     """Import the submission's model module and list what it exports."""
     root, package = req["root"], req.get("package", "Miniproject_2")
     state.submission_root = root
+    state.shims.root = root
     for path in (os.path.join(root, package), root):
         if path not in sys.path:
             sys.path.insert(0, path)
@@ -642,19 +647,6 @@ def op_free(state: WorkerState, req: dict) -> dict:
     return {}
 
 
-def op_torch_load_cpu(state: WorkerState, req: dict) -> dict:
-    """Make later torch.load calls map CUDA tensors to the CPU (for checkpoints saved on a GPU)."""
-    original = torch.load
-
-    def load_on_cpu(*args, **kwargs):
-        kwargs["map_location"] = "cpu"
-        return original(*args, **kwargs)
-
-    torch.load = load_on_cpu
-    state.integrity["torch.load"] = torch.load  # our own patch is not tampering
-    return {"patched": True}
-
-
 HANDLERS = {
     "hello": op_hello,
     "import": op_import,
@@ -671,7 +663,6 @@ HANDLERS = {
     "store": op_store,
     "fetch": op_fetch,
     "probe": op_probe,
-    "torch_load_cpu": op_torch_load_cpu,
 }
 
 
@@ -707,5 +698,6 @@ def handle(state: WorkerState, request: dict) -> dict:
     if op not in ("hello", "free", "fetch", "store", "probe", "signature", "describe_object"):
         state.check_background(context)
     reply["trace"] = state.tracer.drain()
+    reply["shims"] = state.shims.drain()
     reply["grad_enabled"] = _is_grad_enabled()
     return reply

@@ -43,6 +43,7 @@ class ModelContext:
     reference: dict = field(default_factory=dict)  # reference PSNRs and epoch seconds, when measured
     predict_timeout: float = 300.0
     on_predictions: Callable | None = None  # (label, noisy, output, clean), called in the judge
+    package: str = "Miniproject_2"  # the project's package folder (load_pretrained_model is retried from it)
     psnr: dict = field(default_factory=dict)  # filled by the checks
     timing: dict = field(default_factory=dict)
 
