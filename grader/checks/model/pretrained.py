@@ -69,7 +69,11 @@ def load_check(ctx: ModelContext) -> tuple[Check, str | None]:
             "bestmodel.pth is opened relative to the working directory (use Path(__file__).parent / 'bestmodel.pth')"
         )
         if where == COURSE_CWD:
-            add_shim_note(check, "course_cwd", f"it loaded from the folder above the team folder only: {relative}")
+            note = (
+                "bestmodel.pth is opened relative to the working directory, which only the course's set-up "
+                "(test.py beside the team folders) satisfies (use Path(__file__).parent / 'bestmodel.pth')"
+            )
+            add_shim_note(check, "course_cwd", note)
         elif place:
             check.status = Status.WARN
             check.message += f"; {relative}"
