@@ -55,6 +55,8 @@ def requirement(name: str, torch_version: str | None) -> str:
         major, minor = (int(p) for p in torch_version.split(".")[:2])
         if major == 2:  # torchvision 0.(minor+15) goes with torch 2.minor
             return f"torchvision==0.{minor + 15}.*"
+        if major == 1 and minor >= 7:  # and 0.(minor+1) with torch 1.minor
+            return f"torchvision==0.{minor + 1}.*"
     return name
 
 

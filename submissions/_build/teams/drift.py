@@ -118,8 +118,9 @@ TEAMS: list[Team] = [
                 "                if AUGMENT:\n"
                 "                    x, y = augment(x, y)\n")],
         expect={"structure.import": "warn", "rules.static_imports": "fail", "model.pretrained_psnr": "pass",
-                "model.train_time": "fail"},
-        contains={"model.train_time": "not available in this grading environment",
+                "model.train_odd_n": "fail", "model.train_time": "skipped"},
+        contains={"model.train_odd_n": "not available in this grading environment",
+                  "model.train_time": "the same PackageNotAvailable",
                   "structure.import": "calling torchvision.transforms.functional.hflip failed"},
         exit_code=1,
         details="The stand-in must fail loudly when used, naming the way to the real torchvision "
