@@ -24,12 +24,6 @@ def _result() -> Result:
     )
 
 
-def _rubric(tmp_path, text: str):
-    path = tmp_path / "rubric.toml"
-    path.write_text(text)
-    return load_rubric(path)
-
-
 def test_each_shim_is_a_note_on_the_check_it_saved_and_a_warning():
     result = _result()
     used = attach_shim_events(result, [CUDA, VERBOSE, {**CUDA, "note": "a second event of the same shim"}])
@@ -56,20 +50,20 @@ def test_events_with_no_check_go_to_the_result_and_unknown_shims_are_ignored():
     assert check_for("import") == "structure.import" and check_for("Model.predict") == "model.predict_shape"
 
 
-def test_by_default_a_shim_costs_nothing(tmp_path):
+def test_by_default_a_shim_costs_nothing(rubric_of):
     result = _result()
     attach_shim_events(result, [CUDA])
     score(result, load_rubric())
     assert result.score == result.max_score > 0
-    strict = _rubric(tmp_path, "[scoring]\nwarn_factor = 0.5\n")  # an ordinary warning's cost does not apply
+    strict = rubric_of("[scoring]\nwarn_factor = 0.5\n")  # an ordinary warning's cost does not apply
     score(result, strict)
     assert result.score == result.max_score
 
 
-def test_the_rubric_sets_what_a_shim_costs_for_all_or_per_shim(tmp_path):
+def test_the_rubric_sets_what_a_shim_costs_for_all_or_per_shim(rubric_of):
     result = _result()
     attach_shim_events(result, [CUDA, VERBOSE])
-    score(result, _rubric(tmp_path, "[shims]\nkeep = 0.5\ncuda_checkpoint = 0.0\n"))
+    score(result, rubric_of("[shims]\nkeep = 0.5\ncuda_checkpoint = 0.0\n"))
     load, api, train = (result.check(i) for i in ("model.load_pretrained", "model.api", "model.train_time"))
     assert load.score == 0 < load.max_score
     assert api.score == pytest.approx(api.max_score * 0.5)
@@ -86,13 +80,13 @@ def test_the_rubric_sets_what_a_shim_costs_for_all_or_per_shim(tmp_path):
         ("[worker]\npyhton = 'env'\n", r"\[worker\] takes python"),
     ],
 )
-def test_a_bad_shim_or_worker_table_is_refused_clearly(tmp_path, text, message):
+def test_a_bad_shim_or_worker_table_is_refused_clearly(rubric_of, text, message):
     with pytest.raises(RubricError, match=message):
-        _rubric(tmp_path, text)
+        rubric_of(text)
 
 
-def test_the_worker_table_names_an_environment_beside_the_rubric_and_the_shims_on(tmp_path):
-    rubric = _rubric(tmp_path, "[worker]\npython = 'course-env'\nshims = ['weights_only']\n")
+def test_the_worker_table_names_an_environment_beside_the_rubric_and_the_shims_on(rubric_of, tmp_path):
+    rubric = rubric_of("[worker]\npython = 'course-env'\nshims = ['weights_only']\n")
     assert rubric.worker_python == str(tmp_path / "course-env")
     assert rubric.worker_shims == ("weights_only",)
     assert load_rubric().worker_python is None and load_rubric().worker_shims is None  # all on by default
