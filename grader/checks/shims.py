@@ -26,7 +26,7 @@ CONTEXT_CHECKS = (
     ("Model.__init__", "model.api"),
     ("Model.load_pretrained_model", "model.load_pretrained"),
     ("Model.predict", "model.predict_shape"),
-    ("Model.train", "model.train_time"),
+    ("Model.train", "model.train_odd_n"),  # the first train() call of a grading (then model.train_time's)
 )
 NOTE_LIMIT = 400
 

@@ -48,6 +48,7 @@ def test_events_with_no_check_go_to_the_result_and_unknown_shims_are_ignored():
     assert result.notes == ["shim course_argv: ran with sys.argv"]
     assert all(c.status == Status.PASS for c in result.checks)
     assert check_for("import") == "structure.import" and check_for("Model.predict") == "model.predict_shape"
+    assert check_for("Model.train") == "model.train_odd_n"  # train() is first called there
 
 
 def test_by_default_a_shim_costs_nothing(rubric_of):
