@@ -188,8 +188,10 @@ def _accept_verbose(init, signature: inspect.Signature, name: str, log: ShimLog)
     def __init__(self, *args, **kwargs):
         dropped = "verbose" in kwargs
         kwargs.pop("verbose", None)
-        if not dropped and not has_varargs and len(args) + 1 == positional + 1:
-            args, dropped = args[:-1], True  # verbose was the last positional argument of every 1.x scheduler
+        # one positional argument more than this torch takes (`positional` counts self): verbose, the last
+        # positional argument of every 1.x scheduler
+        if not dropped and not has_varargs and len(args) == positional:
+            args, dropped = args[:-1], True
         if dropped:
             own = type(self).__name__
             where = name if own == name else f"{name} (through your {own})"
