@@ -79,8 +79,8 @@ def _flatten(items: list, depth: int = 0) -> tuple[list, bool]:
 
 
 def _flat_layout(items: list) -> str | None:
-    """'halves' for [w, b, dw, db], 'interleaved' for [w, dw, b, db]: bare tensors without gradients whose
-    shapes repeat that way; None otherwise."""
+    """'halves' for [w, b, dw, db], 'groups' for several of those in a row (a Sequential concatenating them),
+    'interleaved' for [w, dw, b, db]: bare tensors without gradients whose shapes repeat that way; else None."""
     if len(items) < 2 or len(items) % 2 or not all(isinstance(t, torch.Tensor) for t in items):
         return None
     if any(tensor_grad(t) is not None for t in items):
@@ -89,9 +89,22 @@ def _flat_layout(items: list) -> str | None:
     half = len(items) // 2
     if shapes[:half] == shapes[half:]:
         return "halves"
+    if len(items) % 4 == 0 and all(
+        shapes[i] == shapes[i + 2] and shapes[i + 1] == shapes[i + 3] for i in range(0, len(items), 4)
+    ):
+        return "groups"
     if all(shapes[i] == shapes[i + 1] for i in range(0, len(items), 2)):
         return "interleaved"
     return None
+
+
+def _flat_pairs(items: list, layout: str) -> list[tuple]:
+    if layout == "halves":
+        half = len(items) // 2
+        return [(items[i], items[i + half]) for i in range(half)]
+    if layout == "groups":
+        return [(items[i + j], items[i + j + 2]) for i in range(0, len(items), 4) for j in range(2)]
+    return [(items[i], items[i + 1]) for i in range(0, len(items), 2)]
 
 
 def param_pairs(module, call) -> dict:
@@ -104,13 +117,22 @@ def param_pairs(module, call) -> dict:
     (None, None) pairs left out. A gradient found in the block's own buffers
     fills a pair whose gradient is missing.
     """
-    accessor = next((a for a in PARAM_ACCESSORS if callable(_safe_getattr(module, a))), None)
-    info = {"accessor": accessor, "form": None, "pairs": [], "error": None, "nested": False, "flat": None}
+    accessors = [a for a in PARAM_ACCESSORS if callable(_safe_getattr(module, a))]
+    info = {"accessor": None, "form": None, "pairs": [], "error": None, "nested": False, "flat": None}
     info["none_pairs"] = 0
-    if accessor is None:
+    if not accessors:
         info["error"] = "no param()/params()/parameters() method"
         return info
-    raw = call(getattr(module, accessor))
+    raw, first_error = None, None
+    for accessor in accessors:  # a base-class param() that raises, next to the parameters() that works
+        try:
+            raw = call(getattr(module, accessor))
+            break
+        except Exception as exc:
+            first_error = first_error or exc
+    else:
+        raise first_error
+    info["accessor"] = accessor
     if raw is None:
         raw = []
     try:
@@ -124,11 +146,7 @@ def param_pairs(module, call) -> dict:
     pairs, forms = [], set()
     if flat is not None:
         forms.add("tensor")
-        half = len(items) // 2
-        if flat == "halves":
-            pairs = [(items[i], items[i + half]) for i in range(half)]
-        else:
-            pairs = [(items[i], items[i + 1]) for i in range(0, len(items), 2)]
+        pairs = _flat_pairs(items, flat)
     else:
         for item in items:
             if _is_pair(item):

@@ -59,9 +59,12 @@ class Tape:
                 self._attach(a)
 
     def after_forward(self, handle: str, obj, args: list, value) -> None:
-        """Learn the link from an output that points at its block; remember the tags for the next backward."""
+        """Learn the link from an output that points at its block (or, once known, at any block: a Sequential's
+        output points at its last one); remember the tags for the next backward."""
         tags = _tags(value) if isinstance(value, torch.Tensor) else {}
         link = next((name for name, v in tags.items() if v is obj), None)
+        if link is None and self.link in tags:  # a container whose output points at its last block
+            link = self.link
         if link is None:
             self.last.pop(handle, None)
             return

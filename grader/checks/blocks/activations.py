@@ -13,6 +13,7 @@ import torch
 
 from grader.checks.blocks import expected
 from grader.checks.blocks.context import NAME, BlockContext, from_comparisons, grade_block
+from grader.checks.blocks.scenario import tape_note
 from grader.checks.compare import compare
 from grader.checks.declare import Block, aspect, family
 from grader.checks.verdicts import RUN_FAILURES, failure_check, failure_checks
@@ -81,7 +82,9 @@ def _grade(ctx: BlockContext, block: Block, cls: str, fn, x) -> list[Check]:
     try:
         backward = client.call(handle, "backward", g, context=f"{block.name}.backward", return_args=True)
         dx = tensor_of(backward["value"])
-        result.append(from_comparisons(block.id("backward"), [compare(dx, grads["x"], what="input gradient")]))
+        note = tape_note(backward["tape"]) if backward.get("tape") else None
+        comparison = compare(dx, grads["x"], what="input gradient")
+        result.append(from_comparisons(block.id("backward"), [comparison], note=note))
     except RUN_FAILURES as exc:
         result.append(failure_check(block.id("backward"), exc))
     result.append(empty_param_check(ctx, block, handle))
