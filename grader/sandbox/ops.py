@@ -658,13 +658,15 @@ def op_label_methods(state: WorkerState, req: dict) -> dict:
 
 
 def _labelled(state: WorkerState, method, context: str):
+    tracer = state.tracer  # only the tracer in the closure student code can reach, not the whole state
+
     def call(*args, **kwargs):
-        saved = state.tracer.context
-        state.tracer.context = context
+        saved = tracer.context
+        tracer.context = context
         try:
             return method(*args, **kwargs)
         finally:
-            state.tracer.context = saved
+            tracer.context = saved
 
     return call
 

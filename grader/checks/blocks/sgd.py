@@ -220,16 +220,22 @@ class Drive:
 
 @dataclass
 class Tried:
-    """What the judge tried before a drive worked (or to explain why none did)."""
+    """What the judge tried before a drive worked (or to explain why none did): (what, over, why) entries."""
 
-    entries: list[str] = field(default_factory=list)
+    entries: list[tuple[str, str, str]] = field(default_factory=list)
 
-    def add(self, what: str, why: str) -> None:
-        self.entries.append(f"{what}: {why}")
+    def add(self, what: str, why: str, over: str = "") -> None:
+        self.entries.append((what, over, why))
 
-    def text(self, limit: int = 4) -> str:
-        more = f"; and {len(self.entries) - limit} more" if len(self.entries) > limit else ""
-        return "; ".join(self.entries[:limit]) + more
+    def text(self) -> str:
+        """The most telling failure (a step() that raised, else the first), and what was tried."""
+        steps = [e for e in self.entries if "SGD.step" in e[2]]
+        what, _, why = (steps or self.entries or [("", "", "nothing could be tried")])[0]
+        overs = list(dict.fromkeys(e[1] for e in self.entries if e[1]))
+        return f"{what}: {why}; {len(self.entries)} calls tried, over {', '.join(overs) or 'nothing'}"
+
+    def lines(self) -> list[str]:
+        return [f"{what}: {why}" for what, _, why in self.entries]
 
 
 @family(SGD)
@@ -242,8 +248,12 @@ def _grade(ctx: BlockContext, cls: str) -> list[Check]:
     tried = Tried()
     drive = _drive(ctx, cls, signature, tried, momentum=None)
     if drive is None:
-        return [_untried(SGD.id(a), cls, signature, tried) for a in ("step", "zero_grad")] + [
-            _momentum(ctx, cls, signature)
+        because = {"because": SGD.id("step")}
+        why = "not run: no step could be taken (see blocks.SGD.step)"
+        return [
+            _untried(SGD.id("step"), cls, signature, tried),
+            Check(SGD.id("zero_grad"), Status.SKIPPED, why, details=because),
+            Check(SGD.id("momentum"), Status.SKIPPED, why, details=because),
         ]
     zero_grad = _zero_grad_check(ctx, drive)
     if zero_grad.status == Status.FAIL and isinstance(drive.rig, PlantedRig) and "exception" in zero_grad.details:
@@ -300,18 +310,18 @@ def _drive(
                 try:
                     opt = client.new(cls, *form["args"], context="SGD.__init__", **form["kwargs"])["handle"]
                 except StudentRaised as exc:
-                    tried.add(what, str(exc))
+                    tried.add(what, str(exc), label)
                     continue
                 before = rig.read()
                 try:
                     client.call(opt, "step", context="SGD.step")
                     after = rig.read()
                 except RUN_FAILURES as exc:
-                    tried.add(what, str(exc))
+                    tried.add(what, str(exc), label)
                     rig = _fresh(factory, tried, name)
                     continue
                 if all(compare(a, b.double(), what="").ok for (a, _), (b, _) in zip(after, before)):
-                    tried.add(what, "step() ran but changed no parameter")
+                    tried.add(what, "step() ran but changed no parameter", label)
                     rig = _fresh(factory, tried, name)
                     continue
                 grads = _given(before, rig)
@@ -352,7 +362,7 @@ def _step_check(drive: Drive, tried: Tried) -> Check:
     if any(not c.ok and c.max_abs_err is not None for c in comparisons):
         why = _likely_cause(drive)
         comparisons = [c if c.ok or c.max_abs_err is None else c.explained(why) for c in comparisons]
-    details = {"constructed": drive.how, "lr": LR, "tried_before": tried.entries[:8]}
+    details = {"constructed": drive.how, "lr": LR, "tried_before": tried.lines()[:8]}
     check = from_comparisons(SGD.id("step"), comparisons, extra=details)
     check.message += f" — driven as {drive.how}"
     return check
@@ -417,5 +427,5 @@ def _untried(check_id: str, cls: str, signature, tried: Tried) -> Check:
         check_id,
         Status.FAIL,
         f"could not make {cls}({shown}) take a step: {tried.text()}",
-        details={"signature": signature, "tried": tried.entries},
+        details={"signature": signature, "tried": tried.lines()},
     )

@@ -585,6 +585,20 @@ TEAMS: list[Team] = [
         contains={"blocks.Conv2d.param": "flat list"},
         exit_code=0, score_min=80,
     ),
+    Team(
+        name="team_param_duplicates",
+        summary="Sequential.param() appends to a list it keeps: every call returns the pairs once more",
+        folder="Proj_300219_294471",
+        edits=[(B, "    def __init__(self, *modules):\n        self.modules = list(modules)\n",
+                "    def __init__(self, *modules):\n        self.modules = list(modules)\n        self.params = []\n"),
+               (B, SEQ_PARAM, "    def param(self):\n        for m in self.modules:\n"
+                              "            self.params += m.param()\n        return self.params\n")],
+        expect={"blocks.Sequential.forward": "pass", "blocks.Sequential.backward": "pass",
+                "blocks.Sequential.param": "fail", "blocks.SGD.step": "pass", "model.load_pretrained": "pass",
+                "model.train_time": "pass"},
+        contains={"blocks.Sequential.param": "second call"},
+        exit_code=0, score_min=85,
+    ),
     # -------------------------------------------------------------- gradient buffers
     Team(
         name="team_garbage_grad_buffers",
