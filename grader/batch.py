@@ -7,20 +7,22 @@ grades; a separate process per judge also keeps one judge's crash, hang or
 memory blow-up away from the others. A judge that dies or runs past
 `timeout` is replaced and its submission recorded as an error result.
 
-Every result is written (atomically, with all its views) as soon as it is
-done, so Ctrl-C keeps what finished; a re-run skips submissions whose
+The dispatch loop (`_drive`) is the grader's own: it hands tasks to an
+executor as it has room and turns what the executor reports (`Event`) into
+outcomes. `JudgePool` (local processes) is the default; `grader.cluster`
+provides the Dask executor (`--cluster`), imported only then.
+
+Every result is written (atomically, with all its views) exactly once, as
+soon as it is done, so Ctrl-C keeps what finished; a re-run skips submissions whose
 result.json already matches the submission hash and the grading settings.
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 import multiprocessing
 import signal
-import sys
 import time
-import traceback
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,10 +30,11 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 import grader
+from grader.dispatch import Event, NoWorkers, Task, _on_sigterm, _Stopped, error_result, grade_task
 from grader.grade import GradeError, grade_submission, load_grading_data
 from grader.machine import usable_cores
 from grader.options import GradeOptions, resolve_device
-from grader.result import Check, Result
+from grader.result import Result
 from grader.sandbox.supervisor import SandboxSettings
 from grader.scoring import RubricError, load_rubric
 
@@ -39,15 +42,6 @@ from grader.scoring import RubricError, load_rubric
 SKIP_KEYS = ("grader_version", "data_id", "rubric_digest", "fast", "train", "seed", "n_train", "n_val", "device")
 STOP_GRACE_SECONDS = 15.0  # a stopped judge gets this long to kill its sandboxed worker itself
 START_TIMEOUT_SECONDS = 300.0  # a judge process that has not picked up its task by then is replaced
-
-
-@dataclass
-class Task:
-    """One submission to grade: its path and the output folder name (unique within the batch)."""
-
-    index: int
-    path: Path
-    name: str
 
 
 @dataclass
@@ -135,22 +129,13 @@ def is_up_to_date(stored: Result | None, expected: dict, path: Path) -> bool:
         return False
 
 
-def error_result(task: Task, check_id: str, message: str, expected: dict) -> Result:
-    """The stand-in result of a submission the grader could not grade (never reused by a re-run)."""
-    result = Result(submission=task.name, source=str(task.path))
-    result.checks = [Check(check_id, "error", message, required=True)]
-    result.environment = {**expected, "batch_error": True}
-    result.notes = ["the grader could not grade this submission; running the batch again retries it"]
-    return result
-
-
 def annotate(result: Result, options: GradeOptions, jobs: int) -> Result:
     """Record batch facts in the result: the settings the skip test needs, and timing contention."""
     env = result.environment
     env.setdefault("train", options.train)
     env.setdefault("seed", options.seed)
     env["batch_jobs"] = jobs
-    warning = contention_warning(options, jobs)
+    warning = "" if "node" in env else contention_warning(options, jobs)  # a cluster worker had its own cores
     if warning and any(c.id == "model.train_time" for c in result.checks):
         result.notes.append(warning)
     return result
@@ -184,34 +169,6 @@ def contention_warning(options: GradeOptions, jobs: int) -> str:
 # ---------------------------------------------------------------- judge process side
 
 
-class _Stopped(BaseException):
-    """Raised in a judge by SIGTERM: unwinds the grade so its sandbox session kills its worker."""
-
-
-def _on_sigterm(signum, frame):
-    raise _Stopped()
-
-
-def _capture_kwargs(grade_fn: Callable, box: list) -> dict:
-    """Ask grade_fn for the pretrained predictions when it offers the `on_predictions` hook."""
-    try:
-        accepts = "on_predictions" in inspect.signature(grade_fn).parameters
-    except (TypeError, ValueError):
-        accepts = False
-    if not accepts:
-        return {}
-
-    def on_predictions(label, noisy, output, clean):
-        from grader.report.images import samples_from
-
-        try:  # pictures are a nicety: odd predictions must not disturb the grade
-            box.append(samples_from(noisy, output, clean, label=label))
-        except (TypeError, ValueError) as exc:
-            print(f"n2n-grade: no pictures for this report: {exc}", file=sys.stderr)
-
-    return {"on_predictions": on_predictions}
-
-
 def _judge_main(
     conn: Connection, options: GradeOptions, data, reference: dict, grade_fn: Callable, torch_threads: int
 ) -> None:
@@ -228,39 +185,10 @@ def _judge_main(
                 return
             started = time.monotonic()
             conn.send(("started", task.index))
-            samples: list = []
-            try:
-                result = grade_fn(
-                    task.path,
-                    options,
-                    data=data,
-                    reference=reference,
-                    progress=lambda m, i=task.index: conn.send(("progress", i, m)),
-                    **_capture_kwargs(grade_fn, samples),
-                )
-                state, message = "graded", ""
-            except GradeError as exc:
-                state, message = "error", str(exc)
-                result = error_result(task, "grader.could_not_grade", message, {})
-            except Exception as exc:  # a grader bug must cost one submission, not the batch
-                state, message = "error", f"{type(exc).__name__}: {exc}"
-                result = error_result(
-                    task,
-                    "grader.crashed",
-                    f"the grader crashed: {message}\n" + "".join(traceback.format_exc(limit=8)),
-                    {},
-                )
-            conn.send(
-                (
-                    "done",
-                    task.index,
-                    state,
-                    result.to_dict(),
-                    samples[0] if samples else None,
-                    time.monotonic() - started,
-                    message,
-                )
+            state, result, samples, message = grade_task(
+                task, options, data, reference, grade_fn, lambda m, i=task.index: conn.send(("progress", i, m))
             )
+            conn.send(("done", task.index, state, result.to_dict(), samples, time.monotonic() - started, message))
     except (_Stopped, EOFError, BrokenPipeError):
         return
 
@@ -323,11 +251,80 @@ class _Judge:
         self.process, self.conn, self.task = None, None, None
 
 
-def _stop_all(judges: list[_Judge]) -> None:
-    for judge in judges:  # every judge winds down at the same time
-        judge.request_stop()
-    for judge in judges:
-        judge.stop()
+class JudgePool:
+    """The default executor: `jobs` judge processes on this machine, each grading one task at a time."""
+
+    def __init__(self, jobs: int, args: tuple, timeout: float | None, start_method: str = "spawn"):
+        ctx = multiprocessing.get_context(start_method)
+        self.judges = [_Judge(ctx, args) for _ in range(jobs)]
+        self.timeout = timeout
+
+    def free(self) -> int:
+        return sum(j.task is None for j in self.judges)
+
+    def busy(self) -> bool:
+        return any(j.task for j in self.judges)
+
+    def submit(self, task: Task) -> None:
+        next(j for j in self.judges if j.task is None).assign(task)
+
+    def poll(self, seconds: float) -> list[Event]:
+        """Wait up to `seconds` for the busy judges; replace those that died or ran past the timeout."""
+        busy = [j for j in self.judges if j.task is not None]
+        ready = wait([j.conn for j in busy] + [j.process.sentinel for j in busy], timeout=seconds)
+        now, events = time.monotonic(), []
+        for judge in busy:
+            task = judge.task
+            if judge.conn in ready or judge.conn.poll():
+                try:
+                    while judge.task is not None and judge.conn.poll():
+                        events += _receive(judge, judge.conn.recv())
+                except (EOFError, OSError):
+                    pass
+                if judge.task is None:
+                    continue
+            spent = round(now - (judge.started or judge.assigned), 2)
+            if not judge.process.is_alive():
+                code = judge.process.exitcode
+                judge.stop()
+                events.append(
+                    Event(
+                        "failed",
+                        task,
+                        f"the grading process died (exit code {code}) while grading {task.path}",
+                        seconds=spent,
+                        check_id="grader.crashed",
+                    )
+                )
+            elif judge.started is not None and self.timeout is not None and spent > self.timeout:
+                judge.stop()
+                events.append(
+                    Event(
+                        "failed",
+                        task,
+                        f"grading took longer than --timeout {self.timeout:g} s and was stopped",
+                        seconds=spent,
+                        check_id="grader.timeout",
+                    )
+                )
+            elif judge.started is None and spent > START_TIMEOUT_SECONDS:
+                judge.stop()
+                events.append(
+                    Event(
+                        "failed",
+                        task,
+                        f"the grading process did not start within {START_TIMEOUT_SECONDS:g} s",
+                        seconds=spent,
+                        check_id="grader.crashed",
+                    )
+                )
+        return events
+
+    def close(self) -> None:
+        for judge in self.judges:  # every judge winds down at the same time
+            judge.request_stop()
+        for judge in self.judges:
+            judge.stop()
 
 
 def run_batch(
@@ -345,15 +342,19 @@ def run_batch(
     on_progress: Callable[[Task, str], None] | None = None,
     write: Callable | None = None,
     start_method: str = "spawn",
+    cluster=None,
 ) -> BatchReport:
     """Grade `paths` into `out_dir`/<name>/ with `jobs` judge processes; see the module docstring.
 
+    `cluster` (a grader.cluster.ClusterSpec) grades on Dask workers instead of local judge processes.
     `grade_fn` (picklable, grade_submission's signature) and `write(result, folder, samples)`
     are there for tests and other front ends. Raises GradeError when grading cannot start.
     """
     from grader.report.views import write_views
 
-    options = share_cores(options or GradeOptions(), jobs)
+    options = options or GradeOptions()
+    if cluster is None:
+        options = share_cores(options, jobs)  # on a cluster each worker takes its node's share (grader.cluster)
     write = write or write_views
     started = time.monotonic()
     if jobs < 1:
@@ -361,7 +362,7 @@ def run_batch(
     if timeout is not None and timeout <= 0:
         raise GradeError(f"--timeout must be positive, not {timeout}")
     try:
-        device = resolve_device(options.device)
+        device = resolve_device(options.device) if cluster is None or options.device != "auto" else "auto"
         rubric = load_rubric(options.rubric)
     except (ValueError, RubricError) as exc:
         raise GradeError(str(exc)) from None
@@ -372,11 +373,17 @@ def run_batch(
         raise GradeError(f"--out {out_dir}: cannot create the folder ({exc.strerror})") from None
     data = data if data is not None else load_grading_data(options, progress=False)
     expected = expected_environment(options, data, device, rubric.digest)
+    # 'auto' is resolved on each cluster worker: a result graded on a GPU node or a CPU node both stand
+    reusable = {k: v for k, v in expected.items() if not (k == "device" and v == "auto")}
     paths = list(dict.fromkeys(Path(p) for p in paths))  # a path named twice is graded once
     tasks = [Task(i, p, name) for i, (p, name) in enumerate(zip(paths, output_names(paths)))]
     report = BatchReport(jobs=jobs)
+    done: set[int] = set()
 
     def finish(outcome: Outcome, samples=None) -> None:
+        if outcome.task.index in done:  # a late answer for a task already recorded is never written twice
+            return
+        done.add(outcome.task.index)
         if outcome.state != "skipped":
             write(outcome.result, out_dir / outcome.task.name, samples)
         report.outcomes.append(outcome)
@@ -384,24 +391,30 @@ def run_batch(
             on_outcome(outcome)
 
     pending: deque[Task] = deque()
-    judges: list[_Judge] = []
+    executor = None
     try:
         for task in tasks:
             stored = None if force else stored_result(out_dir / task.name)
-            if stored is not None and is_up_to_date(stored, expected, task.path):
+            if stored is not None and is_up_to_date(stored, reusable, task.path):
                 finish(Outcome(task, "skipped", stored, 0.0, "already graded with these settings"))
             else:
                 pending.append(task)
-        if pending and reference is None:
-            reference = _measure_reference(options, data)
-        args = (options, data, reference or {}, grade_fn, max(1, usable_cores() // jobs))
-        ctx = multiprocessing.get_context(start_method)
-        judges = [_Judge(ctx, args) for _ in range(min(jobs, len(pending)))]
-        _drive(judges, pending, expected, timeout, options, jobs, finish, on_progress)
+        if cluster is not None and pending:
+            from grader.cluster.executor import DaskExecutor
+
+            executor = DaskExecutor(cluster, options, data, grade_fn=grade_fn, timeout=timeout, reference=reference)
+        elif pending:
+            if reference is None:
+                reference = _measure_reference(options, data)
+            args = (options, data, reference or {}, grade_fn, max(1, usable_cores() // jobs))
+            executor = JudgePool(min(jobs, len(pending)), args, timeout, start_method)
+        if executor is not None:
+            _drive(executor, pending, expected, options, jobs, finish, on_progress)
     except KeyboardInterrupt:
         report.interrupted = True
     finally:
-        _stop_all(judges)
+        if executor is not None:
+            executor.close()
     report.pending = len(tasks) - len(report.outcomes)
     report.wall_seconds = round(time.monotonic() - started, 2)
     return report
@@ -416,72 +429,60 @@ def _measure_reference(options: GradeOptions, data) -> dict:
 
 
 def _drive(
-    judges: list[_Judge],
+    executor,
     pending: deque,
     expected: dict,
-    timeout: float | None,
     options: GradeOptions,
     jobs: int,
     finish: Callable,
     on_progress: Callable | None,
 ) -> None:
-    """The dispatch loop: hand out tasks, collect results, replace judges that die or time out."""
-    while pending or any(j.task for j in judges):
-        for judge in judges:
-            if judge.task is None and pending:
-                judge.assign(pending.popleft())
-        busy = [j for j in judges if j.task is not None]
-        ready = wait([j.conn for j in busy] + [j.process.sentinel for j in busy], timeout=1.0)
-        now = time.monotonic()
-        for judge in busy:
-            task = judge.task
-            if judge.conn in ready or judge.conn.poll():
-                try:
-                    while judge.task is not None and judge.conn.poll():
-                        _receive(judge, judge.conn.recv(), expected, options, jobs, finish, on_progress)
-                except (EOFError, OSError):
-                    pass
-                if judge.task is None:
-                    continue
-            spent = round(now - (judge.started or judge.assigned), 2)
-            if not judge.process.is_alive():
-                code = judge.process.exitcode
-                judge.stop()
-                message = f"the grading process died (exit code {code}) while grading {task.path}"
-                finish(Outcome(task, "error", error_result(task, "grader.crashed", message, expected), spent, message))
-            elif judge.started is not None and timeout is not None and spent > timeout:
-                judge.stop()
-                message = f"grading took longer than --timeout {timeout:g} s and was stopped"
-                finish(Outcome(task, "error", error_result(task, "grader.timeout", message, expected), spent, message))
-            elif judge.started is None and spent > START_TIMEOUT_SECONDS:
-                judge.stop()
-                message = f"the grading process did not start within {START_TIMEOUT_SECONDS:g} s"
-                finish(Outcome(task, "error", error_result(task, "grader.crashed", message, expected), spent, message))
+    """The dispatch loop: hand tasks to the executor as it has room, turn what it reports into outcomes."""
+    while pending or executor.busy():
+        while pending and executor.free():
+            executor.submit(pending.popleft())
+        try:
+            events = executor.poll(1.0)
+        except NoWorkers as exc:  # the cluster cannot grade the rest: each gets a result saying so
+            while pending:
+                task = pending.popleft()
+                finish(
+                    Outcome(task, "error", error_result(task, "grader.node_lost", str(exc), expected), 0.0, str(exc))
+                )
+            continue
+        for event in events:
+            task = event.task
+            if event.kind == "progress":
+                if on_progress:
+                    on_progress(task, event.message)
+            elif event.kind == "retry":  # its worker was lost: first in line for another one
+                pending.appendleft(task)
+            elif event.kind == "failed":
+                finish(
+                    Outcome(
+                        task,
+                        "error",
+                        error_result(task, event.check_id, event.message, expected),
+                        event.seconds,
+                        event.message,
+                    )
+                )
+            else:
+                result = Result.from_dict(event.result)
+                if event.state == "error":
+                    result.environment = {**expected, **result.environment, "batch_error": True}
+                if event.state == "graded":
+                    annotate(result, options, jobs)
+                finish(Outcome(task, event.state, result, round(event.seconds, 2), event.message), event.samples)
 
 
-def _receive(
-    judge: _Judge,
-    message: tuple,
-    expected: dict,
-    options: GradeOptions,
-    jobs: int,
-    finish: Callable,
-    on_progress: Callable | None,
-) -> None:
+def _receive(judge: _Judge, message: tuple) -> list[Event]:
     kind = message[0]
     if kind == "started":
         judge.started = time.monotonic()
-        return
+        return []
     if kind == "progress":
-        if on_progress and judge.task is not None:
-            on_progress(judge.task, message[2])
-        return
+        return [Event("progress", judge.task, message[2])] if judge.task is not None else []
     _, index, state, result_dict, samples, seconds, text = message
-    task = judge.task
-    judge.task = None
-    result = Result.from_dict(result_dict)
-    if state == "error":
-        result.environment = {**expected, **result.environment, "batch_error": True}
-    if state == "graded":
-        annotate(result, options, jobs)
-    finish(Outcome(task, state, result, round(seconds, 2), text), samples)
+    task, judge.task = judge.task, None
+    return [Event("done", task, text, state=state, result=result_dict, samples=samples, seconds=seconds)]

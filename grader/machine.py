@@ -23,6 +23,16 @@ def gpu_devices() -> list[str]:
     return nodes + sorted(p for p in glob.glob("/dev/nvidia-caps") if os.path.isdir(p))
 
 
+def gpu_model() -> str | None:
+    """The first visible GPU's name, or None (torch decides what is visible: CUDA_VISIBLE_DEVICES)."""
+    try:
+        import torch
+
+        return torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    except Exception:  # a broken driver must not stop a CPU grade
+        return None
+
+
 def cpu_model() -> str:
     """The CPU's model name (/proc/cpuinfo), else what the platform says."""
     try:

@@ -44,6 +44,7 @@ def _key(ref_hash: str, data, device: str, settings: SandboxSettings, train: boo
             machine.cpu_model(),
             "train" if train else "no-train",
         ]
+        + ([machine.gpu_model() or "no GPU"] if device == "cuda" else [])  # nodes of one cluster differ
     )
 
 

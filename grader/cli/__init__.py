@@ -31,17 +31,19 @@ def main():
       grade ci [PATH]          the fast checks for a student's repository CI
       grade checks             every check id with its points
       grade data               build or inspect the embedded data set
+      grade cluster-script     the job script a --cluster slurm/pbs/sge/lsf batch submits
     """
 
 
 def _register():
-    from grader.cli import checks_cmd, ci_cmd, data_cmd, grade_cmd, summary_cmd
+    from grader.cli import checks_cmd, ci_cmd, cluster_cmd, data_cmd, grade_cmd, summary_cmd
 
     main.add_command(grade_cmd.submission)
     main.add_command(data_cmd.data)
     main.add_command(checks_cmd.checks)
     main.add_command(summary_cmd.summary)
     main.add_command(ci_cmd.ci)
+    main.add_command(cluster_cmd.cluster_script)
 
 
 _register()

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from grader.ci import run as ci_run
+from grader.cli.cluster_cmd import cluster_options, cluster_spec
 from grader.cli.options import grading_options
 from grader.grade import GradeError, grade_submission, load_grading_data
 from grader.options import GradeOptions
@@ -55,7 +57,8 @@ from grader.report import terminal
     help="Student CI mode: fast checks, GitHub annotations, job summary, JUnit (same as `grade ci PATH`).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Also list checks that do not apply.")
-def submission(paths, options, as_json, out, jobs, force, timeout, ci, verbose):
+@cluster_options
+def submission(paths, options, as_json, out, jobs, force, timeout, ci, verbose, **cluster):
     """Grade the submission(s) at PATH: a Proj_* folder, a Miniproject_2 folder or a zip."""
     if ci:
         if len(paths) != 1:
@@ -64,10 +67,11 @@ def submission(paths, options, as_json, out, jobs, force, timeout, ci, verbose):
         sys.exit(ci_run.run_ci(paths[0], replace(options, fast=True).hiding(out), out=out, verbose=verbose))
     if out is not None:
         options = options.hiding(out)
-    if out is not None or jobs > 1:
+    spec = cluster_spec(jobs, **cluster)
+    if out is not None or jobs > 1 or spec is not None:
         if out is None:
-            raise click.UsageError("-j/--jobs grades into a folder: give --out DIR")
-        sys.exit(_batch(paths, options, out, jobs, force, timeout, as_json, verbose))
+            raise click.UsageError("-j/--jobs and --cluster grade into a folder: give --out DIR")
+        sys.exit(_batch(paths, options, out, jobs, force, timeout, as_json, verbose, spec))
     if force or timeout:
         raise click.UsageError("--force and --timeout apply to batches: give --out DIR")
     try:
@@ -109,16 +113,17 @@ def batch_paths(paths: list[Path], out: Path) -> list[Path]:
 
 
 def _batch(
-    paths, options: GradeOptions, out: Path, jobs: int, force: bool, timeout, as_json: bool, verbose: bool
+    paths, options: GradeOptions, out: Path, jobs: int, force: bool, timeout, as_json: bool, verbose: bool, cluster=None
 ) -> int:
     from grader.batch import contention_warning, run_batch
+    from grader.cluster.spec import ClusterError
     from grader.report.summary import SummaryError
     from grader.report.summary_writer import write_class_files
 
     paths = batch_paths(list(paths), out)
     if not paths:
         raise click.UsageError("no submission folder or .zip among the paths given")
-    warning = contention_warning(options, jobs)
+    warning = contention_warning(options, jobs) if cluster is None else ""
     if warning:
         click.echo(f"grade: warning: {warning}", err=True)
     progress = _Progress(len(paths))
@@ -133,8 +138,9 @@ def _batch(
                 timeout=timeout,
                 on_outcome=progress.done,
                 on_progress=progress.step,
+                cluster=cluster,
             )
-    except GradeError as exc:
+    except (GradeError, ClusterError) as exc:
         click.echo(f"grade: {exc}", err=True)
         return 2
     results = [o.result for o in sorted(report.outcomes, key=lambda o: o.task.index)]
@@ -149,10 +155,9 @@ def _batch(
         written = None
     if written is not None and not as_json and len(paths) > 1:
         click.echo(written.text)
-    states = [o.state for o in report.outcomes]
+    where = f"-j {jobs}" if cluster is None else f"{jobs} worker(s) on cluster {cluster.kind}"
     click.echo(
-        f"{states.count('graded')} graded, {states.count('skipped')} up to date (skipped), "
-        f"{states.count('error')} not gradable, in {report.wall_seconds:.1f} s with -j {jobs}; "
+        f"{status_counts(report.outcomes)}, in {report.wall_seconds:.1f} s with {where}; "
         f"results in {out}/ (class table: grade summary {out})",
         err=True,
     )
@@ -165,11 +170,25 @@ def _batch(
     return report.exit_code
 
 
+def status_counts(outcomes) -> str:
+    """'5 graded (4 passed, 1 failed a required check), 2 up to date (skipped), 1 not gradable (1 grader.timeout)'."""
+    graded = [o for o in outcomes if o.state == "graded"]
+    failed = sum(bool(o.result.failed_required) for o in graded)
+    errors = [o.result.checks[0].id if o.result.checks else "error" for o in outcomes if o.state == "error"]
+    kinds = ", ".join(f"{errors.count(k)} {k}" for k in sorted(set(errors)))
+    return (
+        f"{len(graded)} graded ({len(graded) - failed} passed, {failed} failed a required check), "
+        f"{sum(o.state == 'skipped' for o in outcomes)} up to date (skipped), {len(errors)} not gradable"
+        + (f" ({kinds})" if kinds else "")
+    )
+
+
 class _Progress:
     """A progress bar on a terminal; one line per finished submission otherwise (CI logs)."""
 
     def __init__(self, total: int):
         self.total, self.count = total, 0
+        self.started = time.monotonic()
         self.tty = sys.stderr.isatty()
         self.bar = None
 
@@ -203,4 +222,12 @@ class _Progress:
         if self.bar is not None:
             self.bar.update(1, text[:60])
         else:
-            click.echo(f"[{self.count}/{self.total}] {text} ({outcome.seconds:.0f} s)", err=True)
+            click.echo(f"[{self.count}/{self.total}] {text} ({outcome.seconds:.0f} s){self.eta()}", err=True)
+
+    def eta(self) -> str:
+        """'; ETA 12 min' from the mean time per finished submission so far ('' when all are done)."""
+        left = self.total - self.count
+        if not left:
+            return ""
+        seconds = (time.monotonic() - self.started) / self.count * left
+        return f"; ETA {seconds / 60:.0f} min" if seconds >= 90 else f"; ETA {seconds:.0f} s"

@@ -46,6 +46,13 @@ What cannot be fixed from inside one process, or was left as is:
   leftover processes are then found by session, descent, uid and by making
   the judge a child subreaper; a double-forked process that also called
   setsid can escape a non-root judge.
+- Where only network namespaces are refused (`user.max_net_namespaces=0`,
+  common on cluster nodes), the worker keeps its mount, IPC and PID
+  namespaces and shares the host's network (`network_isolated: false`).
+- The process answering requests sets its `oom_score_adj` to 1000, so an
+  out-of-memory kill (the kernel's, or a batch job's cgroup) takes it rather
+  than the judge or a Dask worker; the judge reports the worker's death for
+  the check in flight and goes on.
 - A worker dies with the *thread* that started it (PR_SET_PDEATHSIG): start
   workers from a thread that outlives them. A judge killed with SIGKILL leaves
   its box folder in the temp folder; the next judge on the machine removes it.

@@ -151,7 +151,10 @@ def enter_namespaces(cfg: JailConfig) -> dict:
     uid, gid = os.getuid(), os.getgid()
     base = CLONE_NEWNS | CLONE_NEWIPC | (CLONE_NEWNET if cfg.isolate_network else 0)
     errors = []
-    for flags in (base | CLONE_NEWPID, base, CLONE_NEWNS | (CLONE_NEWNET if cfg.isolate_network else 0)):
+    attempts = [base | CLONE_NEWPID, base, CLONE_NEWNS | (CLONE_NEWNET if cfg.isolate_network else 0)]
+    if cfg.isolate_network:  # network namespaces refused (user.max_net_namespaces=0 on many clusters): keep the rest
+        attempts += [CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID, CLONE_NEWNS | CLONE_NEWIPC, CLONE_NEWNS]
+    for flags in attempts:
         try:
             if root:
                 _call(libc.unshare, flags, what="unshare")
@@ -174,6 +177,11 @@ def enter_namespaces(cfg: JailConfig) -> dict:
             report["namespaces_detail"] = "; ".join(errors)
         if not cfg.isolate_network:
             report["network_isolated_detail"] = "network isolation switched off in the settings"
+        elif not flags & CLONE_NEWNET:
+            report["network_isolated_detail"] = (
+                "no network namespace here (" + "; ".join(errors) + "): the "
+                "worker shares the host's network; mount/PID namespaces kept"
+            )
         return report
     report.update(
         namespaces=False,
@@ -484,6 +492,7 @@ def _isolate_by_hiding(libc, cfg: JailConfig, report: dict) -> None:
 # -- step 3: limits and identity (the process that will run student code) --------------
 def finish(cfg: JailConfig, report: dict) -> dict:
     """Set resource limits, drop privileges, never gain any, die with the parent; return `report`."""
+    _oom_first(report)
     _set_limits(cfg, report)
     root = os.geteuid() == 0 and not report.get("user_namespace")
     if root and cfg.uid is not None:
@@ -545,6 +554,19 @@ def _drop_capabilities() -> bool:
         return libc.capset(ctypes.byref(Header(_LINUX_CAPABILITY_VERSION_3, 0)), (Data * 2)()) == 0
     except (OSError, AttributeError):
         return False
+
+
+OOM_SCORE_ADJ = 1000  # the largest: the kernel's (or a job cgroup's) OOM killer takes the worker first
+
+
+def _oom_first(report: dict) -> None:
+    """Make this process (and what it starts) the OOM killer's first choice, before the judge or a Dask worker."""
+    try:
+        _write("/proc/self/oom_score_adj", str(OOM_SCORE_ADJ))  # raising it needs no privilege
+        report["oom_score_adj"] = OOM_SCORE_ADJ
+    except OSError as exc:
+        report["oom_score_adj"] = None
+        report["oom_score_adj_detail"] = str(exc)
 
 
 def _set_limits(cfg: JailConfig, report: dict) -> None:

@@ -49,7 +49,8 @@ def test_batch_then_summary_then_rerun(tmp_path, reference_copy, make_zip):
     run = _grade(*sorted(str(p) for p in subs.iterdir()), "--out", str(out), "-j", "2", "--fast")
     assert run.returncode == 1, run.stderr  # required checks failed; every submission was graded
     assert "leaving out" in run.stderr and "README.md" in run.stderr and "_build" in run.stderr
-    assert "3 graded, 0 up to date" in run.stderr
+    assert "3 graded (1 passed, 2 failed a required check), 0 up to date" in run.stderr
+    assert "[1/3] " in run.stderr and "; ETA " in run.stderr  # one line per submission in a log, with an ETA
     teams = {"Proj_123456_654321", "Proj_111111_222222", "no_package"}
     assert {p.name for p in out.iterdir() if p.is_dir()} == teams
     for team in teams:
@@ -80,7 +81,7 @@ def test_batch_then_summary_then_rerun(tmp_path, reference_copy, make_zip):
     again = _grade(*sorted(str(p) for p in subs.iterdir()), "--out", str(out), "-j", "2", "--fast")
     assert again.returncode == 1
     # the two submissions are unchanged: skipped; the folder without a package has no hash: graded again
-    assert "1 graded, 2 up to date (skipped)" in again.stderr
+    assert "1 graded (0 passed, 1 failed a required check), 2 up to date (skipped)" in again.stderr
     assert json.loads((out / "Proj_123456_654321" / "result.json").read_text()) == good
 
 
