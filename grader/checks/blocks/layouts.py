@@ -53,8 +53,8 @@ CONV_LAYOUT = Layout(
 )
 CONV_LAYOUT_FLIPPED = Layout(
     "convolution layout, flipped",
-    "kernel stored as the equivalent convolution's, (out, in, kh, kw) and flipped, not torch's (in, out, kh, kw): "
-    "graded through that mapping",
+    "kernel stored in convolution layout (out, in, kh, kw) and flipped, as the equivalent convolution's, not "
+    "torch's (in, out, kh, kw): graded through that mapping",
     _swap_flip,
     _swap_flip,
 )
