@@ -37,6 +37,7 @@ from grader.options import GradeOptions, resolve_device
 from grader.result import Result
 from grader.sandbox.supervisor import SandboxSettings
 from grader.scoring import RubricError, load_rubric
+from grader.submission.naming import output_names  # noqa: F401  (part of this module's API)
 
 # environment fields that must match for a stored result to stand for a new grade
 SKIP_KEYS = ("grader_version", "data_id", "rubric_digest", "fast", "train", "seed", "n_train", "n_val", "device")
@@ -64,30 +65,18 @@ class BatchReport:
     pending: int = 0  # not graded because of an interruption
 
     @property
+    def to_regrade(self) -> list[Outcome]:
+        """Submissions to grade again: not graded, or incomplete (a check in error, left out of the score)."""
+        return [o for o in self.outcomes if o.state == "error" or o.result.incomplete]
+
+    @property
     def exit_code(self) -> int:
-        """130 interrupted, 2 a submission could not be graded, 1 a required check failed, else 0."""
+        """130 interrupted, 2 a submission could not be graded or is incomplete, 1 a required check failed, else 0."""
         if self.interrupted:
             return 130
-        if any(o.state == "error" for o in self.outcomes):
+        if self.to_regrade:
             return 2
         return 1 if any(o.result.failed_required for o in self.outcomes) else 0
-
-
-def output_names(paths: list[Path]) -> list[str]:
-    """A folder name per path: its name without `.zip`, made safe, de-duplicated with -2, -3, ..."""
-    names, seen = [], set()
-    for path in paths:
-        base = path.resolve().name if path.name in ("", ".", "..") else path.name
-        if base.lower().endswith(".zip"):
-            base = base[:-4]
-        base = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in base).strip(".") or "submission"
-        name, n = base, 1
-        while name.lower() in seen:
-            n += 1
-            name = f"{base}-{n}"
-        seen.add(name.lower())
-        names.append(name)
-    return names
 
 
 def expected_environment(options: GradeOptions, data, device: str, rubric_digest: str) -> dict:
@@ -115,8 +104,8 @@ def stored_result(folder: Path) -> Result | None:
 
 def is_up_to_date(stored: Result | None, expected: dict, path: Path) -> bool:
     """True when `stored` graded the same submission content with the same settings."""
-    if stored is None or any(c.family == "grader" for c in stored.checks):
-        return False
+    if stored is None or any(c.family == "grader" for c in stored.checks) or stored.incomplete:
+        return False  # not graded, or incomplete: a re-run grades it again
     env = stored.environment
     if any(env.get(k) != v for k, v in expected.items()) or not env.get("submission_hash"):
         return False

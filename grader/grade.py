@@ -17,13 +17,16 @@ from pathlib import Path
 import torch
 
 import grader
+from grader.checks import proportion
 from grader.checks.blocks import BlockContext, block_checks
 from grader.checks.catalog import catalog
 from grader.checks.model import ModelContext, model_checks_or_errors
+from grader.checks.model.training import TRAIN_TIME
+from grader.checks.verdicts import over_budget_on_a_busy_machine
 from grader.checks.voiding import void_forbidden
 from grader.data import DataError, N2NData, load_data
 from grader.data.cache import cache_root
-from grader.machine import busy, cpu_model
+from grader.machine import busy, cpu_model, load_average
 from grader.options import GradeOptions, resolve_device
 from grader.reference import measure_reference
 from grader.result import Check, Result, Status
@@ -155,16 +158,15 @@ def _grade_located(
             short_training=options.fast,
             on_predictions=on_predictions,
             budget_floor=options.budget_floor,
+            seed=options.seed,
         )
         say(
             f"checking the Model (pretrained PSNR on {len(data.val_input)} images, one epoch on "
             f"{len(data.train_input)} pairs)"
         )
+        load_before = load_average()
         model_results = model_checks_or_errors(model_ctx, pretrained_gain=rubric.psnr.get("pass_gain_db", 0.5))
-        if not imported:  # every block and model check failed or was skipped for that one reason
-            for check in block_results + model_results:
-                if check.status in (Status.FAIL, Status.SKIPPED) and not check.details.get("not_applicable"):
-                    check.message = "not run: model.py did not import (see structure.import)"
+        others_load = _others_load(load_before, load_average(), settings.threads)
         checks += block_results + model_results
         report = session.import_report or {}
         trace = (
@@ -177,11 +179,18 @@ def _grade_located(
             else None
         )
         checks += runtime_checks(trace)
+        if not imported:  # every block and model check, and the runtime rules, follow from that one failure
+            proportion.after_failed_import(checks)
         result.protections = session.worker.protections()
         result.environment["worker_starts"] = session.worker.starts
         result.environment["worker_failures"] = session.worker.failures
     result.checks = _merge_duplicates(checks)
-    void_forbidden(result.checks)
+    void_forbidden(result.checks, rubric.proportion.void)
+    proportion.skipped_for_a_failure(result.checks)
+    proportion.charge_once(result.checks)
+    epoch = result.check(TRAIN_TIME.id)
+    if epoch is not None and options.regrade_busy_epochs:
+        over_budget_on_a_busy_machine(epoch, others_load, settings.threads, device)
     result.psnr = {
         **model_ctx.psnr,
         "reference": reference.get("pretrained_psnr"),
@@ -203,6 +212,13 @@ def _grade_located(
             f"{ref_load:.1f}): the time ratio understates this submission's; not cached"
         )
     return score(result, rubric)
+
+
+def _others_load(before: float | None, after: float | None, threads: int) -> float | None:
+    """The load other work put on the machine around the Model checks: the load average before them, or after
+    them less the worker's own threads (which ran the timed epoch), whichever is higher."""
+    values = [v for v in (before, None if after is None else after - threads) if v is not None]
+    return max(values) if values else None
 
 
 def _merge_duplicates(checks: list[Check]) -> list[Check]:
@@ -252,7 +268,7 @@ def _unlocatable(path: Path, exc: SubmissionError, rubric: Rubric) -> Result:
     others = [f"{prefix}." for prefixes in rubric.alternatives.values() for prefix in prefixes[1:]]
     for check_id in catalog():
         if check_id != LAYOUT.id:
-            details = {"not_applicable": True} if check_id.startswith(tuple(others)) else {}
+            details = {"not_applicable": True} if check_id.startswith(tuple(others)) else {"because": LAYOUT.id}
             result.checks.append(Check(check_id, Status.SKIPPED, "not graded: no submission found", details=details))
     result.notes.append("no Miniproject_2 package found: nothing else could be graded")
     return score(result, rubric)

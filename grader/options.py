@@ -32,6 +32,9 @@ class GradeOptions:
     reference_dir: Path | None = None  # None: the repository's reference_impl when present
     measure_reference: bool = True
     budget_floor: float = 30.0  # seconds: the shortest training budget, however few pairs are trained
+    # a timed epoch over budget while other work kept the cores busy is an error to regrade, not a fail
+    # (grader.checks.verdicts.over_budget_on_a_busy_machine); False charges it whatever the load
+    regrade_busy_epochs: bool = True
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
     extra_hidden: tuple[str, ...] = ()  # folders the worker must not see (outputs, ...)
 

@@ -81,6 +81,7 @@ def measure_reference(
             data.val_target,
             device=device,
             train=train,
+            seed=int(data.info.get("seed") or 0),
         )
         load, handle = pretrained.load_check(ctx)
         check, value = pretrained.psnr_check(

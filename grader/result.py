@@ -82,15 +82,42 @@ class Result:
 
     @property
     def failed_required(self) -> list[Check]:
-        """Required checks that failed or errored (skipped, not-applicable and uncounted ones excluded)."""
+        """Required checks that failed or errored, and required checks skipped because of a failed check that
+        is not itself listed here (a skipped required check never passes for nothing). Not-applicable and
+        uncounted ones are excluded."""
+        counted = [c for c in self.checks if not c.details.get("not_applicable") and c.details.get("counted", True)]
+        failed = [c for c in counted if c.required and c.status in ("fail", "error")]
+        listed = {c.id for c in failed}
+        follow_ons = [
+            c
+            for c in counted
+            if c.required
+            and c.status == "skipped"
+            and c.details.get("because")
+            and (root := self.root_cause(c)).status == "fail"
+            and root.id not in listed
+        ]
+        return [c for c in counted if c in failed or c in follow_ons]
+
+    @property
+    def incomplete(self) -> list[Check]:
+        """Checks in `error`: the grader (or the machine) could not run them, so the result needs a regrade."""
         return [
             c
             for c in self.checks
-            if c.required
-            and c.status in ("fail", "error")
-            and not c.details.get("not_applicable")
-            and c.details.get("counted", True)
+            if c.status == "error" and not c.details.get("not_applicable") and c.details.get("counted", True)
         ]
+
+    def root_cause(self, check: Check) -> Check:
+        """The check at the end of `check`'s details["because"] chain (itself when it has none)."""
+        seen = {check.id}
+        while (because := check.details.get("because")) and because not in seen:
+            cause = self.check(because)
+            if cause is None:
+                break
+            seen.add(because)
+            check = cause
+        return check
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data: JSON types only (statuses as their strings)."""

@@ -4,7 +4,14 @@ Every check declares its default points and required flag next to its code
 (grader.checks.declare); a rubric file (TOML, the built-in grader/rubric.toml
 or `grade --rubric FILE`) overrides them per check id or fnmatch pattern, and
 sets the scoring rules: the share of points a warning keeps, the alternatives
-of which only the better counts, and the PSNR bounds of partial credit.
+of which only the better counts, the PSNR bounds of partial credit, and the
+proportion policy ([proportion]: which forbidden calls void a check, what a
+check failing for the same cause as an earlier one, or skipped because an
+earlier one failed, still costs).
+
+A check in `error` (the grader or the machine failed, not the code) is left
+out of the score and of its maximum, with the checks that follow from it; the
+result then says it is incomplete and needs a regrade.
 """
 
 from __future__ import annotations
@@ -41,6 +48,27 @@ class Override:
         return any(ch in self.key for ch in "*?[")
 
 
+VOID_POLICIES = ("own_job", "any", "none")  # see grader.checks.voiding
+INCOMPLETE_NOTE = "incomplete: regrade"
+
+
+@dataclass(frozen=True)
+class Proportion:
+    """The rubric's [proportion] table: how one slip is charged (issue 9 item 6, issue 14 items 3 and 7)."""
+
+    void: str = "own_job"  # which forbidden calls void the checks whose numbers they produced
+    same_cause: float = 0.0  # share of its points a check failing for an already charged cause still loses
+    follow_on: float = 1.0  # share of its points a check skipped because another failed still loses
+
+    def __post_init__(self):
+        if self.void not in VOID_POLICIES:
+            raise ValueError(f"void must be one of {', '.join(VOID_POLICIES)}, not {self.void!r}")
+        for name in ("same_cause", "follow_on"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+                raise ValueError(f"{name} must be a number from 0 to 1, not {value!r}")
+
+
 @dataclass
 class Rubric:
     """The declared points and required flags, a rubric file's overrides, and the scoring rules."""
@@ -50,6 +78,7 @@ class Rubric:
     warn_factor: float = 1.0
     alternatives: dict[str, list[str]] = field(default_factory=dict)
     psnr: dict[str, float] = field(default_factory=dict)
+    proportion: Proportion = field(default_factory=Proportion)
     source: str = "built-in"
     digest: str = ""
 
@@ -91,6 +120,11 @@ class Rubric:
             "[psnr]",
             *(f"{name} = {value!r}" for name, value in self.psnr.items()),
             "",
+            "[proportion]",
+            f"void = {json.dumps(self.proportion.void)}",
+            f"same_cause = {self.proportion.same_cause!r}",
+            f"follow_on = {self.proportion.follow_on!r}",
+            "",
             "[checks]",
         ]
         for row in self.table():
@@ -128,6 +162,10 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
     except tomllib.TOMLDecodeError as exc:
         raise RubricError(f"rubric {source} is not valid TOML: {exc}") from None
     overrides = [_override(source, key, value) for key, value in data.get("checks", {}).items()]
+    try:
+        proportion = Proportion(**data.get("proportion", {}))
+    except (TypeError, ValueError) as exc:
+        raise RubricError(f"rubric {source}: [proportion]: {exc}") from None
     declared = catalog()
     table = [[s.id, s.points, s.required, s.credit] for s in declared.values()]
     return Rubric(
@@ -136,6 +174,7 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
         warn_factor=float(data.get("scoring", {}).get("warn_factor", 1.0)),
         alternatives={k: list(v) for k, v in data.get("alternatives", {}).items()},
         psnr={k: float(v) for k, v in data.get("psnr", {}).items()},
+        proportion=proportion,
         source=source,
         # the file and the declarations it overrides: changing either changes the points
         digest=hashlib.sha256((text + json.dumps(table)).encode()).hexdigest()[:16],
@@ -147,6 +186,8 @@ def _fraction(check: Check, rubric: Rubric) -> float:
         fraction = 1.0
     elif check.status == Status.WARN:
         fraction = rubric.warn_factor
+    elif check.status == Status.FAIL and check.details.get("same_cause_as"):
+        return 1.0 - rubric.proportion.same_cause  # charged once, at the first check with this cause
     else:
         return 0.0
     spec = rubric.declared.get(check.id)
@@ -157,6 +198,18 @@ def _fraction(check: Check, rubric: Rubric) -> float:
     return fraction
 
 
+def _max_points(check: Check, points: float, result: Result, rubric: Rubric) -> float:
+    """What a check counts for in the total: nothing for a grader error and what follows from one; a follow-on
+    of a failure counts for the rubric's follow_on share of its points."""
+    if check.status == Status.ERROR:
+        return 0.0
+    if check.status == Status.SKIPPED and check.details.get("because"):
+        if result.root_cause(check).status == Status.ERROR:
+            return 0.0
+        return points * rubric.proportion.follow_on
+    return points
+
+
 def score(result: Result, rubric: Rubric) -> Result:
     """Fill each check's score, max_score and required flag, and the result's totals (in place)."""
     for check in result.checks:
@@ -165,8 +218,8 @@ def score(result: Result, rubric: Rubric) -> Result:
         if check.details.get("not_applicable"):
             check.max_score, check.score = 0.0, 0.0
             continue
-        check.max_score = points
-        check.score = round(points * _fraction(check, rubric), 4)
+        check.max_score = _max_points(check, points, result, rubric)
+        check.score = round(check.max_score * _fraction(check, rubric), 4)
     for prefixes in rubric.alternatives.values():
         totals = {p: sum(c.score for c in result.checks if c.id.startswith(p + ".")) for p in prefixes}
         present = [p for p in prefixes if any(c.id.startswith(p + ".") and c.max_score for c in result.checks)]
@@ -179,4 +232,22 @@ def score(result: Result, rubric: Rubric) -> Result:
                     c.max_score, c.score = 0.0, 0.0
     result.score = round(sum(c.score for c in result.checks), 2)
     result.max_score = round(sum(c.max_score for c in result.checks), 2)
+    _incomplete_note(result, rubric)
     return result
+
+
+def _incomplete_note(result: Result, rubric: Rubric) -> None:
+    """Say, once, that checks in error were left out of the score and the submission needs a regrade."""
+    result.notes = [n for n in result.notes if not n.startswith(INCOMPLETE_NOTE)]
+    errors = result.incomplete
+    if not errors:
+        return
+    left_out = [c for c in result.checks if c in errors or result.root_cause(c) in errors]
+    points = sum(rubric.lookup(c.id)[0] for c in left_out if c.details.get("counted", True))
+    busy = any(c.details.get("machine_busy") for c in errors)
+    result.notes.insert(
+        0,
+        f"{INCOMPLETE_NOTE}: the grader could not run {', '.join(c.id for c in errors)} "
+        f"({'the machine was busy' if busy else 'a grader or machine failure, not a verdict on the code'}); "
+        f"{points:g} points are left out of the score until it is graded again" + (" on quiet cores" if busy else ""),
+    )

@@ -12,7 +12,7 @@ from pathlib import Path
 from grader.checks.declare import check
 from grader.checks.verdicts import failure_check
 from grader.result import Check, Status
-from grader.sandbox.client import Client, StudentRaised
+from grader.sandbox.client import Client, StudentRaised, where_raised
 from grader.sandbox.supervisor import SandboxSettings, Worker, WorkerFailure
 from grader.submission import make_private_copy
 
@@ -64,8 +64,10 @@ class SubmissionSession:
             )
         exc = self.import_error
         if isinstance(exc, StudentRaised):
-            where = f" ({exc.info['where'][-1]})" if exc.info.get("where") else ""
-            message = f"importing Miniproject_2.model raised {exc.info.get('type')}: {exc.info.get('message')}{where}"
+            message = (
+                f"importing Miniproject_2.model raised {exc.info.get('type')}: {exc.info.get('message')}"
+                + where_raised(exc.info)
+            )
             return Check(IMPORT.id, Status.FAIL, message, details={"exception": exc.info})
         return failure_check(IMPORT.id, exc, prefix="importing Miniproject_2.model: ")
 

@@ -55,4 +55,4 @@ def run_ci(
     target = github.write_step_summary(result, summary)
     if target is not None:
         click.echo(f"job summary appended to {target}", err=True)
-    return 1 if result.failed_required else 0
+    return 2 if result.incomplete else 1 if result.failed_required else 0

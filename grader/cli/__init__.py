@@ -28,6 +28,7 @@ def main():
     \b
       grade PATH... [options]  grade submissions (folders or zips); --out DIR -j N for a class
       grade summary DIR        the class table of a folder of results
+      grade similarity SUBS... --out DIR   which teams share code
       grade ci [PATH]          the fast checks for a student's repository CI
       grade checks             every check id with its points
       grade data               build or inspect the embedded data set
@@ -36,7 +37,7 @@ def main():
 
 
 def _register():
-    from grader.cli import checks_cmd, ci_cmd, cluster_cmd, data_cmd, grade_cmd, summary_cmd
+    from grader.cli import checks_cmd, ci_cmd, cluster_cmd, data_cmd, grade_cmd, similarity_cmd, summary_cmd
 
     main.add_command(grade_cmd.submission)
     main.add_command(data_cmd.data)
@@ -44,6 +45,7 @@ def _register():
     main.add_command(summary_cmd.summary)
     main.add_command(ci_cmd.ci)
     main.add_command(cluster_cmd.cluster_script)
+    main.add_command(similarity_cmd.similarity)
 
 
 _register()

@@ -4,8 +4,9 @@ Without --out each submission is graded in this process and its report
 printed. With --out DIR (or -j N) the batch runner grades them in N judge
 processes and writes DIR/<submission>/ with every view (see grader.batch).
 Exit codes: 0 every required check passed, 1 a required check failed,
-2 the grader could not run (or, in a batch, could not grade a submission),
-130 interrupted.
+2 the grader could not run, or a result is incomplete (a check in error, the
+grader's or the machine's failure: regrade), or in a batch a submission could
+not be graded; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -88,7 +89,9 @@ def submission(paths, options, as_json, out, jobs, force, timeout, ci, verbose, 
             click.echo(f"grade: {exc}", err=True)
             sys.exit(2)
         click.echo(result.to_json() if as_json else terminal.render(result, verbose=verbose))
-        if not result.passed_required:
+        if result.incomplete:
+            worst = 2
+        elif not result.passed_required:
             worst = max(worst, 1)
     sys.exit(worst)
 
@@ -161,6 +164,12 @@ def _batch(
         f"results in {out}/ (class table: grade summary {out})",
         err=True,
     )
+    if report.to_regrade:
+        click.echo(
+            "grade: to regrade (not graded, or incomplete: a check the grader could not run): "
+            + " ".join(str(o.task.path) for o in report.to_regrade),
+            err=True,
+        )
     if report.interrupted:
         click.echo(
             f"grade: interrupted; {report.pending} submission(s) not graded. Finished results are kept: "

@@ -52,9 +52,12 @@ def is_error_record(result: Result) -> bool:
 
 
 def status_of(result: Result) -> str:
-    """'error' (not graded), 'fail' (a required check failed) or 'pass'."""
+    """'error' (not graded), 'incomplete' (a check the grader could not run: regrade), 'fail' (a required
+    check failed) or 'pass'."""
     if is_error_record(result):
         return "error"
+    if result.incomplete:
+        return "incomplete"
     return "fail" if result.failed_required else "pass"
 
 
@@ -141,7 +144,8 @@ def package_dir(result: Result) -> Path | None:
 
 
 def locations(check: Check, package: str = "Miniproject_2") -> list[Location]:
-    """Source locations of a check: its rule findings (file/line) and the frames of a student exception."""
+    """Source locations of a check: its rule findings (file/line), the lines that made its runtime findings'
+    calls, and the innermost student frame of an exception."""
     out: list[Location] = []
     for finding in check.details.get("findings") or []:
         if not isinstance(finding, dict) or not finding.get("file"):
@@ -158,11 +162,17 @@ def locations(check: Check, package: str = "Miniproject_2") -> list[Location]:
                 f"{check.id}: {finding.get('name', '')}".rstrip(": "),
             )
         )
+    for call in check.details.get("calls") or []:  # a runtime finding, at the line that made the call
+        match = _FRAME.match(str(call.get("where", ""))) if isinstance(call, dict) else None
+        if match and match["path"].startswith(f"{package}/") and call.get("severity") in _SEVERITY:
+            text = f"{call.get('context')} called {call.get('name')}: {call.get('reason', '')}".rstrip(": ")
+            out.append(Location(match["path"], int(match["line"]), text, _SEVERITY[call["severity"]], check.id))
     exception = check.details.get("exception")
-    if isinstance(exception, dict) and check.status in ("fail", "error"):
+    if isinstance(exception, dict) and check.status in ("fail", "error") and exception.get("own", True):
         for frame in reversed(exception.get("where") or []):  # innermost student frame first
             match = _FRAME.match(str(frame))
-            if match:
+            # a frame outside the package (the grader's `ops.py:129`, torch's) is not the student's mistake
+            if match and match["path"].startswith(f"{package}/"):
                 text = f"{exception.get('type')}: {exception.get('message')}"
                 out.append(Location(match["path"], int(match["line"]), text, "error", check.id))
                 break

@@ -15,8 +15,13 @@ from grader.report.details import (
 )
 from grader.result import Result
 
-ICON = {"pass": "✅", "fail": "❌", "warn": "⚠️", "error": "💥", "skipped": "➖"}
-VERDICT = {"pass": "all required checks passed", "fail": "required checks failed", "error": "could not be graded"}
+ICON = {"pass": "✅", "fail": "❌", "warn": "⚠️", "error": "💥", "skipped": "➖", "incomplete": "⏳"}
+VERDICT = {
+    "pass": "all required checks passed",
+    "fail": "required checks failed",
+    "error": "could not be graded",
+    "incomplete": "incomplete: regrade (checks the grader could not run are left out of the score)",
+}
 
 
 def cell(text: str, limit: int = 300) -> str:

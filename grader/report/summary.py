@@ -9,6 +9,7 @@ from pathlib import Path
 
 from grader.report.details import FAMILY_ORDER, family_points, status_of
 from grader.result import Result
+from grader.similarity.class_column import most_similar_teams
 
 SORTS = ("score", "psnr", "name")
 STAT_FIELDS = ("score", "pretrained_psnr", "trained_psnr", "epoch_seconds", "ratio_to_reference")
@@ -31,23 +32,32 @@ class Row:
     trained_psnr: float | None
     epoch_seconds: float | None
     ratio_to_reference: float | None
-    status: str  # pass | fail | error
+    status: str  # pass | fail | incomplete (a check in error: regrade) | error (not graded)
     failed_required: list[str]
     folder: str  # the result's folder, relative to the summarised folder
+    most_similar: dict | None = None  # from DIR/similarity.json (grader.similarity.class_column)
 
 
 @dataclass
 class CheckStat:
-    """How the class did on one check (over graded teams where it applies)."""
+    """How the class did on one check (over graded teams where it applies).
+
+    `failed` counts the failures charged there; `follow_on` the teams whose check failed for a cause charged
+    at another check ("same cause as") or was skipped because another check failed; `skipped` the other
+    skips. The pass rate is over every team the check applies to, less those where it was not graded
+    (an error, or a skip that costs nothing): a skipped check that cost points is not a pass.
+    """
 
     id: str
     required: bool = False
     applicable: int = 0
     passed: int = 0  # pass or warn
     failed: int = 0
+    follow_on: int = 0
     errored: int = 0
     skipped: int = 0
     pass_rate: float | None = None
+    ungraded: int = 0  # errors and skips that cost nothing: left out of the pass rate
 
 
 @dataclass
@@ -66,13 +76,20 @@ class ClassSummary:
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.rows)
 
+    @property
+    def to_regrade(self) -> list[str]:
+        """Teams whose result is incomplete (a check in error) or was not graded at all: grade them again."""
+        return [r.team for r in self.rows if r.status in ("incomplete", "error")]
+
     def to_dict(self) -> dict:
         """Plain data (the `--format json` output, see schema.json#/$defs/summary)."""
         return {
             "teams": len(self.rows),
             "passed": self.count("pass"),
             "failed": self.count("fail"),
+            "incomplete": self.count("incomplete"),
             "errored": self.count("error"),
+            "to_regrade": self.to_regrade,
             "rows": [asdict(r) for r in self.rows],
             "stats": self.stats,
             "checks": [asdict(c) for c in self.checks],
@@ -112,7 +129,7 @@ def _number(value) -> float | None:
 def row_of(result: Result, folder: str = "") -> Row:
     """The class-table row of one result."""
     status = status_of(result)
-    graded = status != "error"
+    graded = status != "error"  # an incomplete result has a (partial) score
     return Row(
         team=result.submission,
         scipers=list(result.scipers),
@@ -142,9 +159,9 @@ def _stat(values: list[float]) -> dict:
 
 
 def check_stats(results: list[Result]) -> list[CheckStat]:
-    """Per check: teams it applies to, their verdicts, and the pass rate among teams where it ran.
+    """Per check: teams it applies to, their verdicts, and the pass rate among the teams it was graded for.
 
-    Lowest pass rate first; checks no team ran (all skipped) last.
+    Lowest pass rate first; checks graded for no team last.
     """
     stats: dict[str, CheckStat] = {}
     for result in results:
@@ -158,14 +175,18 @@ def check_stats(results: list[Result]) -> list[CheckStat]:
             stat.applicable += 1
             if check.status in ("pass", "warn"):
                 stat.passed += 1
-            elif check.status == "fail":
+            elif check.status == "fail" and not check.details.get("same_cause_as"):
                 stat.failed += 1
+            elif check.status == "fail" or check.details.get("because"):
+                stat.follow_on += 1
             elif check.status == "error":
                 stat.errored += 1
             else:
                 stat.skipped += 1
+            if check.status == "error" or (check.status == "skipped" and not check.max_score):
+                stat.ungraded += 1  # no verdict on the code, nothing lost: not part of the pass rate
     for stat in stats.values():
-        assessed = stat.applicable - stat.skipped  # a skipped check was not run: no verdict to count
+        assessed = stat.applicable - stat.ungraded
         stat.pass_rate = round(stat.passed / assessed, 4) if assessed else None
     return sorted(stats.values(), key=lambda s: (s.pass_rate if s.pass_rate is not None else 2.0, s.id))
 
@@ -199,4 +220,9 @@ def summarize_folder(directory: str | Path, *, sort: str = "score") -> ClassSumm
         raise SummaryError(
             f"{directory}: no grader results to summarise ({detail}); write them with `grade PATH... --out DIR`"
         )
-    return summarize(found, sort=sort, problems=problems)
+    summary = summarize(found, sort=sort, problems=problems)
+    matches, problem = most_similar_teams(directory)
+    for row in summary.rows:
+        row.most_similar = matches.get(row.folder) or matches.get(row.team)
+    summary.problems += [problem] if problem else []
+    return summary

@@ -9,6 +9,7 @@ from tabulate import tabulate
 
 from grader.report.details import points
 from grader.report.summary import ClassSummary, Row
+from grader.similarity.class_column import cell as similarity_cell
 
 TABLEFMT = {"github": "github", "grid": "grid", "latex": "latex_booktabs", "simple": "simple"}
 STAT_LABELS = {
@@ -18,7 +19,7 @@ STAT_LABELS = {
     "epoch_seconds": "epoch time (s)",
     "ratio_to_reference": "epoch time / reference",
 }
-STATUS_TEXT = {"pass": "pass", "fail": "FAIL", "error": "ERROR"}
+STATUS_TEXT = {"pass": "pass", "fail": "FAIL", "incomplete": "INCOMPLETE (regrade)", "error": "ERROR"}
 
 
 def num(value, digits: int = 2) -> str:
@@ -40,20 +41,27 @@ def show_folders(summary: ClassSummary) -> bool:
     return any(r.folder and r.folder != r.team for r in summary.rows)
 
 
+def show_similarity(summary: ClassSummary) -> bool:
+    """Whether the folder had a similarity run (`grade similarity ... --out DIR`)."""
+    return any(r.most_similar for r in summary.rows)
+
+
 def class_headers(summary: ClassSummary) -> list[str]:
     return (
         ["team"]
         + (["folder"] if show_folders(summary) else [])
         + ["SCIPERs", "score"]
         + summary.families
-        + ["pretrained dB", "trained dB", "epoch s", "epoch / ref", "status"]
+        + ["pretrained dB", "trained dB", "epoch s", "epoch / ref"]
+        + (["most similar team (score)"] if show_similarity(summary) else [])
+        + ["status"]
     )
 
 
 def class_rows(summary: ClassSummary) -> list[list[str]]:
     """The class table's cells, as text."""
     out = []
-    folders = show_folders(summary)
+    folders, similar = show_folders(summary), show_similarity(summary)
     for r in summary.rows:
         fams = [
             points(r.families[f]["score"], r.families[f]["max_score"]) if f in r.families else ""
@@ -70,6 +78,7 @@ def class_rows(summary: ClassSummary) -> list[list[str]]:
                 num(r.trained_psnr),
                 num(r.epoch_seconds, 1),
                 num(r.ratio_to_reference),
+                *([similarity_cell(r.most_similar)] if similar else []),
                 status_cell(r),
             ]
         )
@@ -84,7 +93,7 @@ def stats_rows(summary: ClassSummary) -> list[list[str]]:
 
 
 STATS_HEADERS = ["", "n", "mean", "median", "min", "max"]
-CHECK_HEADERS = ["check", "required", "teams", "passed", "failed", "errors", "skipped", "pass rate"]
+CHECK_HEADERS = ["check", "required", "teams", "passed", "failed", "follow-on", "errors", "skipped", "pass rate"]
 
 
 def check_rows(summary: ClassSummary, *, only_failing: bool = True) -> list[list]:
@@ -96,20 +105,24 @@ def check_rows(summary: ClassSummary, *, only_failing: bool = True) -> list[list
             c.applicable,
             c.passed,
             c.failed,
+            c.follow_on,
             c.errored,
             c.skipped,
             "n/a" if c.pass_rate is None else f"{100 * c.pass_rate:.0f}%",
         ]
         for c in summary.checks
-        if not only_failing or c.skipped or (c.pass_rate is not None and c.pass_rate < 1)
+        if not only_failing or c.skipped or c.errored or (c.pass_rate is not None and c.pass_rate < 1)
     ]
 
 
 def totals_line(summary: ClassSummary) -> str:
     n = len(summary.rows)
+    incomplete = summary.count("incomplete")
     return (
         f"{n} team{'s' if n != 1 else ''}: {summary.count('pass')} passed every required check, "
-        f"{summary.count('fail')} failed one or more, {summary.count('error')} could not be graded"
+        f"{summary.count('fail')} failed one or more, "
+        + (f"{incomplete} incomplete (to regrade: {', '.join(summary.to_regrade)}), " if incomplete else "")
+        + f"{summary.count('error')} could not be graded"
     )
 
 
@@ -123,7 +136,9 @@ def render_text(summary: ClassSummary, fmt: str) -> str:
     checks = tabulate(failing, headers=CHECK_HEADERS, tablefmt=tablefmt, disable_numparse=True) if failing else ""
     checks_note = (
         f"{passed_all} other check{'s' if passed_all != 1 else ''} passed by every team they apply to. "
-        "Pass rate: among the teams where the check ran (skipped: not run)."
+        "Failed: charged there; follow-on: failed for a cause charged at another check, or skipped because "
+        "another check failed. Pass rate: over every team the check applies to, less those it was not graded "
+        "for (a grader error, a skip that cost nothing); a skipped check that cost points is not a pass."
     )
     if fmt == "github":
         parts = [

@@ -35,7 +35,7 @@ from grader.rules.policy import (
     THIRD_PARTY,
     WARN,
 )
-from grader.rules.static_scan import Finding, iter_python_files, scan_submission
+from grader.rules.static_scan import NOT_PARSED, Finding, iter_python_files, scan_submission
 
 LISTED_IN_MESSAGE = 5
 
@@ -49,9 +49,10 @@ class StaticCheck:
     clean: str
 
 
+SYNTAX_CHECK = check("rules.syntax", 0, "every .py file parses", required=True)
 STATIC = (
     StaticCheck(
-        check("rules.syntax", 0, "every .py file parses", required=True),
+        SYNTAX_CHECK,
         frozenset({SYNTAX}),
         "every Python file parses",
     ),
@@ -136,7 +137,35 @@ def checks_from_findings(findings: list[Finding], files_scanned: int) -> list[Ch
         status = _STATUS[_worst(f.severity for f in mine)]
         details = {"files_scanned": files_scanned, "findings": [dataclasses.asdict(f) for f in mine]}
         checks.append(Check(check_id, status, _static_message(mine, static.clean, files_scanned), details))
+    _not_parsed(checks, [f for f in findings if f.category == SYNTAX and f.name in NOT_PARSED])
     return checks
+
+
+def _not_parsed(checks: list[Check], syntax: list[Finding]) -> None:
+    """No free points for code that was not checked (issue 14 item 4).
+
+    A file that does not parse was not scanned. When grading runs it (model.py imports it, or reachability is
+    unknown: its finding is a fail), a static check that found nothing elsewhere cannot vouch for the
+    submission: it is skipped because rules.syntax failed, and loses its points as the rubric's
+    `[proportion] follow_on` says. Files grading never runs only get a mention.
+    """
+    blocking = sorted({f.file for f in syntax if f.severity == FAIL})
+    ignored = sorted({f.file for f in syntax if f.severity != FAIL} - set(blocking))
+    for static in checks:
+        if static.id == SYNTAX_CHECK.id or static.status in (Status.FAIL, Status.SKIPPED):
+            continue
+        if blocking:
+            static.details["because"] = SYNTAX_CHECK.id
+            static.details["not_checked"] = blocking
+            static.message = (
+                f"skipped (because {SYNTAX_CHECK.id} failed): {', '.join(blocking)} "
+                f"{'does' if len(blocking) == 1 else 'do'} not parse, so what grading would run there was not "
+                f"checked. In the other files: {static.message}"
+            )
+            static.status = Status.SKIPPED
+        elif ignored:
+            static.details["not_checked"] = ignored
+            static.message += f"; not checked: {', '.join(ignored)} (does not parse; model.py never imports it)"
 
 
 def _static_message(findings: list[Finding], clean: str, files_scanned: int) -> str:
@@ -202,20 +231,50 @@ def _runtime_entries(trace: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _runtime_check(
-    check_id: str, entries: list[dict], clean: str, extra_fail: list[str] = (), details: dict | None = None
+    check_id: str, entries: list[dict], clean: str, extra: list[tuple[str, str]] = (), details: dict | None = None
 ) -> Check:
-    severities = [e["severity"] for e in entries] + [FAIL] * len(extra_fail)
+    """The check's verdict: the worst severity among `entries` and the `extra` (severity, message) findings."""
+    severities = [e["severity"] for e in entries] + [severity for severity, _ in extra]
     status = _STATUS[_worst(severities)]
     details = {"calls": entries, **(details or {})}
     if status == Status.PASS:
         return Check(check_id, Status.PASS, clean, details)
     worst = _worst(severities)
     top = [e for e in entries if e["severity"] == worst]
-    parts = list(extra_fail) + [f"{e['context']} called {e['name']} ({e['count']}x)" for e in top[:LISTED_IN_MESSAGE]]
-    more = len(extra_fail) + len(top) - len(parts)
+    parts = [message for severity, message in extra if severity == worst] + [
+        f"{e['context']} called {e['name']} ({e['count']}x{', at ' + e['where'] if e.get('where') else ''})"
+        for e in top[:LISTED_IN_MESSAGE]
+    ]
+    more = len(top) - min(len(top), LISTED_IN_MESSAGE)
     message = "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
     reason = top[0]["reason"] if top else ""
     return Check(check_id, status, message + (f". {reason}" if reason else ""), details)
+
+
+# Grad mode switched on: the names the policy and the worker give it (see grader.rules.policy, sandbox.ops).
+GRAD_SWITCHES = policy.GRAD_ON_NAMES | {"grad mode enabled"}
+NO_GRAPH = (
+    "grad mode was switched on, but no tensor required grad and no backward ran: no graph was built, so "
+    "autograd computed nothing (a warning; keep autograd off with torch.set_grad_enabled(False))"
+)
+
+
+def _builds_a_graph(entry: dict) -> bool:
+    """Evidence that autograd recorded or used a graph: a tensor requiring grad, a backward, torch.nn parameters."""
+    if entry["category"] == AUTOGRAD:
+        return entry["severity"] == FAIL and entry["name"] not in GRAD_SWITCHES
+    name = entry["name"]
+    return name.startswith("torch.nn.") and not name.startswith(("torch.nn.functional.", "torch.nn.init."))
+
+
+def _grad_switch_only(entries: list[dict]) -> None:
+    """Issue 9 item 6c: grad mode switched on without building any graph is a warning, not an autograd violation."""
+    if any(_builds_a_graph(e) for e in entries):
+        return
+    for entry in entries:
+        if entry["category"] == AUTOGRAD and entry["name"] in GRAD_SWITCHES and entry["severity"] == FAIL:
+            entry["severity"] = WARN
+            entry["reason"] = NO_GRAPH
 
 
 def runtime_checks(trace: dict[str, Any] | list[dict] | None) -> list[Check]:
@@ -237,15 +296,23 @@ def runtime_checks(trace: dict[str, Any] | list[dict] | None) -> list[Check]:
             Check(spec.id, Status.SKIPPED, "no runtime trace: the submission's code did not run") for spec in RUNTIME
         ]
     entries = _runtime_entries(trace)
+    _grad_switch_only(entries)
     autograd = [e for e in entries if e["category"] == AUTOGRAD]
     tampering = [e for e in entries if e["category"] == TAMPERING]
     forbidden = [e for e in entries if e["category"] not in (AUTOGRAD, TAMPERING)]
     patched = [str(n) for n in trace.get("torch_patched") or []]
-    patched_msgs = [f"torch.{n} was replaced (monkeypatched) while importing the code" for n in patched]
+    patched_msgs = [(FAIL, f"torch.{n} was replaced (monkeypatched) while importing the code") for n in patched]
     grad_after = [str(c) for c in trace.get("grad_mode_enabled_after") or []]
-    grad_msgs = [f"grad mode was on after {c}" for c in grad_after]
+    graph = any(_builds_a_graph(e) for e in entries)
+    grad_msgs = [(FAIL if graph else WARN, f"grad mode was on after {c}") for c in grad_after]
     if grad_msgs:
-        grad_msgs[-1] += " (the code must run with torch.set_grad_enabled(False); something switched autograd back on)"
+        severity, last = grad_msgs[-1]
+        tail = (
+            " (the code must run with torch.set_grad_enabled(False); something switched autograd back on)"
+            if graph
+            else f" ({NO_GRAPH})"
+        )
+        grad_msgs[-1] = (severity, last + tail)
     checks = [
         _runtime_check(RUNTIME_FORBIDDEN.id, forbidden, "no forbidden torch calls while running"),
         _runtime_check(

@@ -13,7 +13,10 @@ Decisions on borderline names (each documented where it is made):
   allowed, but reported as a *note* (category ``global_state``): they change
   torch for the whole process; the runtime check `rules.import_side_effects`
   reports what they actually did.
-- `torch.set_grad_enabled(True)`, `torch.enable_grad`: autograd (fail);
+- `torch.set_grad_enabled(True)`, `torch.enable_grad`: autograd (fail) when the
+  trace shows a graph (a tensor requiring grad, a backward); grad mode switched
+  on alone is a warning (grader.rules.checks, issue 9 item 6c), and the static
+  scan, which cannot tell, reports it as a hint (`grad_mode_on`);
   `set_grad_enabled(False)`, `no_grad`, `inference_mode`: allowed.
 - Module-level *queries* that compute nothing (`torch.numel`,
   `torch.is_floating_point`, `torch.result_type`, ...): warn, not fail; the tensor
@@ -385,6 +388,8 @@ def _autograd(name: str, what: str, severity: str = FAIL) -> Verdict:
 
 _REQUIRES_GRAD_SUFFIX = "(requires_grad=True)"
 _GRAD_ON_NAME = "torch.set_grad_enabled(True)"
+# the names under which switching grad mode on is reported (the worker adds "grad mode enabled")
+GRAD_ON_NAMES = frozenset({_GRAD_ON_NAME, "torch.enable_grad", "torch.autograd.grad_mode.enable_grad"})
 _REQUIRES_GRAD_SET = "torch.Tensor.requires_grad=True"
 _HOOKS_SET = "torch.Tensor._backward_hooks="
 
@@ -955,6 +960,13 @@ def dispatch_hook(name: str) -> Verdict:
         name,
         FAIL,
         f"defining {name} intercepts torch's dispatch, which the grader uses to check the rules; remove it",
+    )
+
+
+def grad_mode_on(name: str) -> Verdict:
+    """`torch.set_grad_enabled(True)` / `torch.enable_grad` in the source: autograd only if a graph is built."""
+    return _autograd_hint(
+        name, f"{name} switches autograd on: a warning if no tensor requires grad, autograd use otherwise"
     )
 
 

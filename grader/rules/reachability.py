@@ -4,7 +4,8 @@ The static scan downgrades findings in files grading never runs (test scripts
 beside the package are common) from fail to warn. Imports are resolved as
 Python would from the package folder: relative ones against the importing
 file, absolute ones against its folder and the package root (`Miniproject_2.x`
-too); anything that would leave the package does not count.
+too); anything that would leave the package does not count. A literal
+`importlib.import_module("others.blocks")` counts as an import of that module.
 """
 
 from __future__ import annotations
@@ -33,12 +34,31 @@ def module_files(base: Path, parts: list[str], root: Path) -> list[Path]:
     return [f for f in files if is_within(f, root)]
 
 
+_IMPORT_CALLS = ("import_module", "__import__")
+
+
+def _literal_import(node: ast.AST) -> str | None:
+    """The module name of `importlib.import_module("x")` / `import_module("x")` / `__import__("x")`, if literal."""
+    if not isinstance(node, ast.Call) or not node.args:
+        return None
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    arg = node.args[0]
+    if name in _IMPORT_CALLS and isinstance(arg, ast.Constant) and isinstance(arg.value, str) and arg.value:
+        return arg.value
+    return None
+
+
 def imported_files(path: Path, tree: ast.Module, root: Path) -> set[Path]:
     """The submission's files that the imports in `path` (parsed as `tree`) execute."""
     found: set[Path] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             targets = [(None, a.name.split("."), []) for a in node.names]
+        elif literal := _literal_import(node):  # importlib.import_module("others.blocks")
+            level = len(literal) - len(literal.lstrip("."))
+            parts = [p for p in literal.lstrip(".").split(".") if p]
+            targets = [(level, parts, [])]
         elif isinstance(node, ast.ImportFrom):
             names = [a.name for a in node.names if a.name != "*"]
             parts = node.module.split(".") if node.module else []

@@ -12,8 +12,9 @@ block's, whether `obj.requires_grad = True` is on a tensor.
 Code that grading never runs is reported but downgraded from fail to warn,
 with the reason in the message: the body of `if __name__ == "__main__":`, and
 files that model.py / __init__.py never import (test scripts that compare
-against torch.nn are common). When a reachable file imports dynamically,
-every file counts as reachable.
+against torch.nn are common). When a reachable file imports by a computed name
+(`importlib.import_module(name)`, `exec`), every file counts as reachable; a
+file grading never runs cannot do that for the others.
 
 Findings are grouped: one per (file, category, name, severity), with the number
 of sites and their first lines; at most `MAX_NAMES_PER_CATEGORY` names per file
@@ -53,6 +54,7 @@ _TORCH_TOPS = ("torch", "functorch")
 _DYNAMIC_CODE = ("exec", "eval", "compile")
 _SYS_MODULES_MUTATORS = frozenset({"pop", "popitem", "update", "setdefault", "clear", "__setitem__", "__delitem__"})
 _AUTOGRAD_KWARGS_FAIL = ("retain_graph", "create_graph", "inputs")
+NOT_PARSED = ("syntax error", "unreadable source")  # names of the findings for a file that was not parsed
 _OUTSIDE_SUBMISSION = re.compile(r"^(Miniproject_\d+|Proj_[0-9_]+)$")
 
 
@@ -207,7 +209,10 @@ class _FileScanner(ast.NodeVisitor):
             return None
         top = dotted.split(".", 1)[0]
         if top in _TORCH_TOPS:
-            return policy.classify_torch_name(dotted)
+            verdict = policy.classify_torch_name(dotted)
+            if verdict is not None and verdict.name in policy.GRAD_ON_NAMES:
+                return policy.grad_mode_on(verdict.name)  # the runtime trace tells whether a graph was built
+            return verdict
         if top in policy.GRADER_MODULE_NAMES:
             return policy.classify_module(dotted)
         return policy.red_flag(dotted)
@@ -381,7 +386,7 @@ class _FileScanner(ast.NodeVisitor):
         elif dotted == "torch.set_grad_enabled":
             mode = args[0] if args else kwargs.get("mode")
             if _is_literal(mode, True):
-                self._add(node, policy.classify_name("torch.set_grad_enabled(True)"), kind="call")
+                self._add(node, policy.grad_mode_on("torch.set_grad_enabled(True)"), kind="call")
             elif not _is_literal(mode, False):
                 self._add(
                     node,
@@ -575,7 +580,7 @@ def _parse(source: str | bytes, filename: str) -> tuple[ast.Module | None, Findi
             line,
             (e.offset or 1) - 1,
             SYNTAX,
-            "syntax error",
+            NOT_PARSED[0],
             FAIL,
             f"{filename} line {line} does not parse ({e.msg}); the file cannot "
             "be imported, and was not checked for forbidden code",
@@ -588,7 +593,7 @@ def _parse(source: str | bytes, filename: str) -> tuple[ast.Module | None, Findi
             1,
             0,
             SYNTAX,
-            "unreadable source",
+            NOT_PARSED[1],
             FAIL,
             f"{filename} is not readable Python source ({e}); the file cannot "
             "be imported, and was not checked for forbidden code",
@@ -663,7 +668,7 @@ def scan_submission(root: Path) -> list[Finding]:
     base_locals = _top_level_names(root) | {root.name, *LAYOUT_MODULES}
     trees: dict[Path, ast.Module] = {}
     per_file: dict[Path, list[Finding]] = {}
-    dynamic = False
+    dynamic: set[Path] = set()  # files that import by computed names
     for path in iter_python_files(root):
         rel = path.relative_to(root).as_posix()
         if path.stat().st_size > MAX_FILE_BYTES:
@@ -691,8 +696,11 @@ def scan_submission(root: Path) -> list[Finding]:
         per_file[path] = findings
         if scanner is not None:
             trees[path] = tree
-            dynamic = dynamic or scanner.dynamic_imports
-    reachable = None if dynamic else reachable_files(root, trees)
+            if scanner.dynamic_imports:
+                dynamic.add(path)
+    reachable = reachable_files(root, trees)
+    if reachable is not None and dynamic & reachable:
+        reachable = None  # code grading runs may import anything: every file counts
     out: list[Finding] = []
     for path, findings in per_file.items():
         if reachable is not None and path not in reachable:

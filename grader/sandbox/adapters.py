@@ -14,6 +14,7 @@ the slip.
 from __future__ import annotations
 
 import re
+import types
 
 import torch
 
@@ -224,43 +225,102 @@ def attribute_tensor(module, name):
     return unwrap_tensor(value) if value is not None else None
 
 
-def find_submodules(obj) -> list:
-    """The ordered child blocks of a Sequential-like object, found by duck typing."""
-    for name in (
-        "modules",
-        "layers",
-        "_modules",
-        "blocks",
-        "seq",
-        "sequence",
-        "module_list",
-        "args",
-        "models",
-        "children",
-    ):
-        value = getattr(obj, name, None)
+_CHILD_LISTS = (
+    "modules",
+    "layers",
+    "_modules",
+    "blocks",
+    "seq",
+    "sequence",
+    "module_list",
+    "args",
+    "models",
+    "children",
+)
+NETWORK_SEARCH_DEPTH = 3  # Model.net.sequence.layers: the list sits three attributes below the Model
+_MAX_VISITED = 500  # objects looked at while searching (a hostile object graph cannot make it loop)
+
+
+def _blocks_in(value) -> list | None:
+    """`value` as a list of blocks (objects with a callable forward), when it is a non-empty list/tuple/dict of them."""
+    try:
         if isinstance(value, dict):
             value = list(value.values())
         if isinstance(value, (list, tuple)) and value and all(callable(getattr(m, "forward", None)) for m in value):
             return list(value)
-    for value in vars(obj).values() if hasattr(obj, "__dict__") else ():
-        if isinstance(value, (list, tuple)) and value and all(callable(getattr(m, "forward", None)) for m in value):
-            return list(value)
-    return []
+    except Exception:  # an item whose attribute lookup raises is no block
+        pass
+    return None
+
+
+def _attributes(obj) -> list[tuple[str, object]]:
+    """The instance attributes of `obj` (its __dict__, read without running properties), or none."""
+    try:
+        return list(object.__getattribute__(obj, "__dict__").items())
+    except Exception:
+        return []
+
+
+def child_blocks(obj) -> tuple[str | None, list]:
+    """The ordered child blocks of a Sequential-like object and the attribute holding them: (name, blocks).
+
+    Found by duck typing: its first list, tuple or dict of blocks, the usual names (`modules`,
+    `layers`, ...) tried first; (None, []) when it holds none.
+    """
+    for name in _CHILD_LISTS:
+        try:
+            value = getattr(obj, name, None)
+        except Exception:
+            value = None
+        found = _blocks_in(value)
+        if found:
+            return name, found
+    for name, value in _attributes(obj):
+        found = _blocks_in(value)
+        if found:
+            return str(name), found
+    return None, []
+
+
+def find_submodules(obj) -> list:
+    """The ordered child blocks of a Sequential-like object (see child_blocks), or []."""
+    return child_blocks(obj)[1]
+
+
+def _searchable(value) -> bool:
+    """An object whose attributes may hold the network (not data, a tensor, a class, a module or a function)."""
+    if isinstance(value, (str, bytes, int, float, complex, bool, type(None), torch.Tensor, type)):
+        return False
+    if isinstance(value, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType)):
+        return False
+    return bool(_attributes(value))
+
+
+def locate_network(model) -> tuple[object | None, str | None]:
+    """The Sequential-like network held by a Model, and where: (object, "Model.net.sequence"), or (None, None).
+
+    Breadth first from the Model itself (a Model that is a Sequential, or holds the list of blocks
+    directly) through its attributes, up to NETWORK_SEARCH_DEPTH levels down; the first object
+    holding a list of blocks wins, so the network closest to the Model is the one graded.
+    """
+    queue, seen, visited = [(model, "Model", 0)], {id(model)}, 0
+    while queue and visited < _MAX_VISITED:
+        obj, path, depth = queue.pop(0)
+        visited += 1
+        if find_submodules(obj):
+            return obj, path
+        if depth == NETWORK_SEARCH_DEPTH:
+            continue
+        for name, value in _attributes(obj):
+            if id(value) not in seen and isinstance(name, str) and _searchable(value):
+                seen.add(id(value))
+                queue.append((value, f"{path}.{name}", depth + 1))
+    return None, None
 
 
 def find_network(model):
-    """The Sequential-like network held by a Model, or None.
-
-    Prefers an attribute that has child blocks; falls back to the model itself
-    when the model is a Sequential subclass.
-    """
-    if find_submodules(model):
-        return model
-    for value in vars(model).values() if hasattr(model, "__dict__") else ():
-        if callable(getattr(value, "forward", None)) and find_submodules(value):
-            return value
-    return None
+    """The Sequential-like network held by a Model, or None (see locate_network)."""
+    return locate_network(model)[0]
 
 
 def call_with_fallbacks(fn, forms: list[tuple[str, tuple, dict]], call):

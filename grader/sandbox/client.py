@@ -12,14 +12,24 @@ from typing import Any
 from grader.sandbox.supervisor import Worker, WorkerFailure
 
 
+def where_raised(info: dict) -> str:
+    """' at <student file:line>' for an exception description; '' when no line of the submission raised it
+    (the call the grader made, which the message names, raised it: never a grader file as the place)."""
+    where = info.get("where") or []
+    if not where:
+        return ""
+    if info.get("own", True):
+        return f" at {where[-1]}"
+    return f" in library code, {where[-1]} (no line of the submission on the way)"
+
+
 class StudentRaised(Exception):
     """Student code raised an exception inside the worker."""
 
     def __init__(self, info: dict, during: str):
         self.info = info
         self.during = during
-        where = f" at {info['where'][-1]}" if info.get("where") else ""
-        super().__init__(f"{during}: {info.get('type', 'Error')}: {info.get('message', '')}{where}")
+        super().__init__(f"{during}: {info.get('type', 'Error')}: {info.get('message', '')}{where_raised(info)}")
 
 
 class Client:
@@ -107,8 +117,9 @@ class Client:
         fields = {"role": role, "index": index, "what": what, "rebind": rebind}
         return self.send("set", handle=handle, value=value, context="set parameters", **fields)
 
-    def describe(self, handle: str, probe=None) -> dict:
-        return self.send("describe", handle=handle, probe=probe, context="Model.describe")
+    def describe(self, handle: str, probes=None, timeout: float | None = None) -> dict:
+        """The stages of the Model's network, probed with `probes` (first: the size the network is graded at)."""
+        return self.send("describe", handle=handle, probes=probes, context="Model.describe", timeout=timeout)
 
     def free(self, *handles: str) -> None:
         if self.worker.alive:

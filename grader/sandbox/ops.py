@@ -223,11 +223,15 @@ class WorkerState:
         return value
 
 
+_GRADER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
 def describe_exception(exc: BaseException, root: str | None) -> dict:
     """Type, message and the student's own frames of an exception, as plain data."""
     frames = traceback.extract_tb(exc.__traceback__)
     own = [f for f in frames if root and f.filename.startswith(root)]
-    shown = own or frames[-3:]
+    # never the grader's own frames (`ops.py:129 in run`): they are not where the student went wrong
+    shown = own or [f for f in frames if not f.filename.startswith(_GRADER_DIR)][-3:]
     where = []
     for f in shown[-6:]:
         name = (
@@ -237,7 +241,7 @@ def describe_exception(exc: BaseException, root: str | None) -> dict:
     message = safe_str(exc)
     if isinstance(exc, SystemExit):
         message = f"SystemExit({safe_str(getattr(exc, 'code', None), 200)}) raised by student code"
-    return {"type": type_name(exc), "message": message, "where": where}
+    return {"type": type_name(exc), "message": message, "where": where, "own": bool(own)}
 
 
 def _alive(pid: int) -> bool:
@@ -374,6 +378,7 @@ def op_import(state: WorkerState, req: dict) -> dict:
     """Import the submission's model module and list what it exports."""
     root, package = req["root"], req.get("package", "Miniproject_2")
     state.submission_root = root
+    state.tracer.root = root
     for path in (os.path.join(root, package), root):
         if path not in sys.path:
             sys.path.insert(0, path)
@@ -672,38 +677,31 @@ def _labelled(state: WorkerState, method, context: str):
 
 
 def op_describe(state: WorkerState, req: dict) -> dict:
-    """The blocks of a model's network, with their attributes and the shapes a probe takes."""
+    """The stages of a model's network, described by behaviour on the probes (see network.py)."""
+    from grader.sandbox.network import Prober
+
     obj = state.objects[req["handle"]]
-    net = adapters.find_network(obj)
-    if net is None:
-        return {"found": False, "attributes": sorted(vars(obj))[:40] if hasattr(obj, "__dict__") else []}
-    blocks = adapters.find_submodules(net)
-    probe = req.get("probe")
-    described = []
-    x = _prepare(probe, blocks[0] if blocks else None, True) if probe is not None else None
-    for i, block in enumerate(blocks):
-        entry = {"index": i, "class": type(block).__name__, "mro": [c.__name__ for c in type(block).__mro__[:4]]}
-        for attr in ("stride", "kernel_size", "padding", "in_channels", "out_channels", "scale_factor", "dilation"):
-            value = getattr(block, attr, None)
-            if isinstance(value, (int, float)) or (
-                isinstance(value, (tuple, list)) and all(isinstance(v, (int, float)) for v in value)
-            ):
-                entry[attr] = list(value) if isinstance(value, (tuple, list)) else value
-        for name in ("weight", "bias"):
-            t = adapters.attribute_tensor(block, name)
-            if t is not None:
-                entry[f"{name}_shape"] = list(t.shape)
-        if x is not None:
-            try:
-                if isinstance(x, torch.Tensor) and _first_param(block) is not None:
-                    x = x.to(device=_first_param(block).device)
-                x = state.run(f"Model.{type(block).__name__}.forward", block.forward, x)
-                entry["output_shape"] = list(x.shape) if isinstance(x, torch.Tensor) else None
-            except StudentError as exc:
-                entry["probe_error"] = exc.info
-                x = None
-        described.append(entry)
-    return {"found": True, "network_class": type(net).__name__, "is_model_itself": net is obj, "blocks": described}
+    probes = [p for p in req.get("probes") or [] if isinstance(p, torch.Tensor)]
+    prober = Prober(lambda context, fn, *args: state.run(context, fn, *args), StudentError, state.reply_limit)
+    return prober.describe(obj, probes or [torch.rand(1, 3, 32, 32)])
+
+
+def op_seed(state: WorkerState, req: dict) -> dict:
+    """Seed the generators student code may draw from (torch, Python's random, numpy if loaded)."""
+    import random
+
+    seed = int(req["seed"])
+    torch.manual_seed(seed)
+    random.seed(seed)
+    numpy = sys.modules.get("numpy")
+    seeded = ["torch", "random"]
+    if numpy is not None:
+        try:
+            numpy.random.seed(seed % 2**32)
+            seeded.append("numpy")
+        except Exception:  # a broken numpy install: torch and random are seeded all the same
+            pass
+    return {"seed": seed, "seeded": seeded}
 
 
 def op_signature(state: WorkerState, req: dict) -> dict:
@@ -817,6 +815,7 @@ HANDLERS = {
     "zero_grads": op_zero_grads,
     "label_methods": op_label_methods,
     "describe": op_describe,
+    "seed": op_seed,
     "free": op_free,
     "signature": op_signature,
     "describe_object": op_describe_object,
@@ -858,7 +857,18 @@ def handle(state: WorkerState, request: dict) -> dict:
             f"{name} was replaced at run time (monkeypatching torch is not allowed)",
         )
         state.integrity[name] = _lookup(name)  # report each replacement once
-    if op not in ("hello", "free", "fetch", "store", "probe", "plant", "planted", "signature", "describe_object"):
+    if op not in (
+        "hello",
+        "free",
+        "fetch",
+        "store",
+        "probe",
+        "plant",
+        "planted",
+        "signature",
+        "describe_object",
+        "seed",
+    ):
         state.check_background(context)
     reply["trace"] = state.tracer.drain()
     reply["grad_enabled"] = _is_grad_enabled()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import weakref
@@ -18,6 +19,7 @@ SEARCH_DEPTH = 2
 """How many folder levels below the given folder we look for `Miniproject_2`."""
 
 _LIST_AT_MOST = 20
+_CANDIDATES_SHOWN = 5
 
 
 @dataclass
@@ -208,6 +210,20 @@ def _only_zip(folder: Path) -> Path | None:
     return zips[0] if len(zips) == 1 else None
 
 
+def _model_folders(top: Path) -> list[Path]:
+    """Folders below `top` (SEARCH_DEPTH levels) holding model.py: the package under another name, perhaps.
+
+    Mini-project 1's folder (any spelling) is left out: it is the other project, not a candidate.
+    """
+    found, level = [], [top]
+    for _depth in range(SEARCH_DEPTH):
+        level = [c for parent in level for c in _subfolders(parent)]
+        found += [
+            c for c in level if re.sub(r"[\s_\-]", "", c.name).lower() != "miniproject1" and (c / "model.py").is_file()
+        ]
+    return found
+
+
 def _not_found_message(top: Path, shown: str) -> str:
     try:
         entries = sorted(e for e in top.iterdir() if e.name not in ("__MACOSX", ".DS_Store"))
@@ -227,5 +243,15 @@ def _not_found_message(top: Path, shown: str) -> str:
         hints.append(f"it holds {', '.join(zips)}: unpack it or grade that zip")
     if any(n.rstrip("/").lower().startswith("miniproject_1") for n in names):
         hints.append("Miniproject_1 is not graded here")
+    candidates = _model_folders(top)
+    if candidates:
+        listed = ", ".join(f"'{c.relative_to(top).as_posix()}/'" for c in candidates[:_CANDIDATES_SHOWN])
+        more = f" (and {len(candidates) - _CANDIDATES_SHOWN} more)" if len(candidates) > _CANDIDATES_SHOWN else ""
+        one = len(candidates) == 1
+        hints.append(
+            f"{'a folder' if one else 'folders'} under another name {'holds' if one else 'hold'} model.py: "
+            f"{listed}{more}; if {'it is' if one else 'one is'} the project, rename "
+            f"{'it' if one else 'that folder'} to {PACKAGE_NAME} (the name the course required) and grade again"
+        )
     hint = ("; " + "; ".join(hints)) if hints else ""
     return f"{shown}: no {PACKAGE_NAME} folder found (searched {SEARCH_DEPTH} levels down); {seen}{hint}"

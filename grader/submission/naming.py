@@ -1,8 +1,9 @@
-"""Names the course fixed: the package folder `Miniproject_2` and the team folder `Proj_SCIPER..`."""
+"""Names: the package folder `Miniproject_2`, the team folder `Proj_SCIPER..`, and a batch's output folders."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 PACKAGE_NAME = "Miniproject_2"
 
@@ -28,3 +29,20 @@ def is_near_miss(name: str) -> bool:
 def scipers_in(name: str) -> list[str]:
     """The 6-digit numbers (SCIPERs) in a team name, in order; longer digit runs do not count."""
     return _SCIPER.findall(name)
+
+
+def output_names(paths: list[Path]) -> list[str]:
+    """A folder name per path: its name without `.zip`, made safe, de-duplicated with -2, -3, ..."""
+    names, seen = [], set()
+    for path in paths:
+        base = path.resolve().name if path.name in ("", ".", "..") else path.name
+        if base.lower().endswith(".zip"):
+            base = base[:-4]
+        base = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in base).strip(".") or "submission"
+        name, n = base, 1
+        while name.lower() in seen:
+            n += 1
+            name = f"{base}-{n}"
+        seen.add(name.lower())
+        names.append(name)
+    return names

@@ -11,10 +11,34 @@ are listed in tests/sample_teams/known_bugs.py).
 from __future__ import annotations
 
 from sample_team import Team
-from teams import baseline, blocks, broken, checkpoints, fidelity_blocks, hostile, model_api, rules, runaway
+from teams import (
+    baseline,
+    blocks,
+    broken,
+    checkpoints,
+    fidelity_blocks,
+    fidelity_model,
+    hostile,
+    model_api,
+    proportion,
+    rules,
+    runaway,
+)
 from teams.snippets import LFS_POINTER
 
-THEMES = (baseline, rules, blocks, fidelity_blocks, checkpoints, model_api, broken, runaway, hostile)
+THEMES = (
+    baseline,
+    rules,
+    blocks,
+    fidelity_blocks,
+    checkpoints,
+    model_api,
+    fidelity_model,
+    broken,
+    runaway,
+    hostile,
+    proportion,
+)
 TEAMS: list[Team] = [team for theme in THEMES for team in theme.TEAMS]
 
 _names = [team.name for team in TEAMS]

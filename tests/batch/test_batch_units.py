@@ -55,6 +55,18 @@ def test_up_to_date_needs_the_same_settings_and_the_same_content(tmp_path, refer
     assert not is_up_to_date(None, expected, team)
     error = error_result(Task(0, team, "x"), "grader.timeout", "slow", expected)
     assert not is_up_to_date(error, expected, team)  # a failed grade is always retried
+    stored.checks = [Check("model.train_time", "error", "the machine was busy")]
+    assert not is_up_to_date(stored, expected, team)  # an incomplete one too
+
+
+def test_incomplete_results_are_listed_for_regrading(tmp_path, fake_grader, tiny_data):
+    grade, _ = fake_grader
+    subs = tmp_path / "subs"
+    for name in ("good_a", "busy_b"):
+        (subs / name).mkdir(parents=True)
+    report = run_batch(sorted(subs.iterdir()), tmp_path / "out", OPTIONS, jobs=1, data=tiny_data, grade_fn=grade)
+    assert [o.task.name for o in report.to_regrade] == ["busy_b"]
+    assert report.exit_code == 2
 
 
 def test_a_stored_result_that_is_not_json_is_ignored(tmp_path):

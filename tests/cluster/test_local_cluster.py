@@ -133,11 +133,21 @@ def test_ctrl_c_keeps_finished_results_and_stops_the_running_judges(tmp_path, fa
     grade, log = fake_grader
     paths = make_subs(tmp_path / "subs", ["good_a", "slow_b"])
 
-    def interrupt(outcome):  # Ctrl-C once good_a is written and slow_b's judge is grading
-        deadline = time.monotonic() + 120
-        while not (log / "slow_b").exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        raise KeyboardInterrupt
+    # Ctrl-C once good_a is written and slow_b's judge is grading, whichever comes last. Both callbacks
+    # run in the driver's loop: waiting inside one would stop slow_b from ever being sent to a worker.
+    seen = {"good_a": False, "slow_b": False}
+
+    def note(name):
+        seen[name] = True
+        if all(seen.values()):
+            raise KeyboardInterrupt
+
+    def on_outcome(outcome):
+        note(outcome.task.name)
+
+    def on_progress(task, message):
+        if task.name == "slow_b" and (log / "slow_b").exists():
+            note("slow_b")
 
     report = run_batch(
         paths,
@@ -145,7 +155,8 @@ def test_ctrl_c_keeps_finished_results_and_stops_the_running_judges(tmp_path, fa
         tiny_options,
         jobs=2,
         grade_fn=grade,
-        on_outcome=interrupt,
+        on_outcome=on_outcome,
+        on_progress=on_progress,
         cluster=ClusterSpec("local", jobs=2),
     )
     assert report.interrupted and report.exit_code == 130 and report.pending == 1

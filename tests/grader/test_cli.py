@@ -53,3 +53,20 @@ def test_subcommand_help_and_checks_listing():
     assert runner.invoke(main, ["--help"]).exit_code == 0
     listing = runner.invoke(main, ["checks"])
     assert listing.exit_code == 0 and "blocks.Conv2d.backward_weight" in listing.output
+
+
+def test_an_incomplete_result_exits_2_and_says_regrade(monkeypatch):
+    """A check in error (the grader's or the machine's failure) is no verdict: exit 2, regrade (issue 14 item 7)."""
+    from grader.cli import grade_cmd
+    from grader.result import Check, Result
+    from grader.scoring import load_rubric, score
+
+    def grade(path, options, **kwargs):
+        checks = [Check("model.api", "pass"), Check("model.train_time", "error", "the machine was busy")]
+        return score(Result("Proj_123456_654321", checks=checks), load_rubric())
+
+    monkeypatch.setattr(grade_cmd, "grade_submission", grade)
+    monkeypatch.setattr(grade_cmd, "load_grading_data", lambda options: None)
+    result = CliRunner().invoke(main, [str(REFERENCE), *SMALL])
+    assert result.exit_code == 2
+    assert "incomplete: regrade" in result.output and "Score: 3 / 3" in result.output

@@ -126,3 +126,14 @@ def test_protections_are_reported(graded):
     p = result.protections
     assert p["clean_images_sent"] is False
     assert "namespaces" in p and "limits" in p
+
+
+def test_a_second_grading_trains_the_same_model(graded, small_data, fast_options):
+    """The worker seeds torch and random from the grading seed before Model() and train(): same epoch, same PSNR."""
+    first, _ = graded
+    second = grade_submission(REFERENCE, fast_options, data=small_data)
+    assert first.psnr["trained"] is not None
+    assert second.psnr["trained"] == first.psnr["trained"]
+    assert second.psnr["untrained"] == first.psnr["untrained"]
+    details = second.check("model.train_time").details
+    assert details["seed"] == fast_options.seed and "torch" in details["seeded"]

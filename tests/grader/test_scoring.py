@@ -43,9 +43,14 @@ def test_statuses_map_to_points():
         rubric,
     )
     assert [c.score for c in r.checks] == [1.5, 0.0, 1.5, 0.0]
-    assert r.max_score == 6.0 and r.score == 3.0
+    # the error is the grader's: left out of the total, and the result asks for a regrade (issue 14 item 7)
+    assert [c.max_score for c in r.checks] == [1.5, 1.5, 1.5, 0.0]
+    assert r.max_score == 4.5 and r.score == 3.0
     assert {c.id for c in r.failed_required} == {"blocks.ReLU.backward", "blocks.Sigmoid.backward"}
     assert not r.passed_required
+    assert [c.id for c in r.incomplete] == ["blocks.Sigmoid.backward"]
+    assert r.notes[0].startswith("incomplete: regrade") and "1.5 points are left out" in r.notes[0]
+    assert len([n for n in score(r, rubric).notes if n.startswith("incomplete")]) == 1  # said once
 
 
 def test_not_applicable_checks_carry_no_points_and_never_fail_the_run():
@@ -82,3 +87,93 @@ def test_bad_rubrics_are_refused_with_the_reason(tmp_path):
     wrong.write_text('[checks]\n"model.api" = 3\n')
     with pytest.raises(RubricError, match="must be a table"):
         load_rubric(wrong)
+
+
+def _rubric(tmp_path, text: str):
+    path = tmp_path / "rubric.toml"
+    path.write_text(text)
+    return load_rubric(path)
+
+
+def test_proportion_defaults_are_documented_in_the_builtin_rubric():
+    from importlib import resources
+
+    rubric = load_rubric()
+    text = resources.files("grader").joinpath("rubric.toml").read_text()
+    assert (rubric.proportion.void, rubric.proportion.same_cause, rubric.proportion.follow_on) == ("own_job", 0, 1)
+    for line in ('void = "own_job"', "same_cause = 0.0", "follow_on = 1.0"):
+        assert line in text
+    assert '[proportion]\nvoid = "own_job"' in rubric.to_toml()
+
+
+def test_a_cause_is_charged_once_by_default_and_as_the_rubric_says(tmp_path):
+    def graded(rubric):
+        return score(
+            _result(
+                Check("blocks.Conv2d.forward", "fail", details={"cause": "conv2d.channels_swapped"}),
+                Check(
+                    "blocks.Conv2d.backward_input",
+                    "fail",
+                    details={"cause": "conv2d.channels_swapped", "same_cause_as": "blocks.Conv2d.forward"},
+                ),
+            ),
+            rubric,
+        )
+
+    once = graded(load_rubric())
+    assert [c.score for c in once.checks] == [0.0, 2.0] and once.max_score == 4.0
+    every = graded(_rubric(tmp_path, "[proportion]\nsame_cause = 1.0\n"))
+    assert [c.score for c in every.checks] == [0.0, 0.0]
+    half = graded(_rubric(tmp_path, "[proportion]\nsame_cause = 0.25\n"))
+    assert half.checks[1].score == 1.5
+
+
+def test_follow_ons_lose_their_points_through_the_cause_unless_the_rubric_leaves_them_out(tmp_path):
+    checks = [
+        Check("structure.import", "fail"),
+        Check("blocks.ReLU.forward", "skipped", details={"because": "structure.import"}),
+        Check("model.api", "skipped", details={"because": "structure.import"}),
+    ]
+    lost = score(_result(*[Check(c.id, c.status, details=dict(c.details)) for c in checks]), load_rubric())
+    assert lost.score == 0 and lost.max_score == 4.5  # as if they had failed: a model.py that does not import
+    assert [c.id for c in lost.failed_required] == ["structure.import"]  # one failure shown, not three
+    out = score(_result(*checks), _rubric(tmp_path, "[proportion]\nfollow_on = 0\n"))
+    assert out.max_score == 0
+
+
+def test_a_required_check_skipped_because_of_an_optional_failure_still_fails_the_run():
+    r = score(
+        _result(
+            Check("model.train_odd_n", "fail"),
+            Check("model.train_time", "skipped", details={"because": "model.train_odd_n"}),
+        ),
+        load_rubric(),
+    )
+    assert [c.id for c in r.failed_required] == ["model.train_time"]
+
+
+def test_what_follows_from_a_grader_error_is_left_out_too():
+    r = score(
+        _result(
+            Check("model.train_time", "error", details={"machine_busy": {"others_load": 7.0, "threads": 1}}),
+            Check("model.trained_psnr", "skipped", details={"because": "model.train_time"}),
+            Check("model.api", "pass"),
+        ),
+        load_rubric(),
+    )
+    assert r.max_score == 3.0 and r.score == 3.0
+    assert "9 points are left out" in r.notes[0] and "quiet cores" in r.notes[0]
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ('[proportion]\nvoid = "some"\n', "void must be one of own_job, any, none"),
+        ("[proportion]\nsame_cause = 2\n", "same_cause must be a number from 0 to 1"),
+        ('[proportion]\nfollow_on = "all"\n', "follow_on must be a number from 0 to 1"),
+        ("[proportion]\nvoids = 1\n", "unexpected keyword"),
+    ],
+)
+def test_bad_proportion_settings_are_refused(tmp_path, text, problem):
+    with pytest.raises(RubricError, match=problem):
+        _rubric(tmp_path, text)

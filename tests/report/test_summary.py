@@ -47,8 +47,11 @@ def test_rows_statistics_and_pass_rates(class_dir):
     assert s.stats["pretrained_psnr"]["n"] == 2  # the team without a loaded model has no PSNR
     conv = next(c for c in s.checks if c.id == "blocks.Conv2d.forward")
     assert (conv.applicable, conv.passed, conv.failed, conv.pass_rate) == (3, 2, 1, pytest.approx(2 / 3, abs=1e-3))
+    # a skipped check that cost the team its points is not a pass (issue 14 item 3): every team counts
     train = next(c for c in s.checks if c.id == "model.train_time")
-    assert train.skipped == 1 and train.pass_rate == 1.0  # skipped: not run, so not in the rate
+    assert train.skipped == 1 and train.pass_rate == pytest.approx(2 / 3, abs=1e-3)
+    psnr = next(c for c in s.checks if c.id == "model.pretrained_psnr")
+    assert (psnr.passed, psnr.skipped, psnr.pass_rate) == (2, 1, pytest.approx(2 / 3, abs=1e-3))
     assert not any(c.id.startswith("blocks.TransposeConv2d") for c in s.checks)  # not applicable anywhere
     rates = [c.pass_rate for c in s.checks if c.pass_rate is not None]
     assert rates == sorted(rates)  # the checks most teams fail come first
@@ -136,3 +139,29 @@ def test_a_folder_column_appears_when_folders_are_not_named_after_teams(make_res
     assert headers[:2] == ["team", "folder"]
     assert summary_tables.class_rows(other)[0][:2] == ["Proj_100001_100002", "team_numpy"]
     assert len(summary_tables.class_rows(other)[0]) == len(headers)
+
+
+def test_follow_ons_errors_and_incomplete_results(make_result):
+    """One cause is one failure in the class table; a grader error is no verdict and asks for a regrade."""
+    from grader.result import Check
+    from grader.scoring import load_rubric, score
+
+    broken = make_result("Proj_300001_300002", scipers=("300001", "300002"), conv_ok=False)
+    broken.checks.append(
+        Check("blocks.Conv2d.backward_input", "skipped", "skipped (because ...)", {"because": "blocks.Conv2d.forward"})
+    )
+    busy = make_result("Proj_400001_400002", scipers=("400001", "400002"))
+    busy.check("model.train_time").status = "error"
+    for r in (broken, busy):
+        score(r, load_rubric())
+    s = summarize([broken, busy])
+    stat = {c.id: c for c in s.checks}
+    backward = stat["blocks.Conv2d.backward_input"]
+    assert (backward.failed, backward.follow_on, backward.pass_rate) == (0, 1, 0.0)
+    assert stat["blocks.Conv2d.forward"].failed == 1
+    train = stat["model.train_time"]
+    assert (train.errored, train.passed, train.pass_rate) == (1, 1, 1.0)  # the error is not in the rate
+    assert {r.team: r.status for r in s.rows} == {"Proj_300001_300002": "fail", "Proj_400001_400002": "incomplete"}
+    assert s.to_regrade == ["Proj_400001_400002"]
+    assert "incomplete (to regrade: Proj_400001_400002)" in summary_tables.totals_line(s)
+    schema.validate(s.to_dict(), "summary")

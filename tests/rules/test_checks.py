@@ -119,8 +119,16 @@ def test_runtime_autograd_and_grad_mode():
     assert autograd.status == "fail"
     assert "grad mode was on after Model.train" in autograd.message
     assert "torch.Tensor.backward" in autograd.message
+    # grad mode on without any graph built is a warning (issue 9 item 6c), not an autograd violation
     only_mode = _by_id(runtime_checks({"grad_mode_enabled_after": ["Sigmoid.forward"]}))
-    assert only_mode["rules.autograd"].status == "fail"
+    assert only_mode["rules.autograd"].status == "warn"
+    assert "no graph was built" in only_mode["rules.autograd"].message
+    switched = _by_id(runtime_checks({"calls": {"Model.train": {"torch.set_grad_enabled(True)": 1}}}))
+    assert switched["rules.autograd"].status == "warn"
+    with_graph = {"Model.train": {"torch.set_grad_enabled(True)": 1, "torch.Tensor.requires_grad_": 3}}
+    assert _by_id(runtime_checks({"calls": with_graph}))["rules.autograd"].status == "fail"
+    with_parameters = {"Model.train": {"torch.set_grad_enabled(True)": 1, "torch.nn.Parameter": 1}}
+    assert _by_id(runtime_checks({"calls": with_parameters}))["rules.autograd"].status == "fail"
     grad_fn = _by_id(runtime_checks({"calls": {"ReLU.forward": {"torch.Tensor.grad_fn": 1}}}))
     assert grad_fn["rules.autograd"].status == "warn"
 
@@ -152,6 +160,50 @@ def test_runtime_accepts_tracer_drain_lists():
     # no forbidden call in a trace the code switched off proves nothing
     assert checks["rules.runtime_forbidden"].status == "fail"
     assert "tampered with the grader's runtime trace" in checks["rules.runtime_forbidden"].message
+
+
+def test_no_free_points_for_a_file_that_does_not_parse(tmp_path):
+    """Issue 14 item 4: a file grading runs that was not parsed was not checked: skipped because rules.syntax."""
+    root = _submission(
+        tmp_path,
+        {"model.py": "from .others import blocks\nfrom torch import empty\n", "others/blocks.py": "def f(:\n"},
+    )
+    checks = _by_id(static_checks(root))
+    assert checks["rules.syntax"].status == "fail"
+    for check_id in ("rules.static_imports", "rules.tampering"):
+        assert checks[check_id].status == "skipped" and checks[check_id].details["because"] == "rules.syntax"
+        assert "others/blocks.py does not parse" in checks[check_id].message
+
+
+def test_a_found_violation_stands_beside_a_file_that_does_not_parse(tmp_path):
+    root = _submission(
+        tmp_path, {"model.py": "from .others import blocks\nimport numpy\n", "others/blocks.py": "def f(:\n"}
+    )
+    assert _by_id(static_checks(root))["rules.static_imports"].status == "fail"
+
+
+def test_a_scratch_file_that_does_not_parse_costs_nothing(tmp_path):
+    root = _submission(tmp_path, {"model.py": "from torch import empty\n", "others/scratch.py": "def f(:\n"})
+    checks = _by_id(static_checks(root))
+    assert checks["rules.syntax"].status == "warn"
+    imports = checks["rules.static_imports"]
+    assert imports.status == "pass" and "not checked: others/scratch.py" in imports.message
+
+
+def test_runtime_findings_name_the_students_line():
+    trace = [
+        {
+            "context": "Conv2d.__init__",
+            "category": "forbidden_torch",
+            "name": "torch.zeros",
+            "count": 2,
+            "severity": "fail",
+            "reason": "use torch.empty(shape).zero_()",
+            "where": "Miniproject_2/others/blocks.py:12",
+        }
+    ]
+    check = _by_id(runtime_checks(trace))["rules.runtime_forbidden"]
+    assert "Conv2d.__init__ called torch.zeros (2x, at Miniproject_2/others/blocks.py:12)" in check.message
 
 
 def test_runtime_checks_from_a_real_trace():

@@ -110,11 +110,12 @@ FLAGGED = [
     # autograd
     ("autograd-grad", "import torch\ng = torch.autograd.grad(y, x)", ("autograd", "torch.autograd.grad", "fail", 2)),
     ("autograd-import", "from torch.autograd import Variable", ("autograd", "torch.autograd.Variable", "fail", 1)),
-    ("enable-grad", "import torch\nwith torch.enable_grad():\n    pass", ("autograd", "torch.enable_grad", "fail", 2)),
+    # grad mode on is autograd only if a graph is built (issue 9 item 6c): a hint the runtime trace settles
+    ("enable-grad", "import torch\nwith torch.enable_grad():\n    pass", ("autograd", "torch.enable_grad", "warn", 2)),
     (
         "set-grad-true",
         "import torch\ntorch.set_grad_enabled(True)",
-        ("autograd", "torch.set_grad_enabled(True)", "fail", 2),
+        ("autograd", "torch.set_grad_enabled(True)", "warn", 2),
     ),
     (
         "set-grad-expr",
@@ -370,6 +371,36 @@ def test_dynamic_import_makes_every_file_reachable(tmp_path):
     )
     found = _by_file(scan_submission(root))
     assert found[("others/x.py", "torch.zeros")].severity == "fail"
+
+
+def test_an_importlib_in_a_file_grading_never_runs_does_not_switch_reachability_off(tmp_path):
+    """Issue 9 item 8: only a reachable file may make every file count as reachable."""
+    root = _write(
+        tmp_path / "Miniproject_2",
+        {
+            "model.py": "from .others import blocks\n",
+            "others/blocks.py": "from torch import empty\n",
+            "others/explore.py": "import importlib\nmod = importlib.import_module(name)\n",
+            "others/compare.py": "import torch\nref = torch.nn.Conv2d(1, 1, 1)\n",
+        },
+    )
+    found = _by_file(scan_submission(root))
+    assert found[("others/compare.py", "torch.nn.Conv2d")].severity == "warn"
+    assert found[("others/explore.py", "importlib.import_module")].severity == "warn"
+
+
+def test_a_literal_import_module_is_followed_like_an_import(tmp_path):
+    root = _write(
+        tmp_path / "Miniproject_2",
+        {
+            "model.py": "import importlib\nblocks = importlib.import_module('others.blocks')\n",
+            "others/blocks.py": "import torch\nz = torch.zeros(3)\n",
+            "others/unused.py": "import torch\nz = torch.ones(3)\n",
+        },
+    )
+    found = _by_file(scan_submission(root))
+    assert found[("others/blocks.py", "torch.zeros")].severity == "fail"
+    assert found[("others/unused.py", "torch.ones")].severity == "warn"
 
 
 def test_without_model_py_nothing_is_demoted(tmp_path):

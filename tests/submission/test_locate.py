@@ -250,3 +250,18 @@ def test_submission_can_be_built_by_hand(tmp_path):
     sub.cleanup()
     with sub:
         pass
+
+
+def test_a_package_under_another_name_is_named_with_how_to_grade_it(helpers, tmp_path):
+    helpers.write_tree(
+        tmp_path / "repo",
+        {"Noise2Noise from scratch/model.py": "", "Noise2Noise from scratch/others/blocks.py": "",
+         "Miniproject_1/model.py": "", "README.md": ""},
+    )  # fmt: skip
+    with pytest.raises(SubmissionError) as err:
+        locate_submission(tmp_path / "repo")
+    msg = str(err.value)
+    assert "no Miniproject_2 folder found" in msg
+    assert "a folder under another name holds model.py: 'Noise2Noise from scratch/'" in msg
+    assert "rename it to Miniproject_2" in msg
+    assert "'Miniproject_1/'" not in msg  # the other project is no candidate

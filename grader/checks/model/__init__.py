@@ -33,8 +33,9 @@ def model_checks(ctx: ModelContext, *, pretrained_gain: float = 0.0) -> list[Che
     client = ctx.client
     noisy = pretrained.noisy_psnr(ctx)
     ctx.psnr["noisy_input"], ctx.psnr["noisy_input_global"] = noisy["per_image"], noisy["global"]
+    ctx.seed_worker()  # Model()'s initial weights, as every later Model() of these checks
     api, handle = architecture.api_check(client, ctx.exported)
-    checks = [api, architecture.architecture_check(client, handle)]
+    checks = [api, architecture.architecture_check(client, handle, seed=ctx.seed)]
     load, loaded = (
         pretrained.load_check(ctx)
         if handle is not None

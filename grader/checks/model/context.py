@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from grader.sandbox.client import Client
+from grader.sandbox.client import Client, StudentRaised
+from grader.sandbox.supervisor import WorkerFailure
 
 # The course's rule: one epoch of 50,000 pairs within 30 min on a CPU, 10 min on a GPU.
 EPOCH_BUDGET_SECONDS = {"cpu": 30 * 60, "cuda": 10 * 60}
@@ -42,6 +43,7 @@ class ModelContext:
     budget_floor: float = MIN_BUDGET_SECONDS  # no training budget (nor train_odd_n timeout) is shorter
     reference: dict = field(default_factory=dict)  # reference PSNRs and epoch seconds, when measured
     predict_timeout: float = 300.0
+    seed: int = 0  # torch and random are seeded with it in the worker before each Model() and train() run here
     on_predictions: Callable | None = None  # (label, noisy, output, clean), called in the judge
     psnr: dict = field(default_factory=dict)  # filled by the checks
     timing: dict = field(default_factory=dict)
@@ -49,6 +51,18 @@ class ModelContext:
     def __post_init__(self):
         if self.budget_seconds is None:
             self.budget_seconds = training_budget(self.device, len(self.train_input), self.budget_floor)
+
+    def seed_worker(self) -> list[str]:
+        """Seed the worker's generators (torch, random, numpy if loaded): the same weights and order every grading."""
+        try:
+            return self.client.send("seed", seed=self.seed)["seeded"]
+        except (StudentRaised, WorkerFailure):  # a dead worker restarts at the next request; nothing was seeded
+            return []
+
+    def new_model(self) -> str:
+        """A fresh Model() in the worker, built right after seeding; returns its handle."""
+        self.seed_worker()
+        return self.client.new("Model", context="Model.__init__")["handle"]
 
     @property
     def submission_root(self) -> str:

@@ -1,11 +1,22 @@
 """model.predict_*: the predict contract, each clause its own check.
 
-Shape and values (finite, within 0–255) are required; a non-float dtype, a
-crash on uint8 input or on an odd image size are warnings (real graders fed
-float tensors of even sizes), a modified input is a failure.
+The course called predict two ways: its test script on a random float image
+(shape and range), its PSNR evaluation on the uint8 tensors of
+val_data.pkl. The contract's main call is the float one (float32 0–255, as a
+fresh Python makes them): shape and values (finite, within 0–255) are
+required; a non-float dtype is a warning, a modified input a failure. The
+uint8 call, an odd image size, and whether float input is read like the same
+uint8 images ("treats float input as 0–1" otherwise) are warnings: the PSNR
+checks feed uint8 as the course did, so these slips cost no PSNR.
+
+One cause failing several clauses (a float64 model that crashes on float32
+input fails the main call and the other-size call) is named once, in
+`details["cause"]` of each, so that scoring can charge it once.
 """
 
 from __future__ import annotations
+
+import re
 
 import torch
 
@@ -13,16 +24,52 @@ from grader.checks.declare import check
 from grader.checks.model.context import ModelContext
 from grader.checks.verdicts import RUN_FAILURES, failure_check, failure_checks
 from grader.result import Check, Status
-from grader.sandbox.client import tensor_of
+from grader.sandbox.client import StudentRaised, tensor_of
 
 SHAPE = check("model.predict_shape", 2, "predict returns N×C×H×W", required=True)
 RANGE = check("model.predict_range", 2, "predict's values are finite and within 0–255", required=True)
 DTYPE = check("model.predict_dtype", 0.5, "predict returns a float tensor (warning otherwise)")
 INPUT_UNCHANGED = check("model.predict_input_unchanged", 1, "predict leaves its input tensor unchanged")
 UINT8 = check("model.predict_uint8", 0.5, "predict accepts a uint8 tensor (warning otherwise)")
+FLOAT_INPUT = check(
+    "model.predict_float", 0, "predict reads float 0–255 input as it reads the same images in uint8 (warning otherwise)"
+)
 OTHER_SIZE = check("model.predict_other_size", 1, "predict works on another, odd image size (warning otherwise)")
-CHECKS = (SHAPE, RANGE, DTYPE, INPUT_UNCHANGED, UINT8, OTHER_SIZE)
+CHECKS = (SHAPE, RANGE, DTYPE, INPUT_UNCHANGED, UINT8, FLOAT_INPUT, OTHER_SIZE)
 FLOAT_DTYPES = ("float32", "float64", "float16", "bfloat16")
+SAME_IMAGES = 1.0  # mean |Δ| (0–255) under which two predictions are the same images (uint8 rounding, float64)
+
+# A float32 input meeting float64 weights (torch's wording varies with the op).
+_DTYPE_CLASH = re.compile(r"(double|float64).*(float\b|float32)|(float\b|float32).*(double|float64)", re.I)
+CAUSES = {
+    "float64_default": (
+        "the model computes in float64 and predict does not convert a float32 input to that dtype "
+        "(torch.set_default_dtype(torch.float64)?): convert the input in predict"
+    ),
+    "predict.float_input_crash": (
+        "predict crashes on a float32 0–255 input (the handout's predict takes any 0–255 tensor)"
+    ),
+    "predict.float_as_unit_range": (
+        "predict treats float input as 0–1 and only rescales uint8 input; "
+        "the handout's input is 0–255 whatever its dtype"
+    ),
+}
+
+
+def with_cause(check: Check, cause: str, *, say: bool = True) -> Check:
+    """`check` with the diagnosed cause (and its sentence) in its details (see CAUSES), and in its message."""
+    check.details["cause"] = cause
+    check.details["cause_text"] = CAUSES[cause]
+    if say:
+        check.message += f" — likely cause: {CAUSES[cause]}"
+    return check
+
+
+def float_crash_cause(exc: Exception) -> str | None:
+    """The cause of a crash on float32 input: float64_default when torch's message is a dtype clash."""
+    if not isinstance(exc, StudentRaised):
+        return None
+    return "float64_default" if _DTYPE_CLASH.search(str(exc.info.get("message", ""))) else "predict.float_input_crash"
 
 
 def _predict(ctx: ModelContext, handle: str, x: torch.Tensor):
@@ -33,11 +80,12 @@ def _predict(ctx: ModelContext, handle: str, x: torch.Tensor):
 
 
 def predict_checks(ctx: ModelContext, handle: str | None) -> list[Check]:
-    """The contract clauses; the uint8 and other-size calls run even when the first call failed."""
+    """The contract clauses; the uint8, float and other-size calls run even when the first call failed."""
     if handle is None:
         return [Check(spec.id, Status.SKIPPED, "no model to call predict on (Model() failed)") for spec in CHECKS]
     generation = ctx.worker_generation
-    checks = _main_call_checks(ctx, handle)
+    x = ctx.val_input[:16].to(torch.float32)
+    checks, y_float, float_error = _main_call_checks(ctx, handle, x)
 
     def model() -> str:  # the handle, or a fresh Model() when a crash restarted the worker
         nonlocal handle, generation
@@ -46,7 +94,14 @@ def predict_checks(ctx: ModelContext, handle: str | None) -> list[Check]:
             generation = ctx.worker_generation
         return handle
 
-    checks.append(_variant(ctx, model, UINT8.id, ctx.val_input[:4].clone(), "uint8 input"))
+    uint8_check, y_uint8 = _variant(ctx, model, UINT8.id, ctx.val_input[:4].clone(), "uint8 input")
+    checks.append(uint8_check)
+    float_check = _float_check(ctx, model, x[:4], y_float, float_error, y_uint8)
+    range_check = next(c for c in checks if c.id == RANGE.id)
+    if float_check.details.get("cause") == "predict.float_as_unit_range" and range_check.status == Status.FAIL:
+        range_check.message += " (predict treats float input as 0–1: see model.predict_float)"
+        with_cause(range_check, "predict.float_as_unit_range", say=False)
+    checks.append(float_check)
     odd = torch.clamp(
         torch.nn.functional.interpolate(
             ctx.val_input[:2].to(torch.float32), size=(45, 38), mode="bilinear", align_corners=False
@@ -54,22 +109,31 @@ def predict_checks(ctx: ModelContext, handle: str | None) -> list[Check]:
         0,
         255,
     ).round()
-    checks.append(_variant(ctx, model, OTHER_SIZE.id, odd, "a 2×3×45×38 input (another, odd size)"))
+    other, _ = _variant(ctx, model, OTHER_SIZE.id, odd, "a 2×3×45×38 input (another, odd size)")
+    cause = float_error and float_crash_cause(float_error)
+    if cause and other.status != Status.PASS and "exception" in other.details:
+        if other.details["exception"].get("message") == float_error.info.get("message"):
+            with_cause(other, cause)
+    checks.append(other)
     return checks
 
 
-def _main_call_checks(ctx: ModelContext, handle: str) -> list[Check]:
-    """Shape, range, dtype and input-unchanged, all from one call on 16 float images."""
+def _main_call_checks(ctx: ModelContext, handle: str, x: torch.Tensor):
+    """Shape, range, dtype and input-unchanged, all from one call on 16 float images.
+
+    Returns (checks, the output or None, the exception when the call raised).
+    """
     ids = [SHAPE.id, RANGE.id, DTYPE.id, INPUT_UNCHANGED.id]
-    x = ctx.val_input[:16].to(torch.float32)
     checks: list[Check] = []
     try:
         y, reply = _predict(ctx, handle, x)
     except RUN_FAILURES as exc:
-        return failure_checks(ids, exc, prefix="predict(16×3×32×32 float) failed: ")
+        failed = failure_checks(ids, exc, prefix="predict(16×3×32×32 float) failed: ")
+        cause = float_crash_cause(exc)
+        return ([with_cause(c, cause) for c in failed] if cause else failed), None, exc
     kind = reply["value"].get("kind")
     if y is None:
-        return [Check(i, Status.FAIL, f"predict returned a {kind}, not a tensor") for i in ids]
+        return [Check(i, Status.FAIL, f"predict returned a {kind}, not a tensor") for i in ids], None, None
     checks.append(
         Check(
             SHAPE.id,
@@ -113,18 +177,84 @@ def _main_call_checks(ctx: ModelContext, handle: str) -> list[Check]:
             "predict modified its input tensor in place" if changed else "input left unchanged",
         )
     )
-    return checks
+    return checks, (y if list(y.shape) == list(x.shape) else None), None
 
 
-def _variant(ctx: ModelContext, model, check_id: str, x: torch.Tensor, what: str) -> Check:
+def _variant(ctx: ModelContext, model, check_id: str, x: torch.Tensor, what: str) -> tuple[Check, torch.Tensor | None]:
     try:
         y, _ = _predict(ctx, model(), x)
-    except RUN_FAILURES as exc:  # real graders fed float tensors of even sizes: a warning at most
-        return failure_check(check_id, exc, prefix=f"predict on {what} failed: ", student=Status.WARN)
+    except RUN_FAILURES as exc:  # the contract's main call is the float one: a warning at most
+        return failure_check(check_id, exc, prefix=f"predict on {what} failed: ", student=Status.WARN), None
     if y is None or list(y.shape) != list(x.shape):
-        return Check(
-            check_id, Status.WARN, f"predict on {what} returned shape {list(y.shape) if y is not None else None}"
-        )
+        shape = list(y.shape) if y is not None else None
+        return Check(check_id, Status.WARN, f"predict on {what} returned shape {shape}"), None
     if not bool(torch.isfinite(y.to(torch.float64)).all()):
-        return Check(check_id, Status.WARN, f"predict on {what} returned non-finite values")
-    return Check(check_id, Status.PASS, f"works on {what}")
+        return Check(check_id, Status.WARN, f"predict on {what} returned non-finite values"), None
+    return Check(check_id, Status.PASS, f"works on {what}"), y
+
+
+def _difference(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Mean absolute difference of two predictions, both clamped to 0–255 as the PSNR sees them."""
+    a, b = (torch.nan_to_num(t.to(torch.float64), nan=0.0).clamp(0, 255) for t in (a, b))
+    return float((a - b).abs().mean())
+
+
+def _float_check(ctx: ModelContext, model, x: torch.Tensor, y_float, float_error, y_uint8) -> Check:
+    """model.predict_float: a float 0–255 input gives the images the same uint8 input gives."""
+    if float_error is not None and not isinstance(float_error, StudentRaised):  # the worker failed: no verdict
+        return failure_check(FLOAT_INPUT.id, float_error, prefix="predict on float input: ")
+    if float_error is not None:
+        check = Check(
+            FLOAT_INPUT.id,
+            Status.WARN,
+            "predict crashed on float input (see model.predict_shape)",
+        )
+        cause = float_crash_cause(float_error)
+        return with_cause(check, cause) if cause else check
+    if y_float is None or y_uint8 is None:
+        missing = SHAPE.id if y_float is None else UINT8.id
+        return Check(
+            FLOAT_INPUT.id,
+            Status.SKIPPED,
+            f"nothing to compare: predict gave no usable output on {'float' if y_float is None else 'uint8'} "
+            f"input (see {missing})",
+            details={"because": missing},
+        )
+    delta = _difference(y_float[: len(y_uint8)], y_uint8)
+    details = {"mean_abs_difference": delta, "images": len(y_uint8)}
+    if delta <= SAME_IMAGES:
+        return Check(
+            FLOAT_INPUT.id,
+            Status.PASS,
+            f"float and uint8 input give the same images (mean |Δ| {delta:.3g})",
+            details=details,
+        )
+    try:
+        y_unit, _ = _predict(ctx, model(), x / 255)
+    except RUN_FAILURES:
+        y_unit = None
+    unit, scaled = None, False
+    if y_unit is not None and y_unit.shape == y_uint8.shape:
+        # a float input read as 0–1, the output given back as 0–255 or (scaled) as 0–1
+        unit, scaled = min((_difference(y_unit, y_uint8), False), (_difference(y_unit * 255, y_uint8), True))
+    details["mean_abs_difference_unit_input"] = unit
+    if unit is not None and unit <= SAME_IMAGES:
+        returns = " and returns 0–1 for it" if scaled else ""
+        return with_cause(
+            Check(
+                FLOAT_INPUT.id,
+                Status.WARN,
+                f"treats float input as 0–1{returns}: a float 0–255 input gives other images than the same uint8 "
+                f"input (mean |Δ| {delta:.3g}), the float input divided by 255 gives the uint8 result; the "
+                "handout's predict takes 0–255 values whatever the dtype",
+                details=details,
+            ),
+            "predict.float_as_unit_range",
+            say=False,
+        )
+    return Check(
+        FLOAT_INPUT.id,
+        Status.WARN,
+        f"float 0–255 input and the same images in uint8 give different outputs (mean |Δ| {delta:.3g})",
+        details=details,
+    )

@@ -5,6 +5,11 @@ that is not the submission's, on the device the judge chose. Two slips seen
 in real submissions are graded with a note instead of a zero: a checkpoint
 opened relative to the working directory (retried from the submission root),
 and a checkpoint saved from CUDA tensors (retried with map_location='cpu').
+
+The PSNR is measured as the course measured it: predict on the uint8 images
+of val_data.pkl, 100 at a time. A model that rescales only uint8 input, or
+computes in float64, gets its real PSNR; how it reads float input is
+model.predict_float's question.
 """
 
 from __future__ import annotations
@@ -80,27 +85,47 @@ def load_check(ctx: ModelContext) -> tuple[Check, str | None]:
     return failure_check(LOAD_PRETRAINED.id, last, prefix="load_pretrained_model() failed: "), None
 
 
-def predict_all(ctx: ModelContext, handle: str, label: str) -> torch.Tensor:
-    """The model's predictions for every validation input (float32 0–255 in)."""
-    reply = ctx.client.call(
-        handle,
-        "predict",
-        ctx.val_input.to(torch.float32),
-        context="Model.predict",
-        cast=False,
-        timeout=ctx.predict_timeout,
-    )
-    out = tensor_of(reply["value"])
-    if out is None:
-        raise StudentRaised(
-            {
-                "type": "TypeError",
-                "message": f"predict returned {reply['value'].get('kind')}, not a tensor",
-                "where": [],
-            },
-            label,
+COURSE_BATCH = 100  # the course's evaluation fed val_data.pkl's uint8 images to predict in batches of 100
+
+
+def predict_all(ctx: ModelContext, handle: str, label: str) -> tuple[torch.Tensor, dict]:
+    """The model's predictions for every validation input, fed as the course did: uint8 tensors, 100 at a time.
+
+    When predict raises on uint8 input, every image is predicted again as float32 0–255 (the
+    uint8 crash is model.predict_uint8's to charge, not the PSNR's). Returns (predictions, how:
+    {"input": "uint8" | "float32", "batch": ..., "uint8_error": ...}).
+    """
+    how: dict = {"input": "uint8", "batch": COURSE_BATCH}
+    try:
+        return _predict_batches(ctx, handle, label, ctx.val_input), how
+    except StudentRaised as exc:
+        how.update(input="float32", uint8_error=exc.info)
+    return _predict_batches(ctx, handle, label, ctx.val_input.to(torch.float32)), how
+
+
+def _predict_batches(ctx: ModelContext, handle: str, label: str, images: torch.Tensor) -> torch.Tensor:
+    outputs = []
+    for start in range(0, len(images), COURSE_BATCH):
+        batch = images[start : start + COURSE_BATCH]
+        reply = ctx.client.call(
+            handle, "predict", batch, context="Model.predict", cast=False, timeout=ctx.predict_timeout
         )
-    return out
+        out = tensor_of(reply["value"])
+        if out is None:
+            raise StudentRaised(
+                {
+                    "type": "TypeError",
+                    "message": f"predict returned {reply['value'].get('kind')}, not a tensor",
+                    "where": [],
+                },
+                label,
+            )
+        if tuple(out.shape) != tuple(batch.shape):
+            raise ValueError(f"prediction shape {list(out.shape)} for an input of shape {list(batch.shape)}")
+        outputs.append(out)
+    if len({o.dtype for o in outputs}) > 1:
+        outputs = [o.to(torch.float64) for o in outputs]
+    return torch.cat(outputs) if outputs else torch.empty(0, *images.shape[1:])
 
 
 def psnr_of(ctx: ModelContext, prediction: torch.Tensor) -> dict:
@@ -130,7 +155,7 @@ def psnr_check(
     if handle is None:
         return Check(check_id, Status.SKIPPED, unavailable), None
     try:
-        prediction = predict_all(ctx, handle, label)
+        prediction, how = predict_all(ctx, handle, label)
         value = psnr_of(ctx, prediction)
     except RUN_FAILURES as exc:
         return failure_check(check_id, exc, prefix="predict on the validation set failed: "), None
@@ -150,11 +175,18 @@ def psnr_check(
         "gain_db": gain,
         "images": len(ctx.val_target),
         "reference": ctx.reference.get(check_id.split(".")[-1]),
+        "predict_input": how,
     }
     text = (
         f"{value['per_image']:.2f} dB per image ({value['global']:.2f} dB global) vs noisy input "
         f"{noisy['per_image']:.2f} dB: {gain:+.2f} dB"
     )
+    if how["input"] != "uint8":
+        error = how["uint8_error"]
+        text += (
+            f"; predict raised on uint8 input as the course fed it ({error.get('type')}: "
+            f"{str(error.get('message'))[:120]}), so it was measured with float32 0–255 input (see model.predict_uint8)"
+        )
     if details["reference"] is not None:
         text += f"; reference {details['reference']:.2f} dB"
     status = Status.PASS if gain > must_gain else Status.FAIL

@@ -2,7 +2,9 @@
 
 The timed epoch runs from a fresh Model() on the training pairs the judge
 chooses; the judge measures wall time itself (it never believes a time the
-worker reports) and stops the worker at the budget.
+worker reports) and stops the worker at the budget. The worker's generators
+(torch, random, numpy) are seeded with the grading seed before Model() and
+again before train(), so a grading's trained PSNR is the same every time.
 """
 
 from __future__ import annotations
@@ -30,30 +32,64 @@ TRAINED_PSNR = check("model.trained_psnr", 4, "PSNR after that epoch beats the n
 CHECKS = (TRAIN_ODD_N, TRAIN_TIME, TRAINED_PSNR)
 
 ODD_N = 37  # not a multiple of any usual batch size
+# a second try when ODD_N fails: more pairs than any usual batch (and a multiple of none), to tell
+# "fewer pairs than one batch" from "not a multiple of the batch size"
+LARGER_ODD_N = 165
 SHORT_TRAINING_GAIN_DB = 1.0  # --fast: the epoch must raise PSNR by this much over the untrained model
 
 
-def odd_n_check(ctx: ModelContext) -> Check:
-    """Training on a number of pairs that is not a multiple of the batch size must not crash."""
+def _train_on(ctx: ModelContext, pairs: int) -> None:
+    """One epoch of a fresh, seeded Model() on the first `pairs` training pairs (raises on failure)."""
     client = ctx.client
+    handle = ctx.new_model()
+    ctx.seed_worker()
+    client.call(
+        handle,
+        "train",
+        ctx.train_input[:pairs],
+        ctx.train_target[:pairs],
+        1,
+        context="Model.train",
+        cast=False,
+        timeout=max(ctx.budget_floor, ctx.budget_seconds * pairs / max(1, len(ctx.train_input)) * 20),
+    )
+    client.free(handle)
+
+
+def odd_n_check(ctx: ModelContext) -> Check:
+    """Training on a number of pairs that is not a multiple of the batch size must not crash.
+
+    When ODD_N pairs fail, LARGER_ODD_N are tried, so that the message says what happened: a crash
+    only below some number of pairs (fewer than one batch) or on any number that is not a multiple.
+    """
     try:
-        handle = client.new("Model", context="Model.__init__")["handle"]
-        client.call(
-            handle,
-            "train",
-            ctx.train_input[:ODD_N],
-            ctx.train_target[:ODD_N],
-            1,
-            context="Model.train",
-            cast=False,
-            timeout=max(ctx.budget_floor, ctx.budget_seconds * ODD_N / max(1, len(ctx.train_input)) * 20),
-        )
-        client.free(handle)
+        _train_on(ctx, ODD_N)
     except RUN_FAILURES as exc:
-        return failure_check(
-            TRAIN_ODD_N.id, exc, prefix=f"train on {ODD_N} pairs (not a multiple of the batch size) failed: "
+        first = exc
+    else:
+        return Check(TRAIN_ODD_N.id, Status.PASS, f"train works on {ODD_N} pairs")
+    if not isinstance(first, StudentRaised) or len(ctx.train_input) < LARGER_ODD_N:
+        return failure_check(TRAIN_ODD_N.id, first, prefix=f"train on {ODD_N} pairs failed: ")
+    try:
+        _train_on(ctx, LARGER_ODD_N)
+    except RUN_FAILURES as exc:
+        same = isinstance(exc, StudentRaised) and exc.info.get("message") == first.info.get("message")
+        check = failure_check(
+            TRAIN_ODD_N.id,
+            first,
+            prefix=f"train fails on {ODD_N} pairs, and on {LARGER_ODD_N} "
+            + ("with the same error: " if same else f"too ({exc}); on {ODD_N}: "),
         )
-    return Check(TRAIN_ODD_N.id, Status.PASS, f"train works on {ODD_N} pairs")
+        check.details["larger_n"] = {"pairs": LARGER_ODD_N, "works": False}
+        return check
+    check = failure_check(
+        TRAIN_ODD_N.id,
+        first,
+        prefix=f"train fails on {ODD_N} pairs yet works on {LARGER_ODD_N}, no multiple of a usual batch size "
+        f"either: it needs more than {ODD_N} pairs (one batch at least?): ",
+    )
+    check.details["larger_n"] = {"pairs": LARGER_ODD_N, "works": True}
+    return check
 
 
 def training_checks(ctx: ModelContext) -> list[Check]:
@@ -74,15 +110,17 @@ def training_checks(ctx: ModelContext) -> list[Check]:
         ]
     handle = None
     untrained = None
+    details["seed"] = ctx.seed
     try:
-        handle = client.new("Model", context="Model.__init__")["handle"]
+        handle = ctx.new_model()
         try:  # the fresh model's PSNR, to tell "learned something" from "learned nothing"
-            untrained = psnr_of(ctx, predict_all(ctx, handle, "predict before training"))["per_image"]
+            untrained = psnr_of(ctx, predict_all(ctx, handle, "predict before training")[0])["per_image"]
         except (StudentRaised, ValueError):
             untrained = None
         except WorkerFailure:  # predict kills the worker: training is still graded, on a fresh one
             untrained = None
-            handle = client.new("Model", context="Model.__init__")["handle"]
+            handle = ctx.new_model()
+        details["seeded"] = ctx.seed_worker()  # the epoch's shuffling and sampling: the same every grading
         started = time.monotonic()
         client.call(
             handle, "train", ctx.train_input, ctx.train_target, 1, context="Model.train", cast=False, timeout=budget

@@ -33,7 +33,8 @@ TEAMS: list[Team] = [
             (M, "            Conv2d(3, c, 4, stride=2, padding=1, device=self.device), ReLU(),\n",
              "            Conv2d(c, 3, 4, stride=2, padding=1, device=self.device), ReLU(),\n"),
         ],
-        expect={"blocks.Conv2d.forward": "fail", "blocks.Conv2d.backward_input": "fail",
+        # one slip, one failed check: the checks it stopped follow from it (issue 14 item 3)
+        expect={"blocks.Conv2d.forward": "fail", "blocks.Conv2d.backward_input": "skipped",
                 "blocks.NearestUpsampling.forward": "pass", "model.architecture": "pass",
                 "model.pretrained_psnr": "pass", "model.train_time": "pass"},
         contains={"blocks.Conv2d.forward": "swapped"},

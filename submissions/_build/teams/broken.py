@@ -11,9 +11,12 @@ TEAMS: list[Team] = [
         summary="a missing colon in others/blocks.py",
         folder="Proj_279004_288123",
         edits=[(B, "class Sigmoid(Module):\n    def forward(self, x):\n", "class Sigmoid(Module):\n    def forward(self, x)\n")],
-        expect={"rules.syntax": "fail", "structure.import": "fail", "blocks.Conv2d.forward": "fail",
-                "model.api": "fail"},
-        contains={"rules.syntax": "blocks.py"},
+        # one failure (the file does not parse); what it stopped is skipped, and the forbidden-code scan of a
+        # file it could not read earns nothing (issue 14 items 3 and 4)
+        expect={"rules.syntax": "fail", "structure.import": "fail", "blocks.Conv2d.forward": "skipped",
+                "model.api": "skipped", "rules.static_imports": "skipped"},
+        contains={"rules.syntax": "blocks.py", "rules.static_imports": "because rules.syntax failed",
+                  "blocks.Conv2d.forward": "because structure.import failed"},
         exit_code=1, score_max=20,
     ),
     Team(
@@ -22,9 +25,9 @@ TEAMS: list[Team] = [
         folder="Proj_300876_277711",
         edits=[(M, "MOMENTUM = 0.9\n", "MOMENTUM = 0.9\n\n# data for the experiments below\n"
                                        "noisy_imgs_1, noisy_imgs_2 = torch.load(\"train_data.pkl\")\n")],
-        expect={"structure.import": "fail", "blocks.Conv2d.forward": "fail", "model.api": "fail",
+        expect={"structure.import": "fail", "blocks.Conv2d.forward": "skipped", "model.api": "skipped",
                 "structure.bestmodel": "pass"},
-        contains={"structure.import": "FileNotFoundError"},
+        contains={"structure.import": "FileNotFoundError", "model.api": "because structure.import failed"},
         exit_code=1, score_max=20,
     ),
     Team(
@@ -43,7 +46,7 @@ if "train" in sys.argv:
     model.save_model()
 '''},
         edits=[(M, "from pathlib import Path\n", "import sys\nfrom pathlib import Path\n")],
-        expect={"structure.import": "fail", "blocks.Conv2d.forward": "fail", "model.api": "fail"},
+        expect={"structure.import": "fail", "blocks.Conv2d.forward": "skipped", "model.api": "skipped"},
         contains={"structure.import": "SystemExit"},
         exit_code=1, score_max=20,
     ),
@@ -55,9 +58,11 @@ if "train" in sys.argv:
                (M, PREDICT, "        if not torch.cuda.is_available():\n"
                             "            print(\"predict needs a GPU\")\n"
                             "            os._exit(1)\n" + PREDICT)],
-        expect={"model.predict_shape": "error", "model.predict_range": "error", "model.pretrained_psnr": "error",
+        # os._exit is the code's doing, not the grader's (a fail, issue 14 item 7), charged once (item 3)
+        expect={"model.predict_shape": "fail", "model.predict_range": "skipped", "model.pretrained_psnr": "skipped",
                 "model.load_pretrained": "pass", "model.train_odd_n": "pass", "model.train_time": "pass",
-                "model.trained_psnr": "error", "blocks.Conv2d.forward": "pass"},
+                "model.trained_psnr": "skipped", "blocks.Conv2d.forward": "pass"},
+        contains={"model.predict_shape": "ended the worker process itself"},
         exit_code=1,
     ),
 ]

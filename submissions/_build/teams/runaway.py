@@ -50,7 +50,9 @@ TEAMS: list[Team] = [
                 "        n = train_input.shape[0]\n"
                 "        # room for the 50,000 training images upsampled 4x (augmentation experiments)\n"
                 "        self.buffer = empty(50000, 3, 128, 128).zero_()\n")],
-        expect={"model.train_time": "fail", "model.train_odd_n": "fail", "model.pretrained_psnr": "pass",
+        # the allocation fails train_odd_n first; the timed epoch, stopped by the same error, follows from it
+        # (issue 14 item 3) and still fails the run (a required check skipped for an optional one's failure)
+        expect={"model.train_time": "skipped", "model.train_odd_n": "fail", "model.pretrained_psnr": "pass",
                 "blocks.Conv2d.forward": "pass"},
         contains={"model.train_time": "memory"},
         exit_code=1,
@@ -65,7 +67,8 @@ TEAMS: list[Team] = [
                 "                for layer in self.net.modules:\n"
                 "                    h = layer.forward(h)\n"
                 "                    print(type(layer).__name__, h.tolist())\n")],
-        expect={"model.train_time": "error", "model.pretrained_psnr": "pass", "model.predict_shape": "pass",
+        # the flood is the code's doing, not the grader's: a fail (issue 14 item 7), not an error to regrade
+        expect={"model.train_time": "fail", "model.pretrained_psnr": "pass", "model.predict_shape": "pass",
                 "blocks.Conv2d.forward": "pass"},
         contains={"model.train_time": "printed more than"},
         exit_code=1,

@@ -1,0 +1,3 @@
+# ideas for a faster backward
+def backward_faster(self, grad)
+    pass
