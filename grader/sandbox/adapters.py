@@ -173,19 +173,10 @@ def param_pairs(module, call) -> dict:
 def _owners(module, param) -> list:
     """The module, then each attribute object that holds `param` itself (an inner `.conv`)."""
     owners = [module]
-    for value in _attributes(module).values():
-        if hasattr(value, "__dict__") and not isinstance(value, torch.Tensor):
-            if any(v is param for v in _attributes(value).values()):
-                owners.append(value)
+    for _, value in _attributes(module):
+        if not isinstance(value, torch.Tensor) and any(v is param for _, v in _attributes(value)):
+            owners.append(value)
     return owners
-
-
-def _attributes(obj) -> dict:
-    try:
-        found = vars(obj)
-    except TypeError:
-        return {}
-    return dict(found) if isinstance(found, dict) else {}
 
 
 def own_grad(module, param):
@@ -195,7 +186,7 @@ def own_grad(module, param):
     if not isinstance(param, torch.Tensor):
         return None
     for owner in reversed(_owners(module, param)):  # the innermost holder first
-        attrs = _attributes(owner)
+        attrs = dict(_attributes(owner))
         own_names = [n.lower() for n, v in attrs.items() if isinstance(n, str) and v is param]
         candidates = [
             (n.lower(), v)
