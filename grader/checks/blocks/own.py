@@ -58,6 +58,21 @@ def block_pairs(ctx: BlockContext, handle: str) -> list[tuple[torch.Tensor, torc
     return [(p["param"], p.get("grad")) for p in snap.get("pairs", []) if p.get("param") is not None]
 
 
+def build_sequential(client, cls: str, refs: list, failures: tuple | type) -> tuple[str, str | None]:
+    """Sequential(m1, m2, ...) as torch builds it, else Sequential([m1, m2, ...]): (handle, a note on the form).
+
+    When both forms raise one of `failures`, the first form's error is raised (it says what the student's
+    constructor wanted)."""
+    try:
+        return client.new(cls, *refs, context="Sequential.__init__")["handle"], None
+    except failures as exc:
+        try:
+            handle = client.new(cls, refs, context="Sequential.__init__")["handle"]
+        except failures:
+            raise exc from None
+    return handle, "built as Sequential([m1, m2, ...]); torch's form is Sequential(m1, m2, ...)"
+
+
 def build(ctx: BlockContext, seq_cls: str) -> OwnNetwork | StudentRaised:
     """The student's Sequential(Conv2d, ReLU, Conv2d) with planted weights, or why it could not be built."""
     conv_cls, _ = ctx.resolve(CONV2D)
@@ -76,15 +91,7 @@ def build(ctx: BlockContext, seq_cls: str) -> OwnNetwork | StudentRaised:
         for handle, label in ((convs[0], CONV2D.name), (relu, RELU.name), (convs[1], CONV2D.name)):
             client.send("label_methods", handle=handle, label=label)
         refs = [handle_ref(convs[0]), handle_ref(relu), handle_ref(convs[1])]
-        form_note = None
-        try:
-            seq = client.new(seq_cls, *refs, context="Sequential.__init__")["handle"]
-        except StudentRaised as exc:
-            try:
-                seq = client.new(seq_cls, refs, context="Sequential.__init__")["handle"]
-                form_note = "built as Sequential([m1, m2, ...]); torch's form is Sequential(m1, m2, ...)"
-            except StudentRaised:
-                raise exc from None
+        seq, form_note = build_sequential(client, seq_cls, refs, StudentRaised)
     except RUN_FAILURES as exc:
         return exc
     return OwnNetwork(seq, convs, weights, form_note, built)

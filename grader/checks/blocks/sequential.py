@@ -108,15 +108,10 @@ def _probe_blocks(ctx: BlockContext, cls: str) -> list[Check]:
     square = client.send("probe", kind="square")["handle"]
     last = client.send("probe", kind="affine", args=[a2, b2])["handle"]
     refs = [handle_ref(first), handle_ref(square), handle_ref(last)]
-    form_note = None
     try:
-        seq = client.new(cls, *refs, context="Sequential.__init__")["handle"]
+        seq, form_note = own.build_sequential(client, cls, refs, RUN_FAILURES)
     except RUN_FAILURES as exc:
-        try:
-            seq = client.new(cls, refs, context="Sequential.__init__")["handle"]
-            form_note = "built as Sequential([m1, m2, ...]); torch's form is Sequential(m1, m2, ...)"
-        except RUN_FAILURES:
-            return failure_checks([SEQUENTIAL.id(a) for a in SEQUENTIAL.graded], exc)
+        return failure_checks([SEQUENTIAL.id(a) for a in SEQUENTIAL.graded], exc)
     out, grads = expected.with_grads(_chain, {"x": x, "a1": a1, "b1": b1, "a2": a2, "b2": b2}, g)
     checks = []
     try:
