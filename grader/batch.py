@@ -31,16 +31,29 @@ from pathlib import Path
 
 import grader
 from grader.dispatch import Event, NoWorkers, Task, _on_sigterm, _Stopped, error_result, grade_task
-from grader.grade import GradeError, grade_submission, load_grading_data
+from grader.grade import GradeError, grade_submission, load_grading_data, sandbox_settings
 from grader.machine import usable_cores
 from grader.options import GradeOptions, resolve_device
 from grader.result import Result
+from grader.sandbox.interpreter import worker_python
 from grader.sandbox.supervisor import SandboxSettings
 from grader.scoring import RubricError, load_rubric
 from grader.submission.naming import output_names  # noqa: F401  (part of this module's API)
 
 # environment fields that must match for a stored result to stand for a new grade
-SKIP_KEYS = ("grader_version", "data_id", "rubric_digest", "fast", "train", "seed", "n_train", "n_val", "device")
+SKIP_KEYS = (
+    "grader_version",
+    "data_id",
+    "rubric_digest",
+    "fast",
+    "train",
+    "seed",
+    "n_train",
+    "n_val",
+    "device",
+    "worker_python",
+    "shims",
+)
 STOP_GRACE_SECONDS = 15.0  # a stopped judge gets this long to kill its sandboxed worker itself
 START_TIMEOUT_SECONDS = 300.0  # a judge process that has not picked up its task by then is replaced
 
@@ -81,7 +94,10 @@ class BatchReport:
 
 def expected_environment(options: GradeOptions, data, device: str, rubric_digest: str) -> dict:
     """The environment values a stored result must have to be reused (see SKIP_KEYS)."""
+    settings = sandbox_settings(options, "cpu")  # the worker's interpreter and shims
     return {
+        "worker_python": worker_python(settings.python).executable,
+        "shims": list(settings.shims),
         "grader_version": grader.__version__,
         "data_id": data.data_id,
         "rubric_digest": rubric_digest,
@@ -361,7 +377,10 @@ def run_batch(
     except OSError as exc:
         raise GradeError(f"--out {out_dir}: cannot create the folder ({exc.strerror})") from None
     data = data if data is not None else load_grading_data(options, progress=False)
-    expected = expected_environment(options, data, device, rubric.digest)
+    try:
+        expected = expected_environment(options, data, device, rubric.digest)
+    except ValueError as exc:  # --worker-python that cannot run the worker
+        raise GradeError(str(exc)) from None
     # 'auto' is resolved on each cluster worker: a result graded on a GPU node or a CPU node both stand
     reusable = {k: v for k, v in expected.items() if not (k == "device" and v == "auto")}
     paths = list(dict.fromkeys(Path(p) for p in paths))  # a path named twice is graded once

@@ -13,7 +13,7 @@ import platform
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -25,6 +25,7 @@ from grader.checks.catalog import catalog
 from grader.checks.model import ModelContext, model_checks_or_errors
 from grader.checks.model.training import TRAIN_TIME
 from grader.checks.mp1 import as_project1
+from grader.checks.shims import attach_shim_events, standin_names
 from grader.checks.verdicts import over_budget_on_a_busy_machine
 from grader.checks.voiding import void_forbidden
 from grader.data import DataError, N2NData, load_data
@@ -36,6 +37,7 @@ from grader.reference import measure_reference
 from grader.result import Check, Result, Status
 from grader.rules.checks import runtime_checks, static_checks
 from grader.rules.project1 import runtime_checks_mp1, static_checks_mp1
+from grader.sandbox.interpreter import worker_python
 from grader.scoring import Rubric, RubricError, load_rubric, score
 from grader.session import SubmissionSession
 from grader.submission import Submission, SubmissionError, locate_projects, structure_checks, submission_hash
@@ -82,6 +84,7 @@ def grade_submission(
     try:
         device = resolve_device(options.device)
         rubric = load_rubric(options.rubric)
+        settings = sandbox_settings(options, device, rubric)
     except (ValueError, RubricError) as exc:
         raise GradeError(str(exc)) from None
     if device == "cuda" and not torch.cuda.is_available():
@@ -99,7 +102,6 @@ def grade_submission(
         if data is None:
             say("loading data")
             data = load_grading_data(options)
-        settings = sandbox_settings(options, device)
         numbers = tuple(sub.project.number for sub in subs)
         if options.measure_reference and (reference is None or (1 in numbers and MP1_REFERENCE not in reference)):
             say("measuring the reference implementation (cached per machine)")
@@ -118,12 +120,16 @@ def measure_reference_for(options: GradeOptions, data: N2NData, projects: tuple[
     """The references' PSNR and epoch time under these options (cached per machine): project 2's at the top,
     project 1's under MP1_REFERENCE, for the projects asked (default: the options')."""
     device = resolve_device(options.device)
+    try:
+        settings = sandbox_settings(options, device)
+    except (ValueError, RubricError) as exc:
+        raise GradeError(str(exc)) from None
     out: dict = {}
     for number in projects or options.projects:
         measured = measure_reference(
             data,
             device=device,
-            settings=sandbox_settings(options, device),
+            settings=settings,
             reference_dir=options.reference_dir,
             train=options.train,
             project=PROJECTS[number],
@@ -135,14 +141,24 @@ def measure_reference_for(options: GradeOptions, data: N2NData, projects: tuple[
     return out
 
 
-def sandbox_settings(options: GradeOptions, device: str):
-    """The worker's limits and protections for these options (hiding data, cache and outputs)."""
+def sandbox_settings(options: GradeOptions, device: str, rubric: Rubric | None = None):
+    """The worker's limits, protections and environment for these options (hiding data, cache and outputs).
+
+    The worker's interpreter and shims come from the options (the command line), else the rubric's
+    [worker] table, else the judge's own interpreter with every shim. Raises WorkerPythonError (a
+    ValueError) when that interpreter cannot run the worker.
+    """
     from dataclasses import replace
 
+    rubric = rubric or load_rubric(options.rubric)
     hidden = [str(cache_root()), *options.extra_hidden]
     if options.data_dir is not None:
         hidden.append(str(Path(options.data_dir).resolve()))
-    return replace(options.sandbox, device=device, hide=[*options.sandbox.hide, *hidden])
+    python = options.worker_python or rubric.worker_python or options.sandbox.python
+    shims = next(s for s in (options.shims, rubric.worker_shims, options.sandbox.shims) if s is not None)
+    if python is not None:
+        python = worker_python(python).executable  # checked now: a clear error before any grading starts
+    return replace(options.sandbox, device=device, hide=[*options.sandbox.hide, *hidden], python=python, shims=shims)
 
 
 @dataclass
@@ -154,6 +170,7 @@ class _Graded:
     timing: dict
     protections: dict
     worker: dict
+    notes: list[str] = field(default_factory=list)  # the project's own notes (e.g. a shim without a check)
 
 
 def _grade_located(
@@ -183,6 +200,7 @@ def _grade_located(
         if project.number in graded:
             outcome = graded[project.number]
             result.checks += outcome.checks
+            result.notes += outcome.notes
             result.projects[project.key] = {
                 "package": next(s.package_dir.name for s in subs if s.project == project),
                 "graded": True,
@@ -253,7 +271,7 @@ def _grade_project(
         checks += static_checks(sub.package_dir)
     else:
         checks += static_checks_mp1(sub.package_dir, torchvision=rubric.mp1.get("torchvision", "warn"))
-    with SubmissionSession(sub.root, sub.package_dir, settings, project=project) as session:
+    with SubmissionSession(sub.root, sub.package_dir, settings, project=project, folder_name=sub.team_name) as session:
         say(f"starting the sandboxed worker and importing {session.module}")
         imported = session.start()
         checks.append(session.import_check())
@@ -308,12 +326,18 @@ def _grade_project(
             proportion.after_failed_import(checks)
         protections = session.worker.protections()
         worker = {"worker_starts": session.worker.starts, "worker_failures": session.worker.failures}
-    checks = _merge_duplicates(checks)
+        shim_events = session.client.shim_events
+        hello = session.worker.hello
+    # shim notes go on project 2's check ids (project 1's are renamed below) and on the project's notes
+    scratch = Result(submission=sub.team_name, source=str(sub.source), checks=_merge_duplicates(checks))
     if project.blocks:
-        void_forbidden(checks, rubric.proportion.void)
+        void_forbidden(scratch.checks, rubric.proportion.void)
+    shims_used = attach_shim_events(scratch, shim_events)
+    worker["worker"] = worker_environment(settings, hello, shims_used, shim_events)
+    checks = scratch.checks
     proportion.skipped_for_a_failure(checks)
     proportion.charge_once(checks)
-    epoch = next((c for c in checks if c.id == TRAIN_TIME.id), None)
+    epoch = scratch.check(TRAIN_TIME.id)
     if epoch is not None and options.regrade_busy_epochs:
         over_budget_on_a_busy_machine(epoch, others_load, settings.threads, device)
     psnr = {
@@ -325,7 +349,7 @@ def _grade_project(
     timing = {**model_ctx.timing, "reference_epoch_seconds": reference.get("epoch_seconds")}
     if not project.blocks:
         checks = as_project1(checks)
-    return _Graded(checks, psnr, timing, protections, worker)
+    return _Graded(checks, psnr, timing, protections, worker, notes=[f"{project.package}: {n}" for n in scratch.notes])
 
 
 def _others_load(before: float | None, after: float | None, threads: int) -> float | None:
@@ -371,6 +395,21 @@ def _environment(
         "reference_hash": reference.get("reference_hash"),
         "reference_cached": reference.get("cached"),
         "argv": sys.argv[1:],
+        "worker_python": worker_python(settings.python).executable,
+        "shims": list(settings.shims),
+    }
+
+
+def worker_environment(settings, hello: dict, shims_used: dict, shim_events: list[dict]) -> dict:
+    """The worker's side of the environment: its interpreter, torch and packages, the shims on and used."""
+    described = worker_python(settings.python).describe()
+    return {
+        **described,
+        "python": hello.get("python", described["python"]),
+        "torch": hello.get("torch", described["packages"].get("torch")),
+        "shims_enabled": list(settings.shims),
+        "shims_used": shims_used,
+        "standins": standin_names([e for e in shim_events if e.get("shim") == "standins"]),
     }
 
 

@@ -37,6 +37,8 @@ class GradeOptions:
     regrade_busy_epochs: bool = True
     projects: tuple[int, ...] = (1, 2)  # the mini-projects to grade when a submission holds them (--project)
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
+    worker_python: str | None = None  # the worker's interpreter/virtualenv; None: the rubric's [worker], else ours
+    shims: tuple[str, ...] | None = None  # drift shims switched on; None: the rubric's [worker], else all
     extra_hidden: tuple[str, ...] = ()  # folders the worker must not see (outputs, ...)
 
     def __post_init__(self):

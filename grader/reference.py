@@ -18,6 +18,7 @@ from grader import machine
 from grader.checks.model import ModelContext, pretrained, training
 from grader.data.cache import cache_root
 from grader.projects import MP2, Project
+from grader.sandbox.interpreter import worker_python
 from grader.sandbox.supervisor import SandboxSettings
 from grader.session import SubmissionSession
 from grader.submission import submission_hash
@@ -42,11 +43,18 @@ def _key(ref_hash: str, data, device: str, settings: SandboxSettings, train: boo
             device,
             str(settings.threads),
             torch.__version__,
+            *_worker_key(settings),
             machine.cpu_model(),
             "train" if train else "no-train",
         ]
         + ([machine.gpu_model() or "no GPU"] if device == "cuda" else [])  # nodes of one cluster differ
     )
+
+
+def _worker_key(settings: SandboxSettings) -> list[str]:
+    """The worker's own interpreter and torch, when it is not the judge's (its epoch is timed there)."""
+    python = worker_python(settings.python)
+    return [] if python.own else [python.executable, python.torch or "no torch"]
 
 
 def measure_reference(

@@ -30,6 +30,7 @@ from grader.checks.catalog import catalog
 from grader.checks.declare import PSNR_GAIN, CheckSpec
 from grader.projects import PROJECTS
 from grader.result import Check, Result, Status
+from grader.sandbox.shims import ALL, SHIMS
 
 
 class RubricError(ValueError):
@@ -79,11 +80,18 @@ class Rubric:
     warn_factor: float = 1.0
     alternatives: dict[str, list[str]] = field(default_factory=dict)
     psnr: dict[str, float] = field(default_factory=dict)
+    shims: dict[str, float] = field(default_factory=dict)  # share of points kept: "keep" for all, or per shim
+    worker_python: str | None = None  # [worker] python: the interpreter or virtualenv of the sandboxed worker
+    worker_shims: tuple[str, ...] | None = None  # [worker] shims: those switched on (None: all)
     proportion: Proportion = field(default_factory=Proportion)
     mp1: dict[str, str] = field(default_factory=dict)  # [mp1]: torchvision = "warn" | "fail"
     reports: dict[str, str] = field(default_factory=dict)  # [reports]: severity = "warn" | "fail"
     source: str = "built-in"
     digest: str = ""
+
+    def shim_keep(self, shim: str) -> float:
+        """The share of a check's points kept when `shim` made it run (1.0 unless the rubric says otherwise)."""
+        return self.shims.get(shim, self.shims.get("keep", 1.0))
 
     def override(self, check_id: str) -> Override | None:
         """The entry for a check id: the exact one, else the first matching pattern."""
@@ -122,6 +130,9 @@ class Rubric:
             "",
             "[psnr]",
             *(f"{name} = {value!r}" for name, value in self.psnr.items()),
+            "",
+            "[shims]",
+            *(f"{name} = {value!r}" for name, value in self.shims.items()),
             "",
             "[proportion]",
             f"void = {json.dumps(self.proportion.void)}",
@@ -163,6 +174,53 @@ def _override(source: str, key: str, value: Any) -> Override:
     return Override(key, None if points is None else float(points), required)
 
 
+def _shims(source: str, table: Any) -> dict[str, float]:
+    if not isinstance(table, dict):
+        raise RubricError(f"rubric {source}: [shims] must be a table like {{ keep = 1.0 }}")
+    out = {}
+    for key, value in table.items():
+        if key != "keep" and key not in SHIMS:
+            raise RubricError(f"rubric {source}: shims.{key}: not a shim (keep, or one of {', '.join(SHIMS)})")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise RubricError(f"rubric {source}: shims.{key} must be a share of the points between 0 and 1")
+        out[key] = float(value)
+    return out
+
+
+def _worker(source: str, path: Path | None, table: Any) -> tuple[str | None, tuple[str, ...] | None]:
+    """[worker] python (relative to the rubric's folder) and shims (a list, "all" or "none")."""
+
+    if not isinstance(table, dict) or set(table) - {"python", "shims"}:
+        raise RubricError(f'rubric {source}: [worker] takes python = "PATH" and shims = [...]')
+    python = table.get("python")
+    if python is not None:
+        if not isinstance(python, str) or not python:
+            raise RubricError(f"rubric {source}: worker.python must be a path")
+        if path is not None and not Path(python).expanduser().is_absolute():
+            python = str((path.parent / python).resolve())
+    shims = table.get("shims")
+    if shims is not None:
+        try:
+            shims = parse_shims(shims)
+        except ValueError as exc:
+            raise RubricError(f"rubric {source}: worker.shims: {exc}") from None
+    return python, shims
+
+
+def parse_shims(value: Any) -> tuple[str, ...]:
+    """Shim names from "all", "none", "a,b" or a list; ValueError for a name that is not a shim."""
+    if isinstance(value, str):
+        if value.strip() in ("all", ""):
+            return ALL
+        value = [] if value.strip() == "none" else [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ValueError('a list of shim names, "all" or "none"')
+    unknown = [v for v in value if v not in SHIMS]
+    if unknown:
+        raise ValueError(f"{', '.join(unknown)}: not a shim (known: {', '.join(SHIMS)})")
+    return tuple(dict.fromkeys(value))
+
+
 def load_rubric(path: str | Path | None = None) -> Rubric:
     """The declared points with a rubric file's overrides (the built-in grader/rubric.toml when `path` is None)."""
     text, source = _read(path)
@@ -181,6 +239,7 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
     reports = {k: str(v) for k, v in data.get("reports", {}).items()}
     if reports.get("severity", "warn") not in ("warn", "fail") or set(reports) - {"severity"}:
         raise RubricError(f'rubric {source}: [reports]: only severity = "warn" or "fail" is known, not {reports}')
+    worker_python, worker_shims = _worker(source, None if path is None else Path(path), data.get("worker", {}))
     declared = catalog()
     table = [[s.id, s.points, s.required, s.credit] for s in declared.values()]
     return Rubric(
@@ -189,6 +248,9 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
         warn_factor=float(data.get("scoring", {}).get("warn_factor", 1.0)),
         alternatives={k: list(v) for k, v in data.get("alternatives", {}).items()},
         psnr={k: float(v) for k, v in data.get("psnr", {}).items()},
+        shims=_shims(source, data.get("shims", {})),
+        worker_python=worker_python,
+        worker_shims=worker_shims,
         proportion=proportion,
         mp1=mp1,
         reports=reports,
@@ -201,12 +263,14 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
 def _fraction(check: Check, rubric: Rubric) -> float:
     if check.status == Status.PASS:
         fraction = 1.0
-    elif check.status == Status.WARN:
-        fraction = rubric.warn_factor
+    elif check.status == Status.WARN:  # a warning only a shim raised is the [shims] table's to charge
+        fraction = 1.0 if check.details.get("warned_by_shims") else rubric.warn_factor
     elif check.status == Status.FAIL and check.details.get("same_cause_as"):
         return 1.0 - rubric.proportion.same_cause  # charged once, at the first check with this cause
     else:
         return 0.0
+    for used in check.details.get("shims", []):
+        fraction *= rubric.shim_keep(used["shim"])
     spec = rubric.declared.get(check.id)
     if spec is not None and spec.credit == PSNR_GAIN and "gain_db" in check.details:
         zero = rubric.psnr.get("zero_points_gain_db", 0.0)

@@ -26,12 +26,20 @@ class SubmissionSession:
     """A worker that has imported the submission; `exported` lists its names."""
 
     def __init__(
-        self, root: Path, package_dir: Path, settings: SandboxSettings, *, timeout: float = 60.0, project: Project = MP2
+        self,
+        root: Path,
+        package_dir: Path,
+        settings: SandboxSettings,
+        *,
+        timeout: float = 60.0,
+        project: Project = MP2,
+        folder_name: str | None = None,
     ):
         self.package_dir = package_dir
         self.project = project
         self.module = f"{project.package}.model"
-        self.worker = Worker(root, settings, copy_fn=self._copy)
+        # the team folder keeps its name in the box (the course ran test.py beside it)
+        self.worker = Worker(root, settings, copy_fn=self._copy, folder_name=folder_name)
         self.client = Client(self.worker, timeout=timeout)
         self.import_report: dict | None = None  # the first successful import
         self.import_error: Exception | None = None

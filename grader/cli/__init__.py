@@ -33,11 +33,21 @@ def main():
       grade checks             every check id with its points
       grade data               build or inspect the embedded data set
       grade cluster-script     the job script a --cluster slurm/pbs/sge/lsf batch submits
+      grade env create|show    worker environments like the course's VM (--worker-python), the shims
     """
 
 
 def _register():
-    from grader.cli import checks_cmd, ci_cmd, cluster_cmd, data_cmd, grade_cmd, similarity_cmd, summary_cmd
+    from grader.cli import (
+        checks_cmd,
+        ci_cmd,
+        cluster_cmd,
+        data_cmd,
+        env_cmd,
+        grade_cmd,
+        similarity_cmd,
+        summary_cmd,
+    )
 
     main.add_command(grade_cmd.submission)
     main.add_command(data_cmd.data)
@@ -45,6 +55,7 @@ def _register():
     main.add_command(summary_cmd.summary)
     main.add_command(ci_cmd.ci)
     main.add_command(cluster_cmd.cluster_script)
+    main.add_command(env_cmd.env)
     main.add_command(similarity_cmd.similarity)
 
 

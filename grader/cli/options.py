@@ -14,6 +14,7 @@ import click
 
 from grader.options import GradeOptions
 from grader.sandbox.supervisor import SandboxSettings
+from grader.scoring import parse_shims
 
 _OPTIONS = [
     click.option(
@@ -68,7 +69,27 @@ _OPTIONS = [
         "out with -j). Fewer on a busy machine: one busy core can slow a two-thread epoch "
         "many-fold.",
     ),
+    click.option(
+        "--worker-python",
+        envvar="N2N_GRADE_WORKER_PYTHON",
+        help="Interpreter or virtualenv the sandboxed worker runs student code with (a course environment: "
+        "grade env create DIR). Default: the rubric's [worker] python, else the grader's own.",
+    ),
+    click.option(
+        "--shims",
+        envvar="N2N_GRADE_SHIMS",
+        help="Drift shims switched on in the worker: all (default), none, or a comma list (grade env show lists them).",
+    ),
 ]
+
+
+def _shim_names(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    try:
+        return parse_shims(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--shims") from None
 
 
 def grading_options(command):
@@ -89,6 +110,8 @@ def grading_options(command):
         no_reference,
         project,
         threads,
+        worker_python,
+        shims,
         **kwargs,
     ):
         options = GradeOptions(
@@ -104,6 +127,8 @@ def grading_options(command):
             measure_reference=not no_reference,
             projects=(int(project),) if project else (1, 2),
             sandbox=SandboxSettings() if threads is None else SandboxSettings(threads=threads),
+            worker_python=worker_python,
+            shims=_shim_names(shims),
         )
         return command(*args, options=options, **kwargs)
 

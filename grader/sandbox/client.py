@@ -39,10 +39,13 @@ class Client:
         self.worker = worker
         self.timeout = timeout
         self.traces: list[dict] = []
+        self.shim_events: list[dict] = []  # what the drift shims did, each with the request it happened in
 
     def send(self, op: str, *, timeout: float | None = None, during: str | None = None, **fields) -> Any:
         reply = self.worker.request({"op": op, **encode_tuples(fields)}, timeout or self.timeout)
         self.traces.extend(reply.get("trace", []))
+        context = fields.get("context") or op
+        self.shim_events.extend({**event, "context": context} for event in reply.get("shims", []))
         if not reply.get("ok"):
             error = reply.get("error", {})
             if reply.get("student") is False:  # our request failed (e.g. a handle lost in a restart)
@@ -73,9 +76,10 @@ class Client:
         return_args: bool = False,
         cwd: str | None = None,
         timeout: float | None = None,
+        keep: bool = False,
         **kwargs,
     ) -> dict:
-        """Call a method; returns {'value': exported value, 'seconds', ...}."""
+        """Call a method; returns {'value': exported value, 'seconds', ...} (and 'handle' of the value with `keep`)."""
         return self.send(
             "call",
             handle=handle,
@@ -87,18 +91,34 @@ class Client:
             return_args=return_args,
             cwd=cwd,
             timeout=timeout,
+            keep=keep,
         )
 
     def call_forms(self, handle: str, method: str, forms: list[dict], *, context: str, cast: bool = True) -> dict:
         return self.send("call_forms", handle=handle, method=method, forms=forms, context=context, cast=cast)
 
-    def params(self, handle: str, *, context: str) -> dict:
-        return self.send("params", handle=handle, context=context)
+    def params(self, handle: str, *, context: str, tolerant: bool = False) -> dict:
+        """The object's parameters (see ops.op_params); with `tolerant`, a param() that raises comes back as
+        `error`/`raised` with the `.weight`/`.bias` attributes still read, instead of raising StudentRaised."""
+        return self.send("params", handle=handle, context=context, tolerant=tolerant)
+
+    def zero_grads(self, handle: str, *, context: str) -> dict:
+        """Zero every gradient tensor the object exposes, in place (see ops.op_zero_grads)."""
+        return self.send("zero_grads", handle=handle, context=context)
 
     def set(
-        self, handle: str, value, *, role: str | None = None, index: int | None = None, what: str = "param"
+        self,
+        handle: str,
+        value,
+        *,
+        role: str | None = None,
+        index: int | None = None,
+        what: str = "param",
+        rebind: bool = False,
     ) -> dict:
-        return self.send("set", handle=handle, value=value, role=role, index=index, what=what, context="set parameters")
+        """Write `value` into a parameter or its gradient in place (`rebind`: a new `.grad` tensor instead)."""
+        fields = {"role": role, "index": index, "what": what, "rebind": rebind}
+        return self.send("set", handle=handle, value=value, context="set parameters", **fields)
 
     def describe(self, handle: str, probes=None, timeout: float | None = None) -> dict:
         """The stages of the Model's network, probed with `probes` (first: the size the network is graded at)."""

@@ -32,7 +32,6 @@ import shutil
 import signal
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
@@ -597,19 +596,7 @@ def config_from_dict(data: dict) -> JailConfig:
 
 
 def default_keep_paths() -> list[str]:
-    """Folders the worker's Python needs: the interpreter's prefixes, sys.path, the grader package."""
-    import site
+    """Folders the judge's own Python needs in the worker (see interpreter.WorkerPython.keep_paths)."""
+    from grader.sandbox.interpreter import worker_python
 
-    import grader
-
-    paths = {
-        sys.prefix,
-        sys.base_prefix,
-        sys.exec_prefix,
-        sys.base_exec_prefix,
-        str(Path(grader.__file__).resolve().parent),
-    }
-    paths.update(p for p in site.getsitepackages() if os.path.isdir(p))
-    exe = os.path.realpath(sys.executable)
-    paths.add(os.path.dirname(exe))
-    return sorted(paths)
+    return worker_python().keep_paths()

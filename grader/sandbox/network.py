@@ -14,8 +14,11 @@ by behaviour:
   output size over the change of the input size is its exact scale, whatever
   its kernel and padding: 1/2 for a stride-2 convolution even when 16 -> 7);
 - the shapes of the parameter tensors it holds (param() or its attributes);
-- for a parameterless block that keeps the shape, its output on a ramp of
-  values from -6 to 6 (the judge compares it with ReLU and Sigmoid);
+- for a parameterless block, its output on a ramp of values from -6 to 6
+  (the judge compares it with ReLU and Sigmoid when it keeps the shape, with
+  a nearest upsampling when it does not) and, when it changes the shape, how
+  many tensors its attributes hold (a transposed convolution whose param()
+  does not list the convolution it keeps in `.conv` is still one);
 - for a block with parameters, its outputs on x, 0, -x and 2x (the judge
   checks that it is affine, as a convolution is).
 
@@ -202,6 +205,9 @@ class Prober:
                 stage["affine_outputs"] = outputs
             elif list(y.shape) == list(x.shape):
                 stage["ramp_output"] = self.call(block, _on_device(ramp(list(x.shape), x.dtype), node))
+            else:  # resamples without listing parameters: a plain nearest, or a layer param() does not list?
+                stage["ramp_output"] = self.call(block, _on_device(ramp(list(x.shape), x.dtype), node))
+                stage["attribute_tensors"] = len(_tensor_attributes(block))
         except _Failed as exc:
             stage["test_error"] = exc.info
         return stage

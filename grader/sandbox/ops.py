@@ -28,6 +28,8 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from grader.sandbox import adapters, protocol
+from grader.sandbox.shims import ShimLog
+from grader.sandbox.tape import Tape
 from grader.sandbox.tracer import Tracer, mode_active
 
 # Captured before student code runs (see the module docstring).
@@ -101,8 +103,9 @@ class _Objects(dict):
 class WorkerState:
     """Everything the worker keeps between requests."""
 
-    def __init__(self, box: str, *, reply_limit: int | None = None, private_proc: bool = False):
+    def __init__(self, box: str, *, reply_limit: int | None = None, private_proc: bool = False, shims=None):
         self.box = box
+        self.shims = shims if shims is not None else ShimLog()  # what the drift shims did (see shims.py)
         self.reply_limit = reply_limit  # bytes of arrays one reply may carry
         self.private_proc = bool(private_proc)  # /proc lists only this worker's processes
         self.seen_threads: set[int] = set()
@@ -114,6 +117,7 @@ class WorkerState:
         self.submission_root: str | None = None
         self.grad_mode = False  # autograd on while student code runs (project 1); off by the course rule (project 2)
         self.integrity = integrity_snapshot()
+        self.tape = Tape()  # tape-style blocks (backward returns None and pushes dL/dx to the input's producer)
 
     # -- calling student code -------------------------------------------------
     def run(self, context: str, fn, *args, grad_mode: bool = False, **kwargs):
@@ -370,6 +374,8 @@ def op_hello(state: WorkerState, req: dict) -> dict:
         "uid": os.getuid(),
         "python": sys.version.split()[0],
         "torch": torch.__version__,
+        "executable": sys.executable,
+        "environment": sys.prefix,
         "cuda_available": torch.cuda.is_available(),
         "threads": torch.get_num_threads(),
     }
@@ -380,6 +386,7 @@ def op_import(state: WorkerState, req: dict) -> dict:
     root, package = req["root"], req.get("package", "Miniproject_2")
     state.grad_mode = bool(req.get("grad_mode", False))
     state.submission_root = root
+    state.shims.root = root
     state.tracer.root = root
     for path in (os.path.join(root, package), root):
         if path not in sys.path:
@@ -451,19 +458,45 @@ def op_call(state: WorkerState, req: dict) -> dict:
     old_cwd = os.getcwd()
     if cwd:
         os.chdir(cwd)
+    context = req.get("context", f"{type(obj).__name__}.{req['method']}")
     started = time.perf_counter()
     try:
-        value = state.run(req.get("context", f"{type(obj).__name__}.{req['method']}"), method, *args, **kwargs)
+        value = _traced_call(state, req["handle"], req["method"], obj, context, method, args, kwargs)
     finally:
         seconds = time.perf_counter() - started
         os.chdir(old_cwd)
-    reply = {"value": state.export(value), "seconds": seconds}
+    reply = {"value": state.export(value), "seconds": seconds, **_tape_reply(state, req, value)}
+    if req.get("keep"):  # the value stays in the worker, e.g. param()'s list handed to an optimizer
+        reply["handle"] = state.new_handle(value)
+    reply["arg_dtype"] = next((str(a.dtype).replace("torch.", "") for a in args if isinstance(a, torch.Tensor)), None)
     if keep_inputs is not None:
         reply["args_after"] = [a.detach() if isinstance(a, torch.Tensor) else None for a in args]
         reply["args_changed"] = [
             bool(k is not None and (k.shape != a.shape or not torch.equal(k, a))) for k, a in zip(keep_inputs, args)
         ]
     return reply
+
+
+def _traced_call(state: WorkerState, handle: str, name: str, obj, context: str, method, args: list, kwargs: dict):
+    """Call a student method, keeping the tape's bookkeeping for forward/backward (see tape.py)."""
+    if name == "forward":
+        state.tape.before_forward(args)
+    elif name == "backward":
+        state.tape.before_backward(handle, args)
+    value = state.run(context, method, *args, **kwargs)
+    if name == "forward":
+        state.tape.after_forward(handle, obj, args, value)
+    return value
+
+
+def _tape_reply(state: WorkerState, req: dict, value) -> dict:
+    """For a backward that returned None on a tape-style block: what it pushed to the judge's input, as the value."""
+    if req.get("method") != "backward" or value is not None:
+        return {}
+    got = state.tape.captured(req["handle"])
+    if got is None:
+        return {}
+    return {"value": state.export(got[1]), "tape": {"link": state.tape.link, "argument": got[0]}}
 
 
 def op_call_forms(state: WorkerState, req: dict) -> dict:
@@ -481,8 +514,12 @@ def op_call_forms(state: WorkerState, req: dict) -> dict:
         )
         for f in req["forms"]
     ]
-    form, value = adapters.call_with_fallbacks(method, forms, lambda fn, *a, **k: state.run(context, fn, *a, **k))
-    return {"form": form, "value": state.export(value)}
+    form, value = adapters.call_with_fallbacks(
+        method,
+        forms,
+        lambda fn, *a, **k: _traced_call(state, req["handle"], req["method"], obj, context, fn, list(a), k),
+    )
+    return {"form": form, "value": state.export(value), **_tape_reply(state, req, value)}
 
 
 def op_new_forms(state: WorkerState, req: dict) -> dict:
@@ -494,16 +531,42 @@ def op_new_forms(state: WorkerState, req: dict) -> dict:
     return {"form": form, "handle": state.new_handle(obj), "class": type(obj).__name__}
 
 
-def op_params(state: WorkerState, req: dict) -> dict:
-    """The object's parameters: accessor pairs plus weight/bias attributes, and which is which."""
-    obj = state.objects[req["handle"]]
-    context = req.get("context", f"{type(obj).__name__}.param")
-    info = adapters.param_pairs(obj, lambda fn: state.run(context, fn))
-    attrs = {}
+def _pairs_of(state: WorkerState, obj, context: str, tolerant: bool) -> dict:
+    """adapters.param_pairs under the tracer; with `tolerant`, a param() that raises gives no pairs and an error."""
+    try:
+        return adapters.param_pairs(obj, lambda fn: state.run(context, fn))
+    except StudentError as exc:
+        if not tolerant:
+            raise
+        message = f"{exc.info.get('type')}: {exc.info.get('message')}"
+        accessor = next((a for a in adapters.PARAM_ACCESSORS if callable(getattr(obj, a, None))), None)
+        return {"accessor": accessor, "form": None, "pairs": [], "error": f"raised {message}", "raised": exc.info}
+
+
+def _role_tensors(obj) -> tuple[dict, dict]:
+    """`.weight`/`.bias` as tensors, and the gradient each keeps (`.grad`, `.gradient` or the block's buffer)."""
+    attrs, grads = {}, {}
     for name in ("weight", "bias"):
         t = adapters.attribute_tensor(obj, name)
         if t is not None:
             attrs[name] = t
+            g = adapters.tensor_grad(t)
+            g = g if g is not None else adapters.own_grad(obj, t)
+            if g is not None:
+                grads[name] = g
+    return attrs, grads
+
+
+def op_params(state: WorkerState, req: dict) -> dict:
+    """The object's parameters: accessor pairs plus weight/bias attributes (and their gradients), which is which.
+
+    With `tolerant`, a param() that raises is reported in `error`/`raised` and the attributes still come back
+    (a block whose param() is broken can still have its weights set through `.weight`).
+    """
+    obj = state.objects[req["handle"]]
+    context = req.get("context", f"{type(obj).__name__}.param")
+    info = _pairs_of(state, obj, context, bool(req.get("tolerant")))
+    attrs, attr_grads = _role_tensors(obj)
     pairs = []
     for p, g in info["pairs"]:
         role = next((n for n, t in attrs.items() if p is not None and t is p), None)
@@ -520,8 +583,13 @@ def op_params(state: WorkerState, req: dict) -> dict:
         "accessor": info["accessor"],
         "form": info["form"],
         "error": info["error"],
+        "raised": info.get("raised"),
+        "nested": info.get("nested", False),
+        "flat": info.get("flat"),
+        "none_pairs": info.get("none_pairs", 0),
         "pairs": pairs,
         "attrs": {n: t.detach() for n, t in attrs.items()},
+        "attr_grads": {n: t.detach() for n, t in attr_grads.items()},
     }
 
 
@@ -529,11 +597,12 @@ def op_set(state: WorkerState, req: dict) -> dict:
     """Write a value into a parameter or its gradient, in place.
 
     Target: `role` ('weight'/'bias', via the attribute or the matching pair) or
-    `index` into the accessor's pairs; `what` is 'param' or 'grad'.
+    `index` into the accessor's pairs; `what` is 'param' or 'grad'. A param()
+    that raises leaves the attributes usable.
     """
     obj = state.objects[req["handle"]]
     value, what = req["value"], req.get("what", "param")
-    info = adapters.param_pairs(obj, lambda fn: state.run(f"{type(obj).__name__}.param", fn))
+    info = _pairs_of(state, obj, f"{type(obj).__name__}.param", True)
     target, via = None, None
     role = req.get("role")
     if role is not None and what == "param":
@@ -545,12 +614,75 @@ def op_set(state: WorkerState, req: dict) -> dict:
         for p, g in info["pairs"]:
             if attr is not None and p is not None and p.data_ptr() == attr.data_ptr():
                 target, via = (p if what == "param" else g), f"{info['accessor']}()"
+    if what == "grad" and req.get("rebind") and req.get("index") is not None and req["index"] < len(info["pairs"]):
+        # a new gradient tensor, as torch's backward makes after zero_grad(set_to_none): whoever kept the old one
+        # (an optimizer's velocity that aliases p.grad) keeps its values
+        param = info["pairs"][req["index"]][0]
+        param.grad = value.to(dtype=param.dtype, device=param.device).clone()
+        param.gradient = param.grad
+        return {"set": True, "via": "rebound .grad"}
     if target is None:
         return {"set": False, "why": f"no {what} tensor found for {role or req.get('index')}"}
     if tuple(target.shape) != tuple(value.shape):
         return {"set": False, "why": f"shape {list(target.shape)} where {list(value.shape)} was expected", "via": via}
     target.copy_(value.to(dtype=target.dtype, device=target.device))
     return {"set": True, "via": via, "dtype": str(target.dtype).replace("torch.", "")}
+
+
+def op_zero_grads(state: WorkerState, req: dict) -> dict:
+    """Zero, in place, every gradient tensor the object exposes (param() pairs, `.grad`, its own buffers).
+
+    The judge does this before the first backward of a check, so a buffer allocated with `empty()` (garbage
+    until the first backward) is measured as what backward put there. Gradients that are None stay None.
+    """
+    obj = state.objects[req["handle"]]
+    info = _pairs_of(state, obj, f"{type(obj).__name__}.param", True)
+    _, attr_grads = _role_tensors(obj)
+    seen, zeroed, failed = set(), 0, 0
+    for g in [g for _, g in info["pairs"]] + list(attr_grads.values()):
+        if g is None or id(g) in seen:
+            continue
+        seen.add(id(g))
+        try:
+            g.detach().zero_()
+            zeroed += 1
+        except Exception:  # a read-only or odd tensor: measured as it is
+            failed += 1
+    return {"zeroed": zeroed, "failed": failed}
+
+
+def op_label_methods(state: WorkerState, req: dict) -> dict:
+    """Make an object's forward/backward trace under their own context ('Conv2d.forward') when another
+    student object calls them (a Sequential running the student's blocks), so a forbidden call is charged
+    to the block that made it. Instance attributes: `isinstance` and the class are untouched."""
+    obj = state.objects[req["handle"]]
+    label = req.get("label") or type_name(obj)
+    labelled = []
+    for name in ("forward", "backward"):
+        original = getattr(obj, name, None)
+        if not callable(original):
+            continue
+        wrapper = _labelled(state, original, f"{label}.{name}")
+        try:
+            obj.__dict__[name] = wrapper
+            labelled.append(name)
+        except Exception:  # no __dict__ (slots): calls stay under the caller's context
+            pass
+    return {"labelled": labelled}
+
+
+def _labelled(state: WorkerState, method, context: str):
+    tracer = state.tracer  # only the tracer in the closure student code can reach, not the whole state
+
+    def call(*args, **kwargs):
+        saved = tracer.context
+        tracer.context = context
+        try:
+            return method(*args, **kwargs)
+        finally:
+            tracer.context = saved
+
+    return call
 
 
 def op_describe(state: WorkerState, req: dict) -> dict:
@@ -631,6 +763,29 @@ def op_probe(state: WorkerState, req: dict) -> dict:
     return {"handle": state.new_handle(PROBES[req["kind"]](*args))}
 
 
+def op_plant(state: WorkerState, req: dict) -> dict:
+    """Parameters and gradients for an optimizer under test (probes.planted), a model-like holder of them, and
+    a handle to read them back with `planted`."""
+    from grader.sandbox.probes import ParamHolder, planted
+
+    pairs = [(_prepare(p, None, True), _prepare(g, None, True)) for p, g in state.resolve(req["value"])]
+    value = planted(pairs, req["layout"])
+    return {
+        "value": state.new_handle(value),
+        "holder": state.new_handle(ParamHolder(value)),
+        "pairs": state.new_handle(pairs),
+    }
+
+
+def op_planted(state: WorkerState, req: dict) -> dict:
+    """The planted parameters as they are now, with the gradient each pair holds and the one `.grad` holds."""
+    out = []
+    for p, g in state.objects[req["handle"]]:
+        grad = p.grad if isinstance(p.grad, torch.Tensor) else None
+        out.append({"param": p.detach(), "pair_grad": g.detach(), "grad": grad.detach() if grad is not None else None})
+    return {"values": out}
+
+
 def op_describe_object(state: WorkerState, req: dict) -> dict:
     """The class name and public callables of an object (no student code runs)."""
     obj = state.objects[req["handle"]]
@@ -644,19 +799,6 @@ def op_free(state: WorkerState, req: dict) -> dict:
     return {}
 
 
-def op_torch_load_cpu(state: WorkerState, req: dict) -> dict:
-    """Make later torch.load calls map CUDA tensors to the CPU (for checkpoints saved on a GPU)."""
-    original = torch.load
-
-    def load_on_cpu(*args, **kwargs):
-        kwargs["map_location"] = "cpu"
-        return original(*args, **kwargs)
-
-    torch.load = load_on_cpu
-    state.integrity["torch.load"] = torch.load  # our own patch is not tampering
-    return {"patched": True}
-
-
 HANDLERS = {
     "hello": op_hello,
     "import": op_import,
@@ -666,6 +808,8 @@ HANDLERS = {
     "call_forms": op_call_forms,
     "params": op_params,
     "set": op_set,
+    "zero_grads": op_zero_grads,
+    "label_methods": op_label_methods,
     "describe": op_describe,
     "seed": op_seed,
     "free": op_free,
@@ -674,7 +818,8 @@ HANDLERS = {
     "store": op_store,
     "fetch": op_fetch,
     "probe": op_probe,
-    "torch_load_cpu": op_torch_load_cpu,
+    "plant": op_plant,
+    "planted": op_planted,
 }
 
 
@@ -707,8 +852,20 @@ def handle(state: WorkerState, request: dict) -> dict:
             f"{name} was replaced at run time (monkeypatching torch is not allowed)",
         )
         state.integrity[name] = _lookup(name)  # report each replacement once
-    if op not in ("hello", "free", "fetch", "store", "probe", "signature", "describe_object", "seed"):
+    if op not in (
+        "hello",
+        "free",
+        "fetch",
+        "store",
+        "probe",
+        "plant",
+        "planted",
+        "signature",
+        "describe_object",
+        "seed",
+    ):
         state.check_background(context)
     reply["trace"] = state.tracer.drain()
+    reply["shims"] = state.shims.drain()
     reply["grad_enabled"] = _is_grad_enabled()
     return reply

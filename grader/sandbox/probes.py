@@ -67,4 +67,25 @@ class ParamHolder:
     params = parameters = param
 
 
+def planted(pairs: list[tuple[torch.Tensor, torch.Tensor]], layout: str):
+    """Parameters for an optimizer under test, in one of the layouts students' optimizers walk.
+
+    Each gradient is also the parameter's `.grad` (and `.gradient`), so an optimizer that reads the pair and
+    one that reads the tensor see the same numbers: "pairs" [(p, g), ...], "lists" [[p, g], ...],
+    "tensors" [p, ...] (torch's style), "nested" [[(p, g), ...]] (one list per layer).
+    """
+    for p, g in pairs:
+        p.grad = g
+        p.gradient = g
+    if layout == "pairs":
+        return [(p, g) for p, g in pairs]
+    if layout == "lists":
+        return [[p, g] for p, g in pairs]
+    if layout == "tensors":
+        return [p for p, _ in pairs]
+    if layout == "nested":
+        return [[(p, g) for p, g in pairs]]
+    raise ValueError(f"unknown layout {layout!r}")
+
+
 PROBES = {"affine": Affine, "square": Square, "holder": ParamHolder}

@@ -34,8 +34,9 @@ from pathlib import Path
 from typing import Any
 
 from grader.machine import gpu_devices, usable_cores
-from grader.sandbox import jail, protocol, reaper
+from grader.sandbox import jail, protocol, reaper, shims
 from grader.sandbox.channel import Channel, WorkerGone
+from grader.sandbox.interpreter import worker_python
 
 GiB = 2**30
 _live: set[Worker] = set()
@@ -84,6 +85,8 @@ class SandboxSettings:
     temp_bytes: int = 64 * 2**20  # size of its private /tmp, /var/tmp and /dev/shm, each
     namespaces: bool = True  # False: none at all (no network or filesystem isolation): for debugging
     fresh_root: bool = True  # False: read-only host root with sensitive folders hidden (the fallback)
+    python: str | None = None  # the worker's interpreter or virtualenv (None: the judge's own; see interpreter.py)
+    shims: tuple[str, ...] = shims.ALL  # the drift shims switched on in the worker (see shims.py)
 
 
 class WorkerFailure(Exception):
@@ -174,7 +177,9 @@ class Worker:
     """One sandboxed worker process at a time, restarted after each failure.
 
     `source` is the folder holding the submission's `Miniproject_2` (it is
-    copied afresh for every start). `copy_fn(source, dest)` makes that copy.
+    copied afresh for every start, into a folder named `folder_name`: the team
+    folder keeps its name, as when the course ran test.py beside it).
+    `copy_fn(source, dest)` makes that copy.
     Start workers from a thread that outlives them (the main thread, say):
     a worker dies with the thread that started it.
     """
@@ -184,8 +189,10 @@ class Worker:
         source: Path | None,
         settings: SandboxSettings | None = None,
         copy_fn: Callable[[Path, Path], Any] | None = None,
+        folder_name: str | None = None,
     ):
         self.source = Path(source) if source else None
+        self.folder_name = box_folder_name(folder_name or (self.source.name if self.source else ""))
         self.settings = settings or SandboxSettings()
         self.copy_fn = copy_fn or _copy_tree
         self.on_start: list[Callable[[Worker], None]] = []
@@ -211,7 +218,12 @@ class Worker:
     def submission_root(self) -> str | None:
         """Where the worker sees the submission's copy: the same path across restarts (None before the first)."""
         box = self.box or self._box_path
-        return str(box / "sub") if box else None
+        return str(box / "sub" / self.folder_name) if box else None
+
+    @property
+    def python(self):
+        """The interpreter this worker runs under (a WorkerPython; raises WorkerPythonError when unusable)."""
+        return worker_python(self.settings.python)
 
     def start(self) -> dict:
         """Start a fresh worker (killing any previous one); returns its hello with the jail report."""
@@ -227,7 +239,7 @@ class Worker:
         cuda = s.device == "cuda"
         cfg = jail.JailConfig(
             box=str(self.box),
-            keep=jail.default_keep_paths(),
+            keep=self.python.keep_paths(),
             hide=self._hidden_paths(),
             uid=self.uid,
             isolate_network=s.isolate_network,
@@ -250,6 +262,7 @@ class Worker:
                 "threads": s.threads,
                 "cwd": str(self.box / "work"),
                 "reply_limit": s.reply_limit_bytes,
+                "shims": list(s.shims),
             },
             s.start_timeout,
             what="start-up",
@@ -271,7 +284,8 @@ class Worker:
         for sub in ("tmp", "home", "work"):
             (self.box / sub).mkdir()
         if self.source is not None:
-            self.copy_fn(self.source, self.box / "sub")
+            (self.box / "sub").mkdir()
+            self.copy_fn(self.source, Path(self.submission_root))
         root = os.geteuid() == 0
         if root and s.drop_privileges and sys.platform.startswith("linux"):
             self.uid, self._uid_claim = _claim_uid()
@@ -292,7 +306,7 @@ class Worker:
             "MKL_NUM_THREADS": str(s.threads),
             "CUDA_VISIBLE_DEVICES": os.environ.get("CUDA_VISIBLE_DEVICES", "0") if s.device == "cuda" else "",
         }
-        cmd = [sys.executable, "-I", "-m", "grader.sandbox.worker_main", "--rfd", str(req_r), "--wfd", str(rep_w)]
+        cmd = [*self.python.command(), "--rfd", str(req_r), "--wfd", str(rep_w)]
         try:
             self.proc = subprocess.Popen(
                 cmd,
@@ -522,6 +536,13 @@ class Worker:
             }
         )
         return report
+
+
+def box_folder_name(name: str) -> str:
+    """The submission folder's name inside the box: the team's own when it is a plain name, else 'submission'."""
+    if name and name not in (".", "..") and len(name) <= 100 and re.fullmatch(r"[\w.+@-]+", name):
+        return name
+    return "submission"
 
 
 def _remove_stale_boxes() -> None:

@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from grader.sandbox import jail, ops, protocol
+    from grader.sandbox import jail, ops, protocol, shims
 
     jail.die_with_parent()
     try:
@@ -133,8 +133,19 @@ def main(argv: list[str] | None = None) -> int:
     ops.set_grad_mode(False)  # the course rule; student code must cope with it
     os.makedirs(init["cwd"], exist_ok=True)
     os.chdir(init["cwd"])
-    state = ops.WorkerState(cfg.box, reply_limit=init.get("reply_limit"), private_proc=report.get("proc_private"))
-    hello = {"ok": True, "result": {"jail": report, **ops.op_hello(state, {})}, "request_id": init.get("request_id")}
+    log = shims.ShimLog()
+    try:  # before the state takes its integrity snapshot: the shims' torch.load is the baseline
+        installed = shims.install(init.get("shims", ()), log)
+    except ValueError:
+        return EXIT_BAD_REQUEST
+    state = ops.WorkerState(
+        cfg.box, reply_limit=init.get("reply_limit"), private_proc=report.get("proc_private"), shims=log
+    )
+    hello = {
+        "ok": True,
+        "result": {"jail": report, **ops.op_hello(state, {}), "shims": installed},
+        "request_id": init.get("request_id"),
+    }
     _send(replies, hello, state)
     return serve(requests, replies, state)
 

@@ -16,6 +16,8 @@ from teams import (
     blocks,
     broken,
     checkpoints,
+    drift,
+    fidelity_blocks,
     fidelity_model,
     hostile,
     model_api,
@@ -27,7 +29,19 @@ from teams import (
 from teams.snippets import LFS_POINTER
 
 THEMES = (
-    baseline, rules, blocks, checkpoints, model_api, fidelity_model, broken, runaway, hostile, proportion, project1
+    baseline,
+    rules,
+    blocks,
+    fidelity_blocks,
+    checkpoints,
+    drift,
+    model_api,
+    fidelity_model,
+    broken,
+    runaway,
+    hostile,
+    proportion,
+    project1,
 )
 TEAMS: list[Team] = [team for theme in THEMES for team in theme.TEAMS]
 

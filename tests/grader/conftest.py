@@ -6,6 +6,7 @@ import pytest
 
 from grader.data import load_default_data
 from grader.options import GradeOptions
+from grader.scoring import Rubric, load_rubric
 
 
 @pytest.fixture(scope="session")
@@ -17,3 +18,15 @@ def small_data():
 @pytest.fixture(scope="session")
 def fast_options():
     return GradeOptions(fast=True, measure_reference=False, device="cpu")
+
+
+@pytest.fixture
+def rubric_of(tmp_path):
+    """Load a rubric from TOML text, written to a file as a user's would be (relative paths: beside it)."""
+
+    def load(text: str) -> Rubric:
+        path = tmp_path / "rubric.toml"
+        path.write_text(text)
+        return load_rubric(path)
+
+    return load

@@ -129,6 +129,38 @@ class TransposeConv:
         return [(self.weight, torch.zeros_like(self.weight))]
 
 
+class SpreadThenConv:  # a transposed convolution as zero insertion + an inner convolution kept in `.conv`
+    def __init__(self, cin, cout, k=4, stride=2, padding=1):
+        self.stride, self.conv = stride, Conv(cin, cout, k, 1, k - 1 - padding)
+
+    def forward(self, x):
+        n, c, h, w = x.shape
+        s = self.stride
+        spread = torch.zeros(n, c, (h - 1) * s + 1, (w - 1) * s + 1)
+        spread[:, :, ::s, ::s] = x
+        return self.conv.forward(spread)
+
+    def param(self):
+        return self.conv.param()
+
+
+class EmptyParam:  # a base class whose param() lists nothing
+    def param(self):
+        return []
+
+
+class UnlistedSpreadThenConv(EmptyParam, SpreadThenConv):  # param() does not list the inner convolution
+    pass
+
+
+class KronNearest(EmptyParam):  # a bare nearest upsampling keeping a constant tensor: still no parameters
+    def __init__(self):
+        self.ones = torch.ones(1, 1, 2, 2)
+
+    def forward(self, x):
+        return torch.kron(x, self.ones)
+
+
 class ConvReLU(Conv):  # a convolution with its activation built in
     def forward(self, x):
         return super().forward(x).clamp(min=0)
@@ -178,12 +210,31 @@ class Holder:
             ),
             id="bare-nearest-then-conv",
         ),
+        pytest.param(Model(standard(up=SpreadThenConv)), id="transposed-conv-holds-its-conv"),
+        pytest.param(
+            Model(
+                Sequential(
+                    Conv(3, 8, 3, 2, 1), ReLU(), Conv(8, 8, 3, 2, 1), ReLU(),
+                    KronNearest(), Conv(8, 8), ReLU(), KronNearest(), Conv(8, 3), Sigmoid(),
+                )
+            ),
+            id="nearest-keeping-a-constant-then-conv",
+        ),
     ],
 )  # fmt: skip
 def test_correct_networks_pass_whatever_their_layout(model):
     check = grade(model)
     assert check.status == "pass", check.message
     assert check.details["sequence"] == REQUIRED
+
+
+def test_an_upsampling_whose_param_lists_nothing_is_read_by_behaviour():
+    """A transposed convolution keeping its convolution in `.conv` behind a base class's empty param(): its
+    probe doubles H/W and is no nearest upsampling, so it is an Upsampling (with a note), not a bare nearest."""
+    check = grade(Model(standard(up=UnlistedSpreadThenConv)))
+    assert check.status == "pass", check.message
+    assert "param() lists no parameters of the upsampling at Model.net.layers[4], Model.net.layers[6]" in check.message
+    assert "not listed by param()" in check.details["stages"][4]["shown"]
 
 
 def test_the_model_itself_as_the_sequential():

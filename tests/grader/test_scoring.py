@@ -91,12 +91,6 @@ def test_bad_rubrics_are_refused_with_the_reason(tmp_path):
         load_rubric(wrong)
 
 
-def _rubric(tmp_path, text: str):
-    path = tmp_path / "rubric.toml"
-    path.write_text(text)
-    return load_rubric(path)
-
-
 def test_proportion_defaults_are_documented_in_the_builtin_rubric():
     from importlib import resources
 
@@ -108,7 +102,7 @@ def test_proportion_defaults_are_documented_in_the_builtin_rubric():
     assert '[proportion]\nvoid = "own_job"' in rubric.to_toml()
 
 
-def test_a_cause_is_charged_once_by_default_and_as_the_rubric_says(tmp_path):
+def test_a_cause_is_charged_once_by_default_and_as_the_rubric_says(rubric_of):
     def graded(rubric):
         return score(
             _result(
@@ -124,13 +118,13 @@ def test_a_cause_is_charged_once_by_default_and_as_the_rubric_says(tmp_path):
 
     once = graded(load_rubric())
     assert [c.score for c in once.checks] == [0.0, 2.0] and once.max_score == 4.0
-    every = graded(_rubric(tmp_path, "[proportion]\nsame_cause = 1.0\n"))
+    every = graded(rubric_of("[proportion]\nsame_cause = 1.0\n"))
     assert [c.score for c in every.checks] == [0.0, 0.0]
-    half = graded(_rubric(tmp_path, "[proportion]\nsame_cause = 0.25\n"))
+    half = graded(rubric_of("[proportion]\nsame_cause = 0.25\n"))
     assert half.checks[1].score == 1.5
 
 
-def test_follow_ons_lose_their_points_through_the_cause_unless_the_rubric_leaves_them_out(tmp_path):
+def test_follow_ons_lose_their_points_through_the_cause_unless_the_rubric_leaves_them_out(rubric_of):
     checks = [
         Check("structure.import", "fail"),
         Check("blocks.ReLU.forward", "skipped", details={"because": "structure.import"}),
@@ -139,7 +133,7 @@ def test_follow_ons_lose_their_points_through_the_cause_unless_the_rubric_leaves
     lost = score(_result(*[Check(c.id, c.status, details=dict(c.details)) for c in checks]), load_rubric())
     assert lost.score == 0 and lost.max_score == 4.5  # as if they had failed: a model.py that does not import
     assert [c.id for c in lost.failed_required] == ["structure.import"]  # one failure shown, not three
-    out = score(_result(*checks), _rubric(tmp_path, "[proportion]\nfollow_on = 0\n"))
+    out = score(_result(*checks), rubric_of("[proportion]\nfollow_on = 0\n"))
     assert out.max_score == 0
 
 
@@ -176,6 +170,6 @@ def test_what_follows_from_a_grader_error_is_left_out_too():
         ("[proportion]\nvoids = 1\n", "unexpected keyword"),
     ],
 )
-def test_bad_proportion_settings_are_refused(tmp_path, text, problem):
+def test_bad_proportion_settings_are_refused(rubric_of, text, problem):
     with pytest.raises(RubricError, match=problem):
-        _rubric(tmp_path, text)
+        rubric_of(text)

@@ -9,7 +9,8 @@ that an entry cannot outlive its bug.
 Filed and fixed so far: team_swapped_conv_args (judge crash on the swapped weight),
 team_os_exit_predict (train_time blamed for the untrained predict), team_monkeypatch
 (runtime_forbidden passed on a blinded trace), team_writes_outside (sys.modules['grader']
-lookup not tampering).
+lookup not tampering), team_transpose_conv_layout (model.architecture read a transposed convolution
+kept in `.conv` as a bare nearest upsampling).
 """
 
 KNOWN_BUGS: dict[tuple[str, str], str] = {}

@@ -12,7 +12,7 @@ from sandbox_helpers import HOSTILE, NAMESPACES, ROOT, Session, copy_submission,
 
 import grader
 from grader.data.cache import cache_root
-from grader.sandbox import jail
+from grader.sandbox.interpreter import WorkerPython
 
 REPO = Path(grader.__file__).resolve().parents[1]
 SECRET = "clean-validation-images"
@@ -158,7 +158,8 @@ def test_a_checkout_under_tmp_stays_importable(tmp_path_factory, monkeypatch):
         kept.chmod(0o755)  # as a clone is; mkdtemp makes it private to us
         (kept / "lazy_module.py").write_text("VALUE = 42\n")
         with monkeypatch.context() as patch:
-            patch.setattr(jail, "default_keep_paths", lambda original=jail.default_keep_paths: [*original(), str(kept)])
+            original = WorkerPython.keep_paths
+            patch.setattr(WorkerPython, "keep_paths", lambda self: [*original(self), str(kept)])
             s = Session(copy_submission(HOSTILE, tmp_path_factory.mktemp("sub")))
             try:
                 seen = s.ask("probe_paths", pack_arg([str(kept / "lazy_module.py"), "/tmp"]))

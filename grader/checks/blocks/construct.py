@@ -61,6 +61,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "scalefactor",
     ),
     "stride": ("stride", "strides"),
+    "dilation": ("dilation", "dilations", "dil"),
     "padding": ("padding", "pad", "p", "paddings"),
     "params": ("params", "parameters", "param", "model", "module", "modules", "net", "network", "model_params"),
     "lr": ("lr", "learning_rate", "eta", "step_size", "alpha", "lr_rate", "learningrate", "rate"),

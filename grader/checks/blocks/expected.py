@@ -27,6 +27,10 @@ def conv2d(stride=1, padding=0, dilation=1):
     return lambda x, weight, bias: F.conv2d(x, weight, bias, stride=stride, padding=padding, dilation=dilation)
 
 
+def conv2d_no_bias(stride=1, padding=0):
+    return lambda x, weight, bias=None: F.conv2d(x, weight, None, stride=stride, padding=padding)
+
+
 def conv_transpose2d(stride=1, padding=0, output_padding=0, dilation=1):
     return lambda x, weight, bias: F.conv_transpose2d(
         x, weight, bias, stride=stride, padding=padding, output_padding=output_padding, dilation=dilation

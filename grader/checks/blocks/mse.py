@@ -6,6 +6,7 @@ import torch
 
 from grader.checks.blocks import expected
 from grader.checks.blocks.context import NAME, BlockContext, from_comparisons, grade_block
+from grader.checks.blocks.scenario import tape_note
 from grader.checks.compare import compare
 from grader.checks.declare import Block, aspect, family
 from grader.checks.verdicts import RUN_FAILURES, failure_check, failure_checks
@@ -36,12 +37,15 @@ def _grade(ctx: BlockContext, cls: str) -> list[Check]:
     client = ctx.client
     try:
         handle = client.new(cls, context="MSE.__init__")["handle"]
-        got = client.call(handle, "forward", pred, target, context="MSE.forward")["value"]
+        reply = client.call(handle, "forward", pred, target, context="MSE.forward")
     except RUN_FAILURES as exc:
         return failure_checks([MSE.id(a) for a in MSE.graded], exc)
+    got = reply["value"]
     loss = tensor_of(got)
     if loss is None and got.get("kind") == "scalar" and got.get("value") is not None:
-        loss = torch.tensor(got["value"], dtype=torch.float64)
+        # a Python float (from .item()) carries the precision the block computed in: its inputs' dtype
+        dtype = getattr(torch, reply.get("arg_dtype") or "float32", torch.float32)
+        loss = torch.tensor(got["value"], dtype=dtype)
     if loss is not None and loss.numel() == 1:
         loss = loss.reshape(())
     comparison = compare(loss, value, what="loss value")
@@ -56,13 +60,37 @@ def _grade(ctx: BlockContext, cls: str) -> list[Check]:
         back = client.call_forms(handle, "backward", forms, context="MSE.backward")
     except RUN_FAILURES as exc:
         return [*result, failure_check(MSE.id("backward"), exc)]
-    dx = tensor_of(back["value"])
-    comparison = compare(dx, grads["prediction"], what="gradient w.r.t. the prediction")
+    return [*result, _backward_check(back, pred, grads)]
+
+
+def _backward_check(back: dict, pred: torch.Tensor, grads: dict) -> Check:
+    """The gradient w.r.t. the prediction, however it came back (a tensor, (d_input, d_target), a tape)."""
+    notes, want, what = [], grads["prediction"], "gradient w.r.t. the prediction"
+    value = back["value"]
+    dx = tensor_of(value)
+    if dx is None and value.get("kind") in ("tuple", "list") and value.get("length") == 2:
+        dx = tensor_of(value["items"][0])
+        if dx is not None:
+            notes.append("backward returned (d_input, d_target): the first was graded")
+    tape = back.get("tape")
+    if tape:
+        notes.append(tape_note(tape))
+        if tape.get("argument") == 1:  # the gradient went to the producer of the second argument
+            want, what = grads["target"], "gradient w.r.t. the second argument (your forward's prediction)"
+            notes.append("forward takes (target, prediction); torch's MSELoss takes (input, target)")
+    comparison = compare(dx, want, what=what)
     if not comparison.ok and dx is not None and dx.shape == pred.shape:
-        ratio = (dx.double() / grads["prediction"]).median()
+        ratio = (dx.double() / want).median()
         if abs(float(ratio) - pred.numel()) < 1e-2 * pred.numel():
             comparison = comparison.explained(" — not divided by the number of elements")
-    check = from_comparisons(MSE.id("backward"), [comparison], extra={"form": back["form"]})
-    if back["form"] != BACKWARD_FORMS[0] and check.status == Status.PASS:
+        elif compare(-dx, want, what="").ok:
+            comparison = comparison.explained(
+                " — it is the gradient w.r.t. the target: does forward take (target, prediction)? "
+                "torch's MSELoss takes (input, target)"
+            )
+    check = from_comparisons(
+        MSE.id("backward"), [comparison], note="; ".join(notes) or None, extra={"form": back["form"]}
+    )
+    if back["form"] != BACKWARD_FORMS[0] and check.status in (Status.PASS, Status.WARN):
         check.message += f" (called as {back['form']})"
-    return [*result, check]
+    return check

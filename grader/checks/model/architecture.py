@@ -15,7 +15,10 @@ parameters it holds, its output on a ramp and whether it is affine; here
 - a parameterless stage that keeps the shape is ReLU or Sigmoid when its
   output on the ramp is theirs; one that doubles the size is a bare nearest
   upsampling, and with the stride-1 convolution that follows it counts as one
-  Upsampling (that is what the combination is).
+  Upsampling (that is what the combination is), unless it behaves as no
+  nearest upsampling and holds tensors (or changes the channel count): then
+  it is an Upsampling whose param() does not list its parameters (a
+  transposed convolution keeping its convolution in `.conv`).
 """
 
 from __future__ import annotations
@@ -140,6 +143,22 @@ def _affine(stage: dict) -> bool | None:
     return residual <= AFFINE_TOLERANCE * max(scale, 1e-6)
 
 
+def _unlisted_parameters(stage: dict, factor: int) -> bool:
+    """Whether a stage that upsamples by `factor` with no parameters in param() is a layer with parameters all
+    the same: it is no nearest upsampling of the ramp (it mixes or changes channels, or is not a plain
+    repeat) and it changes the channel count or keeps tensors in its attributes (a transposed convolution
+    keeping its convolution in `.conv` behind a base class's empty param())."""
+    out, a_in = stage.get("ramp_output"), stage.get("in_shape")
+    if not isinstance(out, torch.Tensor) or not a_in or len(a_in) != 4:
+        return False
+    from grader.sandbox.network import ramp
+
+    nearest = ramp(list(a_in)).repeat_interleave(factor, dim=2).repeat_interleave(factor, dim=3)
+    if out.shape == nearest.shape and torch.allclose(out.to(torch.float64), nearest, rtol=1e-4, atol=1e-4):
+        return False
+    return (out.dim() == 4 and out.shape[1] != a_in[1]) or bool(stage.get("attribute_tensors"))
+
+
 def read_stage(stage: dict) -> Stage:
     """Name one described stage by its behaviour."""
     cls = stage.get("class", "?")
@@ -165,6 +184,9 @@ def read_stage(stage: dict) -> Stage:
         kind = f"conv/{scale.denominator}" if has_params else f"pool/{scale.denominator}"
     elif scale.denominator == 1:
         factor = scale.numerator
+        if not has_params and _unlisted_parameters(stage, factor):
+            facts["unlisted_parameters"] = True
+            has_params = True
         kind = ("up" if factor == 2 else f"up×{factor}") if has_params else f"nearest×{factor}"
     else:
         kind = "other"
@@ -176,6 +198,8 @@ def read_stage(stage: dict) -> Stage:
     else:
         channels = f"{a_in[1]}→{a_out[1]} channels, " if len(a_in) == 4 and len(a_out) == 4 else ""
         change = f"{channels}{_size(a_in)} → {_size(a_out)}"
+    if facts.get("unlisted_parameters"):
+        change += "; its parameters are held in its attributes, not listed by param()"
     return Stage(kind, label, f"{label} [{where}: {change}]", facts)
 
 
@@ -306,6 +330,9 @@ def architecture_check(client, handle: str | None, seed: int = 0) -> Check:
         )
     opened = sorted({s.facts["opened_from"]["path"] for s in read if s.facts.get("opened_from")})
     note = f"; blocks read inside {', '.join(opened)}" if opened else ""
+    unlisted = [s.facts["path"] for s in read if s.facts.get("unlisted_parameters")]
+    if unlisted:
+        note += f"; param() lists no parameters of the upsampling at {', '.join(unlisted)}"
     own = found.get("own_forward") or {}
     if own.get("shape") is not None and not own.get("matches_chain"):
         note += "; the network's own forward gives another result than its blocks run in turn"

@@ -1,10 +1,13 @@
 """model.load_pretrained and model.pretrained_psnr.
 
 Loading is tried the way a grading machine would: from a working directory
-that is not the submission's, on the device the judge chose. Two slips seen
-in real submissions are graded with a note instead of a zero: a checkpoint
-opened relative to the working directory (retried from the submission root),
-and a checkpoint saved from CUDA tensors (retried with map_location='cpu').
+that is not the submission's, on the device the judge chose. A checkpoint
+opened relative to the working directory is retried from the submission
+root, its package folder and (shim `course_cwd`) the folder above the team
+folder, where the course ran its test.py (`./Proj_xxx/Miniproject_2/...`),
+and graded with a note instead of a zero. CUDA checkpoints and whole pickled
+models are the worker's shims (grader.sandbox.shims): their notes come back
+with the reply and are put on this check (grader.checks.shims).
 
 The PSNR is measured as the course measured it: predict on the uint8 images
 of val_data.pkl, 100 at a time. A model that rescales only uint8 input, or
@@ -21,6 +24,7 @@ import torch
 from grader import psnr
 from grader.checks.declare import PSNR_GAIN, check
 from grader.checks.model.context import ModelContext
+from grader.checks.shims import add_shim_note
 from grader.checks.verdicts import RUN_FAILURES, failure_check
 from grader.result import Check, Status
 from grader.sandbox.client import StudentRaised, tensor_of
@@ -35,8 +39,7 @@ PRETRAINED_PSNR = check(
     "PSNR of the pretrained model on the validation set (points grow with the gain)",
     credit=PSNR_GAIN,
 )
-
-_CUDA_HINTS = ("CUDA", "cuda", "torch.cuda.is_available() is False")
+COURSE_CWD = "the folder above the team folder (where the course ran test.py)"
 
 
 def load_check(ctx: ModelContext) -> tuple[Check, str | None]:
@@ -47,7 +50,9 @@ def load_check(ctx: ModelContext) -> tuple[Check, str | None]:
         ("the submission root", lambda: ctx.submission_root),
         (f"the {ctx.project.package} folder", lambda: os.path.join(ctx.submission_root, ctx.project.package)),
     ]
-    place, mapped_to_cpu, notes, last = 0, False, [], None
+    if "course_cwd" in client.worker.settings.shims:
+        places.append((COURSE_CWD, lambda: os.path.dirname(ctx.submission_root)))
+    place, last = 0, None
     while True:
         where, cwd = places[place]
         try:
@@ -57,31 +62,27 @@ def load_check(ctx: ModelContext) -> tuple[Check, str | None]:
             return failure_check(LOAD_PRETRAINED.id, exc), None
         except StudentRaised as exc:
             last = exc
-            text = f"{exc.info.get('type')}: {exc.info.get('message')}"
-            if not mapped_to_cpu and any(h in text for h in _CUDA_HINTS):
-                client.send("torch_load_cpu")
-                mapped_to_cpu = True
-                notes.append(
-                    "the checkpoint holds CUDA tensors and was loaded with map_location='cpu' "
-                    "(use torch.load(path, map_location=device) so it loads on a CPU-only machine)"
-                )
-                continue
             if exc.info.get("type") in ("FileNotFoundError", "OSError", "IsADirectoryError") and place + 1 < len(
                 places
             ):
                 place += 1
                 continue
             break
-        if place:
-            notes.append(
-                f"bestmodel.pth is opened relative to the working directory; it loaded from {where} "
-                "(use Path(__file__).parent / 'bestmodel.pth')"
+        details = {"working_directory": where}
+        check = Check(LOAD_PRETRAINED.id, Status.PASS, f"bestmodel.pth loaded from {where}", details=details)
+        relative = (
+            "bestmodel.pth is opened relative to the working directory (use Path(__file__).parent / 'bestmodel.pth')"
+        )
+        if where == COURSE_CWD:
+            note = (
+                "bestmodel.pth is opened relative to the working directory, which only the course's set-up "
+                "(test.py beside the team folders) satisfies (use Path(__file__).parent / 'bestmodel.pth')"
             )
-        message = f"bestmodel.pth loaded from {where}"
-        details = {"working_directory": where, "mapped_to_cpu": mapped_to_cpu, "notes": notes}
-        if notes:
-            return Check(LOAD_PRETRAINED.id, Status.WARN, message + "; " + "; ".join(notes), details=details), handle
-        return Check(LOAD_PRETRAINED.id, Status.PASS, message, details=details), handle
+            add_shim_note(check, "course_cwd", note)
+        elif place:
+            check.status = Status.WARN
+            check.message += f"; {relative}"
+        return check, handle
     return failure_check(LOAD_PRETRAINED.id, last, prefix="load_pretrained_model() failed: "), None
 
 

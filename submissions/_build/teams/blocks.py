@@ -33,11 +33,13 @@ TEAMS: list[Team] = [
             (M, "            Conv2d(3, c, 4, stride=2, padding=1, device=self.device), ReLU(),\n",
              "            Conv2d(c, 3, 4, stride=2, padding=1, device=self.device), ReLU(),\n"),
         ],
-        # one slip, one failed check: the checks it stopped follow from it (issue 14 item 3)
-        expect={"blocks.Conv2d.forward": "fail", "blocks.Conv2d.backward_input": "skipped",
+        # one slip, charged once (issue 9 item 6b): the other Conv2d checks ran, built the student's way, and
+        # fail as "same cause as blocks.Conv2d.forward" with no further deduction
+        expect={"blocks.Conv2d.forward": "fail", "blocks.Conv2d.backward_input": "fail",
                 "blocks.NearestUpsampling.forward": "pass", "model.architecture": "pass",
                 "model.pretrained_psnr": "pass", "model.train_time": "pass"},
-        contains={"blocks.Conv2d.forward": "swapped"},
+        contains={"blocks.Conv2d.forward": "swapped",
+                  "blocks.Conv2d.backward_input": "same cause as blocks.Conv2d.forward"},
         exit_code=1,
     ),
     Team(

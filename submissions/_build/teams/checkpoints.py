@@ -23,8 +23,9 @@ TEAMS: list[Team] = [
         edits=[(M, LOAD, "        path = Path(__file__).parent / \"bestmodel.pth\"\n"
                          "        weights = torch.load(path)  # trained on the cluster's GPU\n")],
         expect={"model.load_pretrained": "warn", "model.pretrained_psnr": "pass", "structure.bestmodel": "pass"},
-        contains={"model.load_pretrained": "map_location"},
+        contains={"model.load_pretrained": "loaded a CUDA checkpoint on CPU"},
         exit_code=0, score_min=85,
+        details="The worker's cuda_checkpoint shim maps the tensors to the CPU (map_location) and says so.",
     ),
     Team(
         name="team_lfs_pointer",
