@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from grader.exit_status import exit_status
 from grader.grade import GradeError, grade_submission
 from grader.options import GradeOptions
 from grader.report import github, junit, terminal
@@ -55,4 +56,4 @@ def run_ci(
     target = github.write_step_summary(result, summary)
     if target is not None:
         click.echo(f"job summary appended to {target}", err=True)
-    return 2 if result.incomplete else 1 if result.failed_required else 0
+    return exit_status(result)

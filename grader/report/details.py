@@ -52,8 +52,10 @@ def is_error_record(result: Result) -> bool:
 
 
 def status_of(result: Result) -> str:
-    """'error' (not graded), 'incomplete' (a check the grader could not run: regrade), 'fail' (a required
-    check failed) or 'pass'."""
+    """'not_gradable' (the path held no submission: bad input), 'error' (not graded), 'incomplete' (a check
+    the grader could not run: regrade), 'fail' (a required check failed) or 'pass'."""
+    if result.not_gradable:
+        return "not_gradable"
     if is_error_record(result):
         return "error"
     if result.incomplete:

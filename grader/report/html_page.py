@@ -27,7 +27,7 @@ code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; }
          color: #fff; font-size: 12px; font-weight: 600; }
 .b-pass { background: var(--pass); } .b-fail { background: var(--fail); } .b-warn { background: var(--warn); }
 .b-error { background: var(--error); } .b-skipped { background: var(--skipped); }
-.b-incomplete { background: var(--error); }
+.b-incomplete { background: var(--error); } .b-not_gradable { background: var(--error); }
 .nums { color: #57606a; font-size: 12px; }
 details > summary { cursor: pointer; color: #0969da; font-size: 12px; }
 pre { background: #f6f8fa; padding: 8px; overflow-x: auto; font-size: 12px; max-height: 320px; }

@@ -95,8 +95,9 @@ def render(result: Result, samples: img.Samples | None = None, *, verbose: bool 
         f"<p class='sub'>{escape(result.source)}"
         + (f" · SCIPER {escape(', '.join(result.scipers))}" if result.scipers else "")
         + "</p>",
-        f"<div><span class='score'>{result.score:g} / {result.max_score:g}</span> {badge(status)} "
-        f"{escape(VERDICT[status])}</div>",
+        "<div>"
+        + ("" if result.not_gradable else f"<span class='score'>{result.score:g} / {result.max_score:g}</span> ")
+        + f"{badge(status)} {escape(VERDICT[status])}</div>",
     ]
     if result.failed_required:
         parts.append(

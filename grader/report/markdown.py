@@ -15,12 +15,21 @@ from grader.report.details import (
 )
 from grader.result import Result
 
-ICON = {"pass": "✅", "fail": "❌", "warn": "⚠️", "error": "💥", "skipped": "➖", "incomplete": "⏳"}
+ICON = {
+    "pass": "✅",
+    "fail": "❌",
+    "warn": "⚠️",
+    "error": "💥",
+    "skipped": "➖",
+    "incomplete": "⏳",
+    "not_gradable": "🚫",
+}
 VERDICT = {
     "pass": "all required checks passed",
     "fail": "required checks failed",
     "error": "could not be graded",
     "incomplete": "incomplete: regrade (checks the grader could not run are left out of the score)",
+    "not_gradable": "not gradable: no submission found at the path given (nothing graded, no score)",
 }
 
 
@@ -64,6 +73,8 @@ def measurements(result: Result) -> list[str]:
 def headline(result: Result) -> str:
     """Two or three Markdown lines: the score and the verdict, then the measurements."""
     status = status_of(result)
+    if status == "not_gradable":
+        return f"**{result.submission}**: {VERDICT[status]}: {cell(result.checks[0].message, 600)}"
     text = f"**{result.submission}**: {result.score:g} / {result.max_score:g} points, {VERDICT[status]}"
     if status == "fail":
         text += ": " + ", ".join(f"`{c.id}`" for c in result.failed_required[:8])

@@ -32,7 +32,7 @@ class Row:
     trained_psnr: float | None
     epoch_seconds: float | None
     ratio_to_reference: float | None
-    status: str  # pass | fail | incomplete (a check in error: regrade) | error (not graded)
+    status: str  # pass | fail | incomplete (a check in error: regrade) | error (not graded) | not_gradable
     failed_required: list[str]
     folder: str  # the result's folder, relative to the summarised folder
     most_similar: dict | None = None  # from DIR/similarity.json (grader.similarity.class_column)
@@ -89,6 +89,7 @@ class ClassSummary:
             "failed": self.count("fail"),
             "incomplete": self.count("incomplete"),
             "errored": self.count("error"),
+            "not_gradable": self.count("not_gradable"),
             "to_regrade": self.to_regrade,
             "rows": [asdict(r) for r in self.rows],
             "stats": self.stats,
@@ -129,13 +130,15 @@ def _number(value) -> float | None:
 def row_of(result: Result, folder: str = "") -> Row:
     """The class-table row of one result."""
     status = status_of(result)
-    graded = status != "error"  # an incomplete result has a (partial) score
+    graded = status not in ("error", "not_gradable")  # an incomplete result has a (partial) score
     return Row(
         team=result.submission,
         scipers=list(result.scipers),
         score=result.score if graded else None,
         max_score=result.max_score if graded else None,
-        families={f: {"score": s, "max_score": m} for f, (s, m) in family_points(result).items() if f != "grader"},
+        families={
+            f: {"score": s, "max_score": m} for f, (s, m) in family_points(result).items() if f != "grader" and graded
+        },
         pretrained_psnr=_number(result.psnr.get("pretrained")),
         trained_psnr=_number(result.psnr.get("trained")),
         epoch_seconds=_number(result.timing.get("epoch_seconds")),
@@ -165,7 +168,7 @@ def check_stats(results: list[Result]) -> list[CheckStat]:
     """
     stats: dict[str, CheckStat] = {}
     for result in results:
-        if status_of(result) == "error":
+        if status_of(result) in ("error", "not_gradable"):  # nothing of the code was checked
             continue
         for check in result.checks:
             if check.details.get("not_applicable") or check.details.get("counted") is False:

@@ -19,7 +19,13 @@ STAT_LABELS = {
     "epoch_seconds": "epoch time (s)",
     "ratio_to_reference": "epoch time / reference",
 }
-STATUS_TEXT = {"pass": "pass", "fail": "FAIL", "incomplete": "INCOMPLETE (regrade)", "error": "ERROR"}
+STATUS_TEXT = {
+    "pass": "pass",
+    "fail": "FAIL",
+    "incomplete": "INCOMPLETE (regrade)",
+    "error": "ERROR",
+    "not_gradable": "NOT GRADABLE (bad input)",
+}
 
 
 def num(value, digits: int = 2) -> str:
@@ -123,6 +129,7 @@ def totals_line(summary: ClassSummary) -> str:
         f"{summary.count('fail')} failed one or more, "
         + (f"{incomplete} incomplete (to regrade: {', '.join(summary.to_regrade)}), " if incomplete else "")
         + f"{summary.count('error')} could not be graded"
+        + (f", {bad} not gradable (no submission at the path given)" if (bad := summary.count("not_gradable")) else "")
     )
 
 

@@ -31,6 +31,8 @@ def terminal_width() -> int:
 def render(result: Result, *, width: int | None = None, verbose: bool = False) -> str:
     """The human-readable report of one result, `width` columns wide (default: the terminal's)."""
     width = width or terminal_width()
+    if result.not_gradable:
+        return not_gradable_text(result, width)
     title = f"{result.submission}  ({result.source})"
     if result.scipers:
         title += f"  SCIPER {', '.join(result.scipers)}"
@@ -78,6 +80,27 @@ def render(result: Result, *, width: int | None = None, verbose: bool = False) -
     footer.append("(* required check)")
     for text in filter(None, footer):
         lines.extend(_wrap(text, width, indent="    "))
+    return "\n".join(lines)
+
+
+def not_gradable_text(result: Result, width: int | None = None) -> str:
+    """The one message for a path holding no gradable submission: why, the candidates found, what to give."""
+    width = width or terminal_width()
+    check = next(c for c in result.checks if c.details.get("not_gradable"))
+    lines = _wrap(f"not gradable: {result.source} (nothing was graded, no score)", width, indent="    ")
+    lines += _wrap(f"Why: {check.message}", width, indent="    ")
+    candidates = check.details.get("candidates") or []
+    if candidates:
+        lines.append("Candidates found:")
+        lines += [f"  {c}" for c in candidates]
+    instead = "give one of the candidates above" if candidates else check.details.get("instead", "")
+    lines += _wrap(f"Instead: {instead}", width, indent="    ")
+    lines += [
+        part
+        for note in result.notes
+        if not note.startswith("not gradable")
+        for part in _wrap(f"Note: {note}", width, indent="    ")
+    ]
     return "\n".join(lines)
 
 
