@@ -36,7 +36,13 @@ from grader.report.summary import SORTS, SummaryError, summarize_folder
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write to this file instead of standard output.",
 )
-def summary(directory, fmt, sort, output):
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse (exit 2) when the results were graded under different settings "
+    "(fast/full, data set, rubric, grader version); without it, a warning.",
+)
+def summary(directory, fmt, sort, output, strict):
     """Summarise the results a batch wrote to DIRECTORY (`grade PATH... --out DIRECTORY`)."""
     try:
         result = summarize_folder(directory, sort=sort)
@@ -45,6 +51,11 @@ def summary(directory, fmt, sort, output):
         sys.exit(2)
     for problem in result.problems:
         click.echo(f"grade summary: warning: {problem}", err=True)
+    for mixed in result.mixed:
+        click.echo(f"grade summary: {'error' if strict else 'warning'}: {mixed}", err=True)
+    if strict and result.mixed:
+        click.echo("grade summary: one table needs one setting: regrade the odd ones out (--force)", err=True)
+        sys.exit(2)
     text = summary_writer.render(result, fmt)
     if output is not None:
         atomic_write(output, text)

@@ -20,6 +20,7 @@ from grader.report.details import (
 )
 from grader.report.html_page import badge, fmt, page
 from grader.report.markdown import VERDICT
+from grader.report.settings import mode, mode_line
 from grader.result import Check, Result
 
 
@@ -99,6 +100,8 @@ def render(result: Result, samples: img.Samples | None = None, *, verbose: bool 
         + ("" if result.not_gradable else f"<span class='score'>{result.score:g} / {result.max_score:g}</span> ")
         + f"{badge(status)} {escape(VERDICT[status])}</div>",
     ]
+    if mode_line(result):
+        parts.append(f"<p class='sub mode-{escape(mode(result) or '')}'>{escape(mode_line(result))}</p>")
     if result.failed_required:
         parts.append(
             "<p>Required checks not passed: "

@@ -13,6 +13,7 @@ from grader.report.details import (
     shown,
     status_of,
 )
+from grader.report.settings import mode_line
 from grader.result import Result
 
 ICON = {
@@ -78,8 +79,8 @@ def headline(result: Result) -> str:
     text = f"**{result.submission}**: {result.score:g} / {result.max_score:g} points, {VERDICT[status]}"
     if status == "fail":
         text += ": " + ", ".join(f"`{c.id}`" for c in result.failed_required[:8])
-    lines = [text, *measurements(result)]
-    return "\n\n".join(lines)
+    lines = [text, *measurements(result), mode_line(result)]
+    return "\n\n".join(line for line in lines if line)
 
 
 def render(result: Result, *, verbose: bool = False, title_level: int = 2) -> str:

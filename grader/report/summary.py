@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from grader.report.details import FAMILY_ORDER, family_points, status_of
+from grader.report.settings import class_settings
 from grader.result import Result
 from grader.similarity.class_column import most_similar_teams
 
@@ -66,6 +67,8 @@ class ClassSummary:
     stats: dict[str, dict]
     checks: list[CheckStat]
     problems: list[str] = field(default_factory=list)
+    settings: dict[str, list[str]] = field(default_factory=dict)  # grader.report.settings.COMPARED: values seen
+    mixed: list[str] = field(default_factory=list)  # one warning per setting that differs between results
 
     @property
     def families(self) -> list[str]:
@@ -95,6 +98,8 @@ class ClassSummary:
             "stats": self.stats,
             "checks": [asdict(c) for c in self.checks],
             "problems": list(self.problems),
+            "settings": self.settings,
+            "mixed_settings": list(self.mixed),
         }
 
 
@@ -212,7 +217,8 @@ def summarize(
     rows = sorted((row_of(r, folder) for folder, r in pairs), key=_sort_key(sort))
     graded = [r for r in rows if r.status != "error"]
     stats = {name: _stat([getattr(r, name) for r in graded if getattr(r, name) is not None]) for name in STAT_FIELDS}
-    return ClassSummary(rows, stats, check_stats([r for _, r in pairs]), list(problems or []))
+    seen, mixed = class_settings([r for _, r in pairs])
+    return ClassSummary(rows, stats, check_stats([r for _, r in pairs]), list(problems or []), seen, mixed)
 
 
 def summarize_folder(directory: str | Path, *, sort: str = "score") -> ClassSummary:

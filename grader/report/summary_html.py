@@ -15,6 +15,7 @@ from grader.report.summary_tables import (
     check_rows,
     class_headers,
     class_rows,
+    settings_line,
     stats_rows,
     totals_line,
 )
@@ -49,7 +50,8 @@ def render(summary: ClassSummary) -> str:
         else ""
     )
     body = (
-        f"<h1>Class results</h1><p class='sub'>{escape(totals_line(summary))}</p>{table}"
+        f"<h1>Class results</h1><p class='sub'>{escape(totals_line(summary))}</p>"
+        f"<p class='sub'>{escape(settings_line(summary))}</p>{table}"
         f"<h2>Statistics</h2>{stats}<h2>Pass rate per check (lowest first)</h2>{checks}{problems}"
         f"<footer>n2n-grade {escape(grader.__version__)}</footer>"
     )

@@ -121,6 +121,23 @@ def check_rows(summary: ClassSummary, *, only_failing: bool = True) -> list[list
     ]
 
 
+def settings_line(summary: ClassSummary) -> str:
+    """'Graded in full mode; data ...; rubric ...; grader ...' or, when results differ, the warnings."""
+    if summary.mixed:
+        return "WARNING: " + " ".join(f"{m}." for m in summary.mixed)
+    s = summary.settings
+    modes = s.get("mode") or ["unknown"]
+    parts = [
+        f"Graded in {modes[0]} mode" + (" (--fast: not comparable with a full grade)" if modes == ["fast"] else "")
+    ]
+    parts += [
+        f"{label} {s[k][0]}"
+        for k, label in (("data_id", "data"), ("rubric_digest", "rubric"), ("grader_version", "grader"))
+        if s.get(k)
+    ]
+    return "; ".join(parts) + "."
+
+
 def totals_line(summary: ClassSummary) -> str:
     n = len(summary.rows)
     incomplete = summary.count("incomplete")
@@ -151,7 +168,7 @@ def render_text(summary: ClassSummary, fmt: str) -> str:
         parts = [
             "## Class results",
             "",
-            totals_line(summary) + ".",
+            totals_line(summary) + ". " + settings_line(summary),
             "",
             table,
             "",
@@ -166,10 +183,21 @@ def render_text(summary: ClassSummary, fmt: str) -> str:
             checks_note,
         ]
     elif fmt == "latex":
-        parts = [f"% {totals_line(summary)}", table, "", "% statistics", stats, "", "% checks teams fail", checks]
+        parts = [
+            f"% {totals_line(summary)}",
+            f"% {settings_line(summary)}",
+            table,
+            "",
+            "% statistics",
+            stats,
+            "",
+            "% checks teams fail",
+            checks,
+        ]
     else:
         parts = [
             totals_line(summary),
+            settings_line(summary),
             "",
             table,
             "",

@@ -13,6 +13,7 @@ import shutil
 import textwrap
 
 from grader.report.details import FAMILY_TITLES, families, family_points, points
+from grader.report.settings import mode_line
 from grader.result import Check, Result
 
 SYMBOL = {"pass": "ok", "fail": "FAIL", "warn": "warn", "error": "ERROR", "skipped": "-"}
@@ -48,7 +49,7 @@ def render(result: Result, *, width: int | None = None, verbose: bool = False) -
         lines.append(f"{FAMILY_TITLES.get(family, family)}: {got:g}/{total:g}")
         lines.extend(layout.table(checks))
     lines.append("")
-    footer = []
+    footer = [mode_line(result)]
     psnr = result.psnr
     if psnr.get("noisy_input") is not None:
         parts = [f"noisy input {psnr['noisy_input']:.2f}"]

@@ -28,13 +28,20 @@ from grader.submission.walk import Entry, walk
 
 LAYOUT = check("structure.layout", 2, "a Miniproject_2 package with __init__.py and model.py was found", required=True)
 FOLDER_NAME = check(
-    "structure.folder_name", 0.5, "the team folder is named Proj_SCIPER1_SCIPER2[_SCIPER3] (warning only)"
+    "structure.folder_name",
+    0.5,
+    "the team folder is named Proj_SCIPER1_SCIPER2[_SCIPER3] (warning only)",
+    warn_only=True,
 )
 BESTMODEL = check(
     "structure.bestmodel", 1.5, "bestmodel.pth is present, not a Git LFS pointer, not empty, not oversized"
 )
-REPORT = check("structure.report", 0.5, "Report_2.pdf is present (warning only; the report is graded separately)")
-FILES = check("structure.files", 0.5, "no stray bytecode-only modules, huge or numerous files (warning only)")
+REPORT = check(
+    "structure.report", 0.5, "Report_2.pdf is present (warning only; the report is graded separately)", warn_only=True
+)
+FILES = check(
+    "structure.files", 0.5, "no stray bytecode-only modules, huge or numerous files (warning only)", warn_only=True
+)
 CHECKS = (LAYOUT, FOLDER_NAME, BESTMODEL, REPORT, FILES)
 
 BESTMODEL_NAME = "bestmodel.pth"

@@ -25,11 +25,11 @@ CONV2D = Block(
         aspect("backward_bias", 1, LAYER["backward_bias"], required=True),
         aspect("accumulate", 1.5, LAYER["accumulate"]),
         aspect("param", 0.5, LAYER["param"]),
-        aspect("init", 0.5, "initial weights within torch's default ±1/sqrt(fan_in) (warning only)"),
+        aspect("init", 0.5, "initial weights within torch's default ±1/sqrt(fan_in) (warning only)", warn_only=True),
         aspect("tuple_kernel", 1.5, "Conv2d(4, 2, (2, 3)): a non-square kernel, forward and gradients"),
         aspect("stride", 1.5, "Conv2d(3, 4, 3, stride=2), batch 1, forward and gradients"),
         aspect("padding", 1, "Conv2d(3, 4, 3, stride=2, padding=1), forward and gradients"),
-        aspect("dilation", 0, "Conv2d(2, 3, 3, dilation=2) (optional: warning at most)"),
+        aspect("dilation", 0, "Conv2d(2, 3, 3, dilation=2) (optional: warning at most)", warn_only=True),
     ),
 )
 
