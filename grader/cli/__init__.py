@@ -19,6 +19,16 @@ class DefaultToGrade(click.Group):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
 
+    def format_help(self, ctx, formatter):
+        """The group's help, then the options of `grade PATH...` itself: what most readers came for."""
+        super().format_help(ctx, formatter)
+        command = self.commands[self.default_command]
+        with click.Context(command, info_name=ctx.info_name, parent=ctx.parent) as sub_ctx:
+            params = [p for p in command.get_params(sub_ctx) if isinstance(p, click.Option)]
+            records = [r for p in params if (r := p.get_help_record(sub_ctx))]
+        with formatter.section("Grading options (grade PATH... [options])"):
+            formatter.write_dl(records)
+
 
 @click.group(cls=DefaultToGrade, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="grade")

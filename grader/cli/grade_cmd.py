@@ -27,6 +27,7 @@ from grader.exit_status import exit_status
 from grader.grade import GradeError, grade_submission, load_grading_data
 from grader.options import GradeOptions
 from grader.report import terminal
+from grader.report.details import pts
 
 
 @click.command("submission", context_settings={"help_option_names": ["-h", "--help"]})
@@ -235,7 +236,7 @@ class _Progress:
         verdict = {"graded": "FAIL" if r.failed_required else "ok", "skipped": "up to date", "error": "NOT GRADED"}[
             outcome.state
         ]
-        text = f"{outcome.task.name}: {r.score:g}/{r.max_score:g} {verdict}"
+        text = f"{outcome.task.name}: {pts(r.score)}/{pts(r.max_score)} {verdict}"
         if r.not_gradable:
             text = f"{outcome.task.name}: NOT GRADABLE ({r.checks[0].message[:120]})"
         elif outcome.state == "error":

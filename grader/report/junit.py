@@ -6,7 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
-from grader.report.details import key_numbers, locations, package_name, shown
+from grader.report.details import key_numbers, locations, package_name, pts, shown
 from grader.report.settings import mode
 from grader.result import Result
 
@@ -34,8 +34,8 @@ def _testsuite(result: Result) -> ET.Element:
     )
     props = ET.SubElement(suite, "properties")
     values = {
-        "score": f"{result.score:g}",
-        "max_score": f"{result.max_score:g}",
+        "score": f"{pts(result.score)}",
+        "max_score": f"{pts(result.max_score)}",
         "source": result.source,
         "scipers": " ".join(result.scipers),
         "mode": mode(result) or "",
@@ -63,7 +63,7 @@ def _testsuite(result: Result) -> ET.Element:
         text_lines = [check.message] + [f"{k}: {v}" for k, v in key_numbers(check)]
         text_lines += [f"{loc.path}:{loc.line}: {loc.message}" for loc in locations(check, package)]
         body = _clean("\n".join(text_lines))
-        points = f"{check.score:g}/{check.max_score:g} points" if check.max_score else "no points"
+        points = f"{pts(check.score)}/{pts(check.max_score)} points" if check.max_score else "no points"
         if check.status == "fail":
             ET.SubElement(case, "failure", {"message": _clean(check.message), "type": points}).text = body
         elif check.status == "error":

@@ -10,6 +10,7 @@ from grader.report.details import (
     locations,
     package_name,
     points,
+    pts,
     shown,
     status_of,
 )
@@ -76,7 +77,7 @@ def headline(result: Result) -> str:
     status = status_of(result)
     if status == "not_gradable":
         return f"**{result.submission}**: {VERDICT[status]}: {cell(result.checks[0].message, 600)}"
-    text = f"**{result.submission}**: {result.score:g} / {result.max_score:g} points, {VERDICT[status]}"
+    text = f"**{result.submission}**: {pts(result.score)} / {pts(result.max_score)} points, {VERDICT[status]}"
     if status == "fail":
         text += ": " + ", ".join(f"`{c.id}`" for c in result.failed_required[:8])
     lines = [text, *measurements(result), mode_line(result)]
@@ -86,7 +87,10 @@ def headline(result: Result) -> str:
 def render(result: Result, *, verbose: bool = False, title_level: int = 2) -> str:
     """The whole report as Markdown."""
     h = "#" * title_level
-    out = [f"{h} {ICON[status_of(result)]} {cell(result.submission)}: {result.score:g} / {result.max_score:g}", ""]
+    out = [
+        f"{h} {ICON[status_of(result)]} {cell(result.submission)}: {pts(result.score)} / {pts(result.max_score)}",
+        "",
+    ]
     if result.scipers:
         out += [f"SCIPER: {', '.join(result.scipers)}", ""]
     out += [headline(result), ""]
@@ -98,7 +102,7 @@ def render(result: Result, *, verbose: bool = False, title_level: int = 2) -> st
             continue
         got, total = totals[family]
         out += [
-            f"{h}# {FAMILY_TITLES.get(family, family)}: {got:g}/{total:g}",
+            f"{h}# {FAMILY_TITLES.get(family, family)}: {pts(got)}/{pts(total)}",
             "",
             "| | check | points | details |",
             "|---|---|---|---|",

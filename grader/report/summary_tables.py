@@ -7,7 +7,7 @@ import io
 
 from tabulate import tabulate
 
-from grader.report.details import points
+from grader.report.details import points, pts
 from grader.report.summary import ClassSummary, Row
 from grader.similarity.class_column import cell as similarity_cell
 
@@ -237,11 +237,11 @@ def render_csv(summary: ClassSummary) -> str:
     for r in summary.rows:
         base = {
             "team": r.team,
-            "score": "" if r.score is None else f"{r.score:g}",
-            "max_score": "" if r.max_score is None else f"{r.max_score:g}",
+            "score": "" if r.score is None else f"{pts(r.score)}",
+            "max_score": "" if r.max_score is None else f"{pts(r.max_score)}",
             "status": r.status,
             **{
-                f: f"{r.families[f]['score']:g}" if f in r.families else ""
+                f: f"{pts(r.families[f]['score'])}" if f in r.families else ""
                 for f in ("structure", "rules", "blocks", "model")
             },
             "pretrained_psnr": num(r.pretrained_psnr, 4),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 import textwrap
 
-from grader.report.details import FAMILY_TITLES, families, family_points, points
+from grader.report.details import FAMILY_TITLES, families, family_points, points, pts
 from grader.report.settings import mode_line
 from grader.result import Check, Result
 
@@ -46,7 +46,7 @@ def render(result: Result, *, width: int | None = None, verbose: bool = False) -
     for family, checks in groups.items():
         got, total = totals[family]
         lines.append("")
-        lines.append(f"{FAMILY_TITLES.get(family, family)}: {got:g}/{total:g}")
+        lines.append(f"{FAMILY_TITLES.get(family, family)}: {pts(got)}/{pts(total)}")
         lines.extend(layout.table(checks))
     lines.append("")
     footer = [mode_line(result)]
@@ -69,7 +69,7 @@ def render(result: Result, *, width: int | None = None, verbose: bool = False) -
     footer.extend(f"Note: {note}" for note in result.notes)
     footer.append(_isolation_summary(result.protections))
     footer.append(
-        f"Score: {result.score:g} / {result.max_score:g}"
+        f"Score: {pts(result.score)} / {pts(result.max_score)}"
         + (
             ""
             if result.passed_required

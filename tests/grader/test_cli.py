@@ -100,3 +100,16 @@ def test_an_incomplete_result_exits_2_and_says_regrade(monkeypatch):
     result = CliRunner().invoke(main, [str(REFERENCE), *SMALL])
     assert result.exit_code == 2
     assert "incomplete: regrade" in result.output and "Score: 3 / 3" in result.output
+
+
+def test_grade_help_shows_the_grading_options():
+    """Issue 14 item 12: `grade --help` lists what `grade PATH` takes, not only the subcommands."""
+    text = CliRunner().invoke(main, ["--help"]).output
+    assert "Grading options (grade PATH... [options])" in text
+    for option in ("--fast", "--out", "--json", "--rubric", "--data", "--jobs"):
+        assert option in text
+
+
+def test_grade_ci_fast_means_the_default_and_fast_with_full_is_refused(tmp_path):
+    result = CliRunner().invoke(main, ["ci", str(tmp_path), "--fast", "--full"])
+    assert result.exit_code == 2 and "contradict" in result.output

@@ -83,3 +83,18 @@ def test_junit_shows_a_warning_as_a_skipped_note_not_a_pass(make_result):
         skipped is not None and skipped.get("type") == "warning" and "Report_2.pdf is missing" in skipped.get("message")
     )
     assert int(suite.get("skipped")) == sum(c.find("skipped") is not None for c in suite.findall("testcase"))
+
+
+def test_points_have_at_most_two_decimals_in_every_view(make_result):
+    """Issue 14 item 8: 14.666… points read 14.67 everywhere."""
+    result = make_result()
+    result.checks[0].score, result.checks[0].max_score = 2 / 3, 1.0
+    result.score = 40 / 3
+    texts = [
+        terminal.render(result, width=200),
+        markdown.render(result),
+        html_report.render(result),
+        junit.render(result),
+    ]
+    for text in texts:
+        assert "13.33" in text and "13.333" not in text and "0.666" not in text and "0.67/1" in text.replace(" ", "")

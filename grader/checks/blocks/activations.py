@@ -64,11 +64,37 @@ def _grade(ctx: BlockContext, block: Block, cls: str, fn, x) -> list[Check]:
     result = [from_comparisons(block.id("forward"), [compare(y, want, what="forward output")])]
     try:
         dx = tensor_of(client.call(handle, "backward", g, context=f"{block.name}.backward")["value"])
-        result.append(from_comparisons(block.id("backward"), [compare(dx, grads["x"], what="input gradient")]))
+        comparison = compare(dx, grads["x"], what="input gradient")
+        if not comparison.ok and block is SIGMOID and dx is not None and dx.shape == x.shape:
+            why = sigmoid_backward_cause(dx, x, g)
+            comparison = comparison.explained(f" — {why}") if why else comparison
+        result.append(from_comparisons(block.id("backward"), [comparison]))
     except RUN_FAILURES as exc:
         result.append(failure_check(block.id("backward"), exc))
     result.append(empty_param_check(ctx, block, handle))
     return result
+
+
+def sigmoid_backward_cause(dx, x, g) -> str:
+    """The usual slip a wrong Sigmoid input gradient matches ('' when none does), computed here in float64."""
+    x, g, dx = x.double(), g.double(), dx.double()
+    s = x.sigmoid()
+    slips = (
+        (s * (1 - s), "it is σ(x)(1−σ(x)) without the incoming gradient: multiply by the gradient passed to backward"),
+        (g * s, "it is gradient·σ(x): the derivative is σ(x)(1−σ(x))"),
+        (g * (1 - s), "it is gradient·(1−σ(x)): the derivative is σ(x)(1−σ(x))"),
+        (g * x * (1 - x), "it is gradient·x(1−x): use σ(x) (the forward output), not the input x"),
+        (
+            g * s.sigmoid() * (1 - s.sigmoid()),
+            "it is gradient·σ(σ(x))(1−σ(σ(x))): σ was applied to the stored output again",
+        ),
+        (-g * s * (1 - s), "the sign is flipped"),
+    )
+    scale = max(float(dx.abs().max()), 1e-12)
+    for value, why in slips:
+        if float((dx - value).abs().max()) <= 1e-4 * max(scale, float(value.abs().max())):
+            return why
+    return ""
 
 
 def empty_param_check(ctx: BlockContext, block: Block, handle: str) -> Check:
