@@ -43,11 +43,21 @@ def main():
       grade checks             every check id with its points
       grade data               build or inspect the embedded data set
       grade cluster-script     the job script a --cluster slurm/pbs/sge/lsf batch submits
+      grade gradescope-package the autograder zip to upload to Gradescope
     """
 
 
 def _register():
-    from grader.cli import checks_cmd, ci_cmd, cluster_cmd, data_cmd, grade_cmd, similarity_cmd, summary_cmd
+    from grader.cli import (
+        checks_cmd,
+        ci_cmd,
+        cluster_cmd,
+        data_cmd,
+        grade_cmd,
+        gradescope_cmd,
+        similarity_cmd,
+        summary_cmd,
+    )
 
     main.add_command(grade_cmd.submission)
     main.add_command(data_cmd.data)
@@ -56,6 +66,7 @@ def _register():
     main.add_command(ci_cmd.ci)
     main.add_command(cluster_cmd.cluster_script)
     main.add_command(similarity_cmd.similarity)
+    main.add_command(gradescope_cmd.gradescope_package)
 
 
 _register()
