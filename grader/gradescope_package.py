@@ -70,7 +70,8 @@ def project_root() -> Path:
     return root
 
 
-def _source_files(root: Path):
+def source_files(root: Path):
+    """(file, name in the zip) for the parts of the checkout pip needs to install the grader."""
     for part in SOURCE_PARTS:
         path = root / part
         if path.is_file():
@@ -126,7 +127,7 @@ def build(out: Path, options: GradeOptions) -> list[str]:
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, text)
             names.append(name)
-        for path, name in [*_source_files(root), *data_files]:
+        for path, name in [*source_files(root), *data_files]:
             zf.write(path, name)
             names.append(name)
     return names
