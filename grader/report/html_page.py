@@ -33,6 +33,7 @@ details > summary { cursor: pointer; color: #0969da; font-size: 12px; }
 pre { background: #f6f8fa; padding: 8px; overflow-x: auto; font-size: 12px; max-height: 320px; }
 .bar { background: #eaeef2; height: 10px; border-radius: 5px; min-width: 120px; }
 .bar > span { display: block; height: 10px; border-radius: 5px; background: var(--pass); }
+.bar.low > span { background: var(--fail); } .bar.mid > span { background: var(--warn); }
 img.figure { max-width: 100%; border: 1px solid #d0d7de; }
 ul.locs { margin: 4px 0 0 16px; padding: 0; font-size: 12px; }
 footer { color: #57606a; font-size: 12px; margin-top: 24px; }
@@ -60,7 +61,8 @@ def bar(fraction: float | None) -> str:
     if fraction is None:
         return ""
     width = max(0.0, min(1.0, fraction)) * 100
-    return f'<div class="bar" title="{width:.0f}%"><span style="width:{width:.1f}%"></span></div>'
+    tone = "" if fraction >= 0.9 else " mid" if fraction >= 0.5 else " low"  # coloured by rate, not all green
+    return f'<div class="bar{tone}" title="{width:.0f}%"><span style="width:{width:.1f}%"></span></div>'
 
 
 def fmt(value, digits: int = 2, unit: str = "") -> str:

@@ -98,3 +98,10 @@ def test_points_have_at_most_two_decimals_in_every_view(make_result):
     ]
     for text in texts:
         assert "13.33" in text and "13.333" not in text and "0.666" not in text and "0.67/1" in text.replace(" ", "")
+
+
+def test_pass_rate_bars_are_coloured_by_rate():
+    """Issue 14 item 8: a 10 % pass rate does not look like a 100 % one."""
+    from grader.report.html_page import bar
+
+    assert 'class="bar"' in bar(1.0) and 'class="bar mid"' in bar(0.6) and 'class="bar low"' in bar(0.1)
