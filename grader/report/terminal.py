@@ -78,7 +78,7 @@ def render(result: Result, *, width: int | None = None, verbose: bool = False) -
             + ")"
         )
     )
-    footer.append("(* required check)")
+    footer.append("(* required check; warn: a note, not a failure; `grade checks` lists the checks that only warn)")
     for text in filter(None, footer):
         lines.extend(_wrap(text, width, indent="    "))
     return "\n".join(lines)
