@@ -56,6 +56,23 @@ def badge(status: str) -> str:
     return f'<span class="badge b-{escape(status)}">{escape(status)}</span>'
 
 
+MEANING = {
+    "pass": "passed",
+    "fail": "failed: points lost",
+    "warn": "a note: a slip that only warns, points kept (the rubric's warn_factor)",
+    "error": "the grader could not run it: left out of the score, regrade",
+    "skipped": "not run (the reason is given; a skip caused by a failure loses its points)",
+    "incomplete": "a check in error: regrade",
+    "not_gradable": "no submission found at the path given: nothing graded",
+}
+
+
+def legend(statuses) -> str:
+    """What each status badge shown on the page means."""
+    items = "".join(f"<li>{badge(s)} {escape(MEANING[s])}</li>" for s in statuses if s in MEANING)
+    return f"<ul class='legend'>{items}</ul>" if items else ""
+
+
 def bar(fraction: float | None) -> str:
     """A horizontal bar showing a fraction (a pass rate)."""
     if fraction is None:

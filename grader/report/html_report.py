@@ -19,7 +19,7 @@ from grader.report.details import (
     shown,
     status_of,
 )
-from grader.report.html_page import badge, fmt, page
+from grader.report.html_page import badge, fmt, legend, page
 from grader.report.markdown import VERDICT
 from grader.report.settings import mode, mode_line
 from grader.result import Check, Result
@@ -134,5 +134,6 @@ def render(result: Result, samples: img.Samples | None = None, *, verbose: bool 
             )
             + "</tbody></table>"
         )
+    parts.append(legend(["pass", "fail", "warn", "error", "skipped"]))
     parts.append(f"<footer>n2n-grade {escape(grader.__version__)} · * required check</footer>")
     return page(f"{result.submission}: {pts(result.score)}/{pts(result.max_score)}", "\n".join(p for p in parts if p))

@@ -105,3 +105,14 @@ def test_pass_rate_bars_are_coloured_by_rate():
     from grader.report.html_page import bar
 
     assert 'class="bar"' in bar(1.0) and 'class="bar mid"' in bar(0.6) and 'class="bar low"' in bar(0.1)
+
+
+def test_html_pages_explain_every_status_they_can_show(make_result, tmp_path):
+    """Issue 14 item 8: the legends are complete."""
+    page = html_report.render(make_result())
+    for status in ("pass", "fail", "warn", "error", "skipped"):
+        assert f'<span class="badge b-{status}">{status}</span>' in page.split("<ul class='legend'>")[1]
+    write_views(make_result(), tmp_path / "t")
+    summary_page = summary_writer.render(summarize_folder(tmp_path), "html")
+    for status in ("incomplete", "not_gradable", "error"):
+        assert f"b-{status}" in summary_page.split("<ul class='legend'>")[1]
