@@ -19,7 +19,6 @@ import torch
 import grader
 from grader.checks import proportion
 from grader.checks.blocks import BlockContext, block_checks
-from grader.checks.catalog import catalog
 from grader.checks.model import ModelContext, model_checks_or_errors
 from grader.checks.model.training import TRAIN_TIME
 from grader.checks.shims import attach_shim_events, standin_names
@@ -36,6 +35,7 @@ from grader.sandbox.interpreter import worker_python
 from grader.scoring import Rubric, RubricError, load_rubric, score
 from grader.session import SubmissionSession
 from grader.submission import Submission, SubmissionError, locate_submission, structure_checks, submission_hash
+from grader.submission.naming import PACKAGE_NAME
 from grader.submission.structure import LAYOUT
 
 Progress = Callable[[str], None]
@@ -90,7 +90,7 @@ def grade_submission(
     try:
         sub = locate_submission(path)
     except SubmissionError as exc:
-        return _unlocatable(path, exc, rubric)
+        return _unlocatable(path, exc)
     with sub:
         if data is None:
             say("loading data")
@@ -295,15 +295,20 @@ def worker_environment(settings, hello: dict, shims_used: dict, shim_events: lis
     }
 
 
-def _unlocatable(path: Path, exc: SubmissionError, rubric: Rubric) -> Result:
-    """A result for a path that holds no gradeable submission: everything lost, with the reason."""
+def _unlocatable(path: Path, exc: SubmissionError) -> Result:
+    """The result for a path that holds no gradable submission: not gradable, never a score.
+
+    One check (structure.layout, failed) carries the reason, the candidates found and what to pass instead;
+    the score stays out of every table (`Result.not_gradable`), and `grade` exits 2.
+    """
     result = Result(submission=path.stem if path.suffix else path.name, source=str(path))
-    result.checks = [Check(LAYOUT.id, Status.FAIL, str(exc))]
-    # every other check is lost, so the score is out of the usual total (one of each set of alternatives)
-    others = [f"{prefix}." for prefixes in rubric.alternatives.values() for prefix in prefixes[1:]]
-    for check_id in catalog():
-        if check_id != LAYOUT.id:
-            details = {"not_applicable": True} if check_id.startswith(tuple(others)) else {"because": LAYOUT.id}
-            result.checks.append(Check(check_id, Status.SKIPPED, "not graded: no submission found", details=details))
-    result.notes.append("no Miniproject_2 package found: nothing else could be graded")
-    return score(result, rubric)
+    instead = (
+        "give one of: " + ", ".join(exc.candidates)
+        if exc.candidates
+        else f"give the team's Proj_... folder, a folder holding {PACKAGE_NAME}/, {PACKAGE_NAME} itself, "
+        "or the submitted .zip"
+    )
+    details = {"not_gradable": True, "candidates": exc.candidates, "instead": instead}
+    result.checks = [Check(LAYOUT.id, Status.FAIL, f"{exc}", details=details, required=True)]
+    result.notes.append(f"not gradable: nothing was graded and no score given; {instead}")
+    return result

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from grader.report.details import FAMILY_ORDER, family_points, status_of
+from grader.report.settings import class_settings
 from grader.result import Result
 from grader.similarity.class_column import most_similar_teams
 
@@ -32,7 +33,7 @@ class Row:
     trained_psnr: float | None
     epoch_seconds: float | None
     ratio_to_reference: float | None
-    status: str  # pass | fail | incomplete (a check in error: regrade) | error (not graded)
+    status: str  # pass | fail | incomplete (a check in error: regrade) | error (not graded) | not_gradable
     failed_required: list[str]
     folder: str  # the result's folder, relative to the summarised folder
     most_similar: dict | None = None  # from DIR/similarity.json (grader.similarity.class_column)
@@ -66,6 +67,8 @@ class ClassSummary:
     stats: dict[str, dict]
     checks: list[CheckStat]
     problems: list[str] = field(default_factory=list)
+    settings: dict[str, list[str]] = field(default_factory=dict)  # grader.report.settings.COMPARED: values seen
+    mixed: list[str] = field(default_factory=list)  # one warning per setting that differs between results
 
     @property
     def families(self) -> list[str]:
@@ -89,11 +92,14 @@ class ClassSummary:
             "failed": self.count("fail"),
             "incomplete": self.count("incomplete"),
             "errored": self.count("error"),
+            "not_gradable": self.count("not_gradable"),
             "to_regrade": self.to_regrade,
             "rows": [asdict(r) for r in self.rows],
             "stats": self.stats,
             "checks": [asdict(c) for c in self.checks],
             "problems": list(self.problems),
+            "settings": self.settings,
+            "mixed_settings": list(self.mixed),
         }
 
 
@@ -129,13 +135,15 @@ def _number(value) -> float | None:
 def row_of(result: Result, folder: str = "") -> Row:
     """The class-table row of one result."""
     status = status_of(result)
-    graded = status != "error"  # an incomplete result has a (partial) score
+    graded = status not in ("error", "not_gradable")  # an incomplete result has a (partial) score
     return Row(
         team=result.submission,
         scipers=list(result.scipers),
         score=result.score if graded else None,
         max_score=result.max_score if graded else None,
-        families={f: {"score": s, "max_score": m} for f, (s, m) in family_points(result).items() if f != "grader"},
+        families={
+            f: {"score": s, "max_score": m} for f, (s, m) in family_points(result).items() if f != "grader" and graded
+        },
         pretrained_psnr=_number(result.psnr.get("pretrained")),
         trained_psnr=_number(result.psnr.get("trained")),
         epoch_seconds=_number(result.timing.get("epoch_seconds")),
@@ -165,7 +173,7 @@ def check_stats(results: list[Result]) -> list[CheckStat]:
     """
     stats: dict[str, CheckStat] = {}
     for result in results:
-        if status_of(result) == "error":
+        if status_of(result) in ("error", "not_gradable"):  # nothing of the code was checked
             continue
         for check in result.checks:
             if check.details.get("not_applicable") or check.details.get("counted") is False:
@@ -209,7 +217,8 @@ def summarize(
     rows = sorted((row_of(r, folder) for folder, r in pairs), key=_sort_key(sort))
     graded = [r for r in rows if r.status != "error"]
     stats = {name: _stat([getattr(r, name) for r in graded if getattr(r, name) is not None]) for name in STAT_FIELDS}
-    return ClassSummary(rows, stats, check_stats([r for _, r in pairs]), list(problems or []))
+    seen, mixed = class_settings([r for _, r in pairs])
+    return ClassSummary(rows, stats, check_stats([r for _, r in pairs]), list(problems or []), seen, mixed)
 
 
 def summarize_folder(directory: str | Path, *, sort: str = "score") -> ClassSummary:

@@ -28,13 +28,20 @@ from grader.submission.walk import Entry, walk
 
 LAYOUT = check("structure.layout", 2, "a Miniproject_2 package with __init__.py and model.py was found", required=True)
 FOLDER_NAME = check(
-    "structure.folder_name", 0.5, "the team folder is named Proj_SCIPER1_SCIPER2[_SCIPER3] (warning only)"
+    "structure.folder_name",
+    0.5,
+    "the team folder is named Proj_SCIPER1_SCIPER2[_SCIPER3] (warning only)",
+    warn_only=True,
 )
 BESTMODEL = check(
     "structure.bestmodel", 1.5, "bestmodel.pth is present, not a Git LFS pointer, not empty, not oversized"
 )
-REPORT = check("structure.report", 0.5, "Report_2.pdf is present (warning only; the report is graded separately)")
-FILES = check("structure.files", 0.5, "no stray bytecode-only modules, huge or numerous files (warning only)")
+REPORT = check(
+    "structure.report", 0.5, "Report_2.pdf is present (warning only; the report is graded separately)", warn_only=True
+)
+FILES = check(
+    "structure.files", 0.5, "no stray bytecode-only modules, huge or numerous files (warning only)", warn_only=True
+)
 CHECKS = (LAYOUT, FOLDER_NAME, BESTMODEL, REPORT, FILES)
 
 BESTMODEL_NAME = "bestmodel.pth"
@@ -95,7 +102,25 @@ def structure_checks(sub: Submission) -> list[Check]:
 
 
 def _mib(n: int) -> str:
-    return f"{n / MiB:.1f} MiB"
+    """A size as a person reads it: bytes, KiB under 1 MiB (a 20 KiB report is not '0.0 MiB'), else MiB."""
+    if n < 1024:
+        return f"{n} bytes"
+    return f"{n / 1024:.0f} KiB" if n < MiB else f"{n / MiB:.1f} MiB"
+
+
+_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+PDF_SCAN_BYTES = 50 * MiB
+
+
+def _pdf_pages(path) -> int | None:
+    """Pages counted from the PDF's /Type /Page objects; None when none is visible (compressed object
+    streams hide them): then no count is claimed."""
+    try:
+        with open(path, "rb") as fh:
+            count = len(_PAGE.findall(fh.read(PDF_SCAN_BYTES)))
+    except OSError:
+        return None
+    return count or None
 
 
 def _verdict(fails: list[str], warns: list[str]) -> str:
@@ -287,7 +312,10 @@ def _report(sub: Submission, tree: _Tree) -> Check:
             f"{REPORT_NAME} does not start with %PDF-: it is not a PDF file",
             details=details,
         )
-    return Check(REPORT.id, Status.PASS, f"{REPORT_NAME} present ({_mib(entry.size)})", details=details)
+    pages = _pdf_pages(entry.path)
+    details["pages"] = pages
+    shown = f"{_mib(entry.size)}, {pages} page{'s' if pages != 1 else ''}" if pages else _mib(entry.size)
+    return Check(REPORT.id, Status.PASS, f"{REPORT_NAME} present ({shown})", details=details)
 
 
 def _sourceless_bytecode(tree: _Tree) -> list[str]:
