@@ -83,11 +83,17 @@ class BatchReport:
         return [o for o in self.outcomes if o.state == "error" or o.result.incomplete]
 
     @property
+    def not_gradable(self) -> list[Outcome]:
+        """Paths that held no gradable submission (bad input: regrading them gives the same; give another path)."""
+        return [o for o in self.outcomes if o.result.not_gradable]
+
+    @property
     def exit_code(self) -> int:
-        """130 interrupted, 2 a submission could not be graded or is incomplete, 1 a required check failed, else 0."""
+        """130 interrupted, 2 a submission could not be graded, is not gradable or is incomplete, 1 a required
+        check failed, else 0."""
         if self.interrupted:
             return 130
-        if self.to_regrade:
+        if self.to_regrade or self.not_gradable:
             return 2
         return 1 if any(o.result.failed_required for o in self.outcomes) else 0
 

@@ -95,7 +95,7 @@ def grade_submission(
     try:
         subs = locate_projects(path, options.projects)
     except SubmissionError as exc:
-        return _unlocatable(path, exc, rubric, options)
+        return _unlocatable(path, exc, options)
     with contextlib.ExitStack() as located:  # the package located first owns a zip's extraction
         for sub in subs:
             located.enter_context(sub)
@@ -413,19 +413,21 @@ def worker_environment(settings, hello: dict, shims_used: dict, shim_events: lis
     }
 
 
-def _unlocatable(path: Path, exc: SubmissionError, rubric: Rubric, options: GradeOptions | None = None) -> Result:
-    """A result for a path that holds no gradeable submission: everything lost, with the reason."""
+def _unlocatable(path: Path, exc: SubmissionError, options: GradeOptions | None = None) -> Result:
+    """The result for a path that holds no gradable submission: not gradable, never a score.
+
+    One check (the layout check of the project asked first, failed) carries the reason, the candidates found
+    and what to pass instead; the score stays out of every table (`Result.not_gradable`), and `grade` exits 2.
+    """
     result = Result(submission=path.stem if path.suffix else path.name, source=str(path))
-    # every other check is lost, so the score is out of the usual total (one of each set of alternatives)
-    others = [f"{prefix}." for prefixes in rubric.alternatives.values() for prefix in prefixes[1:]]
     lead = PROJECTS[2 if options is None or 2 in options.projects else 1]
-    layout_id = lead.check_id(LAYOUT.id)
-    result.checks = [Check(layout_id, Status.FAIL, str(exc))]
-    for check_id in catalog():
-        if check_id != layout_id:
-            # the other project's checks are out of the score: the result is out of one project's total
-            out = check_id.startswith(tuple(others)) or not lead.owns(check_id)
-            details = {"not_applicable": True} if out else {"because": layout_id}
-            result.checks.append(Check(check_id, Status.SKIPPED, "not graded: no submission found", details=details))
-    result.notes.append(f"no {lead.package} package found: nothing else could be graded")
-    return score(result, rubric)
+    instead = (
+        "give one of: " + ", ".join(exc.candidates)
+        if exc.candidates
+        else f"give the team's Proj_... folder, a folder holding {lead.package}/, {lead.package} itself, "
+        "or the submitted .zip"
+    )
+    details = {"not_gradable": True, "candidates": exc.candidates, "instead": instead}
+    result.checks = [Check(lead.check_id(LAYOUT.id), Status.FAIL, f"{exc}", details=details, required=True)]
+    result.notes.append(f"not gradable: nothing was graded and no score given; {instead}")
+    return result

@@ -108,6 +108,11 @@ class Result:
         return [c for c in counted if c in failed or c in follow_ons]
 
     @property
+    def not_gradable(self) -> bool:
+        """True when the path held no submission the grader could locate (nothing graded, no score)."""
+        return any(c.details.get("not_gradable") for c in self.checks)
+
+    @property
     def incomplete(self) -> list[Check]:
         """Checks in `error`: the grader (or the machine) could not run them, so the result needs a regrade."""
         return [

@@ -114,7 +114,15 @@ class Rubric:
         rows = []
         for check_id, spec in self.declared.items():
             points, required = self.lookup(check_id)
-            rows.append({"id": check_id, "points": points, "required": required, "description": spec.description})
+            rows.append(
+                {
+                    "id": check_id,
+                    "points": points,
+                    "required": required,
+                    "description": spec.description,
+                    "warn_only": spec.warn_only,
+                }
+            )
         return rows
 
     def to_toml(self) -> str:

@@ -34,15 +34,18 @@ class CheckSpec:
     description: str  # one line: what the check verifies
     required: bool = False  # a failure (or error) makes `grade` exit 1
     credit: str = FULL
+    warn_only: bool = False  # never fails: a slip is a warning (the rubric's warn_factor of the points; default all)
 
     def __post_init__(self):
         if self.credit not in (FULL, PSNR_GAIN):
             raise ValueError(f"{self.id}: credit must be {FULL!r} or {PSNR_GAIN!r}, not {self.credit!r}")
 
 
-def check(check_id: str, points: float, description: str, *, required: bool = False, credit: str = FULL) -> CheckSpec:
+def check(
+    check_id: str, points: float, description: str, *, required: bool = False, credit: str = FULL, warn_only=False
+) -> CheckSpec:
     """Declare one check (a CheckSpec; the keyword arguments read better in a table)."""
-    return CheckSpec(check_id, float(points), description, required, credit)
+    return CheckSpec(check_id, float(points), description, required, credit, warn_only)
 
 
 @dataclass(frozen=True)
@@ -53,11 +56,12 @@ class Aspect:
     points: float
     description: str
     required: bool = False
+    warn_only: bool = False
 
 
-def aspect(name: str, points: float, description: str, *, required: bool = False) -> Aspect:
+def aspect(name: str, points: float, description: str, *, required: bool = False, warn_only=False) -> Aspect:
     """Declare one check of a block (see Block)."""
-    return Aspect(name, float(points), description, required)
+    return Aspect(name, float(points), description, required, warn_only)
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,10 @@ class Block:
 
     @property
     def checks(self) -> tuple[CheckSpec, ...]:
-        return tuple(check(self.id(a.name), a.points, a.description, required=a.required) for a in self.aspects)
+        return tuple(
+            check(self.id(a.name), a.points, a.description, required=a.required, warn_only=a.warn_only)
+            for a in self.aspects
+        )
 
 
 @dataclass(frozen=True)

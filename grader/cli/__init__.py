@@ -19,6 +19,16 @@ class DefaultToGrade(click.Group):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
 
+    def format_help(self, ctx, formatter):
+        """The group's help, then the options of `grade PATH...` itself: what most readers came for."""
+        super().format_help(ctx, formatter)
+        command = self.commands[self.default_command]
+        with click.Context(command, info_name=ctx.info_name, parent=ctx.parent) as sub_ctx:
+            params = [p for p in command.get_params(sub_ctx) if isinstance(p, click.Option)]
+            records = [r for p in params if (r := p.get_help_record(sub_ctx))]
+        with formatter.section("Grading options (grade PATH... [options])"):
+            formatter.write_dl(records)
+
 
 @click.group(cls=DefaultToGrade, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="grade")
@@ -34,6 +44,7 @@ def main():
       grade data               build or inspect the embedded data set
       grade cluster-script     the job script a --cluster slurm/pbs/sge/lsf batch submits
       grade env create|show    worker environments like the course's VM (--worker-python), the shims
+      grade gradescope-package the autograder zip to upload to Gradescope
     """
 
 
@@ -45,6 +56,7 @@ def _register():
         data_cmd,
         env_cmd,
         grade_cmd,
+        gradescope_cmd,
         similarity_cmd,
         summary_cmd,
     )
@@ -57,6 +69,7 @@ def _register():
     main.add_command(cluster_cmd.cluster_script)
     main.add_command(env_cmd.env)
     main.add_command(similarity_cmd.similarity)
+    main.add_command(gradescope_cmd.gradescope_package)
 
 
 _register()

@@ -54,7 +54,9 @@ def ci(path, options, out, junit, summary, annotations, full, print_workflow, ve
     if print_workflow:
         click.echo(workflow_text(), nl=False)
         return
-    options = replace(options, fast=not full).hiding(out)
+    if full and options.fast:
+        raise click.UsageError("--fast and --full contradict each other: grade ci is fast unless given --full")
+    options = replace(options, fast=not full).hiding(out)  # --fast is the default here: accepted, same meaning
     raise SystemExit(
         ci_run.run_ci(
             path, options, out=out, verbose=verbose, annotations=annotations, junit_path=junit, summary=summary

@@ -4,9 +4,10 @@ Without --out each submission is graded in this process and its report
 printed. With --out DIR (or -j N) the batch runner grades them in N judge
 processes and writes DIR/<submission>/ with every view (see grader.batch).
 Exit codes: 0 every required check passed, 1 a required check failed,
-2 the grader could not run, or a result is incomplete (a check in error, the
-grader's or the machine's failure: regrade), or in a batch a submission could
-not be graded; 130 interrupted.
+2 the grader could not run, a path held no gradable submission (not gradable:
+bad input), or a result is incomplete (a check in error, the grader's or the
+machine's failure: regrade), or in a batch a submission could not be graded;
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ import click
 from grader.ci import run as ci_run
 from grader.cli.cluster_cmd import cluster_options, cluster_spec
 from grader.cli.options import grading_options
+from grader.exit_status import exit_status
 from grader.grade import GradeError, grade_submission, load_grading_data
 from grader.options import GradeOptions
 from grader.report import terminal
+from grader.report.details import pts
 
 
 @click.command("submission", context_settings={"help_option_names": ["-h", "--help"]})
@@ -88,11 +91,11 @@ def submission(paths, options, as_json, out, jobs, force, timeout, ci, verbose, 
         except GradeError as exc:
             click.echo(f"grade: {exc}", err=True)
             sys.exit(2)
-        click.echo(result.to_json() if as_json else terminal.render(result, verbose=verbose))
-        if result.incomplete:
-            worst = 2
-        elif not result.passed_required:
-            worst = max(worst, 1)
+        if result.not_gradable and not as_json:
+            click.echo(f"grade: {terminal.not_gradable_text(result)}", err=True)
+        else:
+            click.echo(result.to_json() if as_json else terminal.render(result, verbose=verbose))
+        worst = max(worst, exit_status(result))
     sys.exit(worst)
 
 
@@ -150,7 +153,7 @@ def _batch(
     if as_json and results:
         click.echo(json.dumps([r.to_dict() for r in results], indent=2) if len(paths) > 1 else results[0].to_json())
     elif len(paths) == 1 and results:
-        click.echo(terminal.render(results[0], verbose=verbose))
+        click.echo(terminal.render(results[0], verbose=verbose), err=results[0].not_gradable)
     try:
         written = write_class_files(out)
     except SummaryError as exc:
@@ -164,6 +167,12 @@ def _batch(
         f"results in {out}/ (class table: grade summary {out})",
         err=True,
     )
+    if report.not_gradable:
+        click.echo(
+            "grade: not gradable (no submission found there; give another path): "
+            + " ".join(str(o.task.path) for o in report.not_gradable),
+            err=True,
+        )
     if report.to_regrade:
         click.echo(
             "grade: to regrade (not graded, or incomplete: a check the grader could not run): "
@@ -180,15 +189,17 @@ def _batch(
 
 
 def status_counts(outcomes) -> str:
-    """'5 graded (4 passed, 1 failed a required check), 2 up to date (skipped), 1 not gradable (1 grader.timeout)'."""
-    graded = [o for o in outcomes if o.state == "graded"]
+    """'5 graded (4 passed, 1 failed a required check), 2 up to date (skipped), 1 not gradable (bad input),
+    1 not graded (1 grader.timeout)'."""
+    graded = [o for o in outcomes if o.state == "graded" and not o.result.not_gradable]
     failed = sum(bool(o.result.failed_required) for o in graded)
     errors = [o.result.checks[0].id if o.result.checks else "error" for o in outcomes if o.state == "error"]
     kinds = ", ".join(f"{errors.count(k)} {k}" for k in sorted(set(errors)))
+    bad = sum(o.state == "graded" and o.result.not_gradable for o in outcomes)
     return (
         f"{len(graded)} graded ({len(graded) - failed} passed, {failed} failed a required check), "
-        f"{sum(o.state == 'skipped' for o in outcomes)} up to date (skipped), {len(errors)} not gradable"
-        + (f" ({kinds})" if kinds else "")
+        f"{sum(o.state == 'skipped' for o in outcomes)} up to date (skipped), "
+        f"{bad} not gradable (bad input), {len(errors)} not graded" + (f" ({kinds})" if kinds else "")
     )
 
 
@@ -225,8 +236,10 @@ class _Progress:
         verdict = {"graded": "FAIL" if r.failed_required else "ok", "skipped": "up to date", "error": "NOT GRADED"}[
             outcome.state
         ]
-        text = f"{outcome.task.name}: {r.score:g}/{r.max_score:g} {verdict}"
-        if outcome.state == "error":
+        text = f"{outcome.task.name}: {pts(r.score)}/{pts(r.max_score)} {verdict}"
+        if r.not_gradable:
+            text = f"{outcome.task.name}: NOT GRADABLE ({r.checks[0].message[:120]})"
+        elif outcome.state == "error":
             text += f" ({outcome.message[:120]})"
         if self.bar is not None:
             self.bar.update(1, text[:60])

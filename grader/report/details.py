@@ -58,8 +58,10 @@ def is_error_record(result: Result) -> bool:
 
 
 def status_of(result: Result) -> str:
-    """'error' (not graded), 'incomplete' (a check the grader could not run: regrade), 'fail' (a required
-    check failed) or 'pass'."""
+    """'not_gradable' (the path held no submission: bad input), 'error' (not graded), 'incomplete' (a check
+    the grader could not run: regrade), 'fail' (a required check failed) or 'pass'."""
+    if result.not_gradable:
+        return "not_gradable"
     if is_error_record(result):
         return "error"
     if result.incomplete:
@@ -67,9 +69,14 @@ def status_of(result: Result) -> str:
     return "fail" if result.failed_required else "pass"
 
 
+def pts(value: float) -> str:
+    """Points as every view writes them: at most two decimals, no trailing zeros ('14.67', '2.5', '5')."""
+    return f"{round(float(value), 2):g}"
+
+
 def points(score: float | None, max_score: float | None) -> str:
     """'3/5' for something worth points, '' for one worth none or not graded (score None)."""
-    return f"{score:g}/{max_score:g}" if score is not None and max_score else ""
+    return f"{pts(score)}/{pts(max_score)}" if score is not None and max_score else ""
 
 
 def families(result: Result) -> dict[str, list[Check]]:

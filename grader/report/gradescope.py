@@ -15,13 +15,17 @@ import json
 from grader.projects import project_of
 from grader.report import markdown
 from grader.report.details import graded_projects, key_numbers, locations, package_of, shown, status_of
+from grader.report.settings import mode
 from grader.result import Check, Result
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 
 
-def _status(check: Check) -> str:
-    if check.status in ("pass", "warn"):
+def _status(check: Check) -> str | None:
+    """passed/failed; None for a warning: Gradescope then shows the test without a verdict (a note)."""
+    if check.status == "warn":
+        return None
+    if check.status == "pass":
         return "passed"
     if check.status == "skipped" and not check.max_score:
         return "passed"
@@ -29,7 +33,8 @@ def _status(check: Check) -> str:
 
 
 def _output(check: Check, package: str) -> str:
-    lines = [f"{check.status.upper()}: {check.message}" if check.message else check.status.upper()]
+    label = "NOTE (a warning, not a failure)" if check.status == "warn" else check.status.upper()
+    lines = [f"{label}: {check.message}" if check.message else label]
     numbers = key_numbers(check)
     if numbers:
         lines.append(", ".join(f"{k} {v}" for k, v in numbers))
@@ -46,19 +51,24 @@ def to_gradescope(result: Result, *, visibility: str = "visible", stdout_visibil
         raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}")
     tests = []
     for number, check in enumerate((c for c in result.checks if shown(c)), start=1):
-        tags = [check.family, f"project{project_of(check.id).number}"] + (["required"] if check.required else [])
-        tests.append(
-            {
-                "name": check.id + (" (required)" if check.required else ""),
-                "number": str(number),
-                "score": float(check.score),
-                "max_score": float(check.max_score),
-                "status": _status(check),
-                "output": _output(check, package_of(result, check)),
-                "tags": tags,
-                "visibility": visibility,
-            }
+        tags = (
+            [check.family, f"project{project_of(check.id).number}"]
+            + (["required"] if check.required else [])
+            + (["note"] if check.status == "warn" else [])
         )
+        test = {
+            "name": check.id
+            + (" (required)" if check.required else "")
+            + (" (note)" if check.status == "warn" else ""),
+            "number": str(number),
+            "score": float(check.score),
+            "max_score": float(check.max_score),
+            "status": _status(check),
+            "output": _output(check, package_of(result, check)),
+            "tags": tags,
+            "visibility": visibility,
+        }
+        tests.append({k: v for k, v in test.items() if v is not None})
     execution = result.timing.get("grading_seconds")
     return {
         "score": float(result.score),
@@ -69,6 +79,7 @@ def to_gradescope(result: Result, *, visibility: str = "visible", stdout_visibil
         "stdout_visibility": stdout_visibility,
         "extra_data": {
             "status": status_of(result),
+            "mode": mode(result),
             "max_score": result.max_score,
             "projects": {p.key: {k: e.get(k) for k in ("score", "max_score")} for p, e in graded_projects(result)},
             "psnr": {k: v for k, v in result.psnr.items() if v is not None},

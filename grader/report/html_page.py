@@ -27,12 +27,13 @@ code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; }
          color: #fff; font-size: 12px; font-weight: 600; }
 .b-pass { background: var(--pass); } .b-fail { background: var(--fail); } .b-warn { background: var(--warn); }
 .b-error { background: var(--error); } .b-skipped { background: var(--skipped); }
-.b-incomplete { background: var(--error); }
+.b-incomplete { background: var(--error); } .b-not_gradable { background: var(--error); }
 .nums { color: #57606a; font-size: 12px; }
 details > summary { cursor: pointer; color: #0969da; font-size: 12px; }
 pre { background: #f6f8fa; padding: 8px; overflow-x: auto; font-size: 12px; max-height: 320px; }
 .bar { background: #eaeef2; height: 10px; border-radius: 5px; min-width: 120px; }
 .bar > span { display: block; height: 10px; border-radius: 5px; background: var(--pass); }
+.bar.low > span { background: var(--fail); } .bar.mid > span { background: var(--warn); }
 img.figure { max-width: 100%; border: 1px solid #d0d7de; }
 ul.locs { margin: 4px 0 0 16px; padding: 0; font-size: 12px; }
 footer { color: #57606a; font-size: 12px; margin-top: 24px; }
@@ -55,12 +56,30 @@ def badge(status: str) -> str:
     return f'<span class="badge b-{escape(status)}">{escape(status)}</span>'
 
 
+MEANING = {
+    "pass": "passed",
+    "fail": "failed: points lost",
+    "warn": "a note: a slip that only warns, points kept (the rubric's warn_factor)",
+    "error": "the grader could not run it: left out of the score, regrade",
+    "skipped": "not run (the reason is given; a skip caused by a failure loses its points)",
+    "incomplete": "a check in error: regrade",
+    "not_gradable": "no submission found at the path given: nothing graded",
+}
+
+
+def legend(statuses) -> str:
+    """What each status badge shown on the page means."""
+    items = "".join(f"<li>{badge(s)} {escape(MEANING[s])}</li>" for s in statuses if s in MEANING)
+    return f"<ul class='legend'>{items}</ul>" if items else ""
+
+
 def bar(fraction: float | None) -> str:
     """A horizontal bar showing a fraction (a pass rate)."""
     if fraction is None:
         return ""
     width = max(0.0, min(1.0, fraction)) * 100
-    return f'<div class="bar" title="{width:.0f}%"><span style="width:{width:.1f}%"></span></div>'
+    tone = "" if fraction >= 0.9 else " mid" if fraction >= 0.5 else " low"  # coloured by rate, not all green
+    return f'<div class="bar{tone}" title="{width:.0f}%"><span style="width:{width:.1f}%"></span></div>'
 
 
 def fmt(value, digits: int = 2, unit: str = "") -> str:

@@ -16,11 +16,13 @@ from grader.report.details import (
     locations,
     package_of,
     points,
+    pts,
     shown,
     status_of,
 )
-from grader.report.html_page import badge, fmt, page
+from grader.report.html_page import badge, fmt, legend, page
 from grader.report.markdown import VERDICT
+from grader.report.settings import mode, mode_line
 from grader.result import Check, Result
 
 
@@ -104,9 +106,12 @@ def render(result: Result, samples: img.Samples | None = None, *, verbose: bool 
         f"<p class='sub'>{escape(result.source)}"
         + (f" · SCIPER {escape(', '.join(result.scipers))}" if result.scipers else "")
         + "</p>",
-        f"<div><span class='score'>{result.score:g} / {result.max_score:g}</span> {badge(status)} "
-        f"{escape(VERDICT[status])}</div>",
+        "<div>"
+        + ("" if result.not_gradable else f"<span class='score'>{pts(result.score)} / {pts(result.max_score)}</span> ")
+        + f"{badge(status)} {escape(VERDICT[status])}</div>",
     ]
+    if mode_line(result):
+        parts.append(f"<p class='sub mode-{escape(mode(result) or '')}'>{escape(mode_line(result))}</p>")
     if result.failed_required:
         parts.append(
             "<p>Required checks not passed: "
@@ -121,7 +126,7 @@ def render(result: Result, samples: img.Samples | None = None, *, verbose: bool 
             continue
         got, total = totals[family]
         parts.append(
-            f"<h2>{escape(FAMILY_TITLES.get(family, family))}: {got:g} / {total:g}</h2>"
+            f"<h2>{escape(FAMILY_TITLES.get(family, family))}: {pts(got)} / {pts(total)}</h2>"
             "<table><colgroup><col style='width:70px'><col style='width:330px'><col style='width:70px'><col>"
             "</colgroup><thead><tr><th></th><th>check</th><th class='num'>points</th><th>details</th></tr>"
             "</thead><tbody>" + "".join(rows) + "</tbody></table>"
@@ -138,5 +143,6 @@ def render(result: Result, samples: img.Samples | None = None, *, verbose: bool 
             )
             + "</tbody></table>"
         )
+    parts.append(legend(["pass", "fail", "warn", "error", "skipped"]))
     parts.append(f"<footer>n2n-grade {escape(grader.__version__)} · * required check</footer>")
-    return page(f"{result.submission}: {result.score:g}/{result.max_score:g}", "\n".join(p for p in parts if p))
+    return page(f"{result.submission}: {pts(result.score)}/{pts(result.max_score)}", "\n".join(p for p in parts if p))

@@ -6,7 +6,8 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
-from grader.report.details import graded_projects, key_numbers, locations, package_of, shown
+from grader.report.details import graded_projects, key_numbers, locations, package_of, pts, shown
+from grader.report.settings import mode
 from grader.result import Result
 
 # XML 1.0 forbids most control characters; student messages may carry them.
@@ -19,7 +20,7 @@ def _clean(text: str) -> str:
 
 def _testsuite(result: Result) -> ET.Element:
     checks = [c for c in result.checks if shown(c)]
-    counts = {s: sum(c.status == s for c in checks) for s in ("fail", "error", "skipped")}
+    counts = {s: sum(c.status == s for c in checks) for s in ("fail", "error", "skipped", "warn")}
     suite = ET.Element(
         "testsuite",
         {
@@ -27,16 +28,17 @@ def _testsuite(result: Result) -> ET.Element:
             "tests": str(len(checks)),
             "failures": str(counts["fail"]),
             "errors": str(counts["error"]),
-            "skipped": str(counts["skipped"]),
+            "skipped": str(counts["skipped"] + counts["warn"]),  # warnings are reported as skipped notes
             "time": f"{float(result.timing.get('grading_seconds') or 0):.3f}",
         },
     )
     props = ET.SubElement(suite, "properties")
     values = {
-        "score": f"{result.score:g}",
-        "max_score": f"{result.max_score:g}",
+        "score": f"{pts(result.score)}",
+        "max_score": f"{pts(result.max_score)}",
         "source": result.source,
         "scipers": " ".join(result.scipers),
+        "mode": mode(result) or "",
         **{f"psnr.{k}": f"{v:.4f}" for k, v in result.psnr.items() if isinstance(v, (int, float))},
         **{
             f"project{p.number}.{k}": f"{e.get(k, 0):g}"
@@ -65,13 +67,18 @@ def _testsuite(result: Result) -> ET.Element:
         text_lines = [check.message] + [f"{k}: {v}" for k, v in key_numbers(check)]
         text_lines += [f"{loc.path}:{loc.line}: {loc.message}" for loc in locations(check, package_of(result, check))]
         body = _clean("\n".join(text_lines))
-        points = f"{check.score:g}/{check.max_score:g} points" if check.max_score else "no points"
+        points = f"{pts(check.score)}/{pts(check.max_score)} points" if check.max_score else "no points"
         if check.status == "fail":
             ET.SubElement(case, "failure", {"message": _clean(check.message), "type": points}).text = body
         elif check.status == "error":
             ET.SubElement(case, "error", {"message": _clean(check.message), "type": points}).text = body
         elif check.status == "skipped":
             ET.SubElement(case, "skipped", {"message": _clean(check.message)})
+        elif check.status == "warn":  # a note, not a pass: JUnit has no warning, and readers show skipped apart
+            ET.SubElement(
+                case, "skipped", {"type": "warning", "message": _clean(f"warning ({points}): {check.message}")}
+            )
+            ET.SubElement(case, "system-out").text = _clean(f"WARN ({points}): " + body)
         else:
             ET.SubElement(case, "system-out").text = _clean(f"{check.status.upper()} ({points}): " + body)
     return suite

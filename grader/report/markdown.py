@@ -12,17 +12,28 @@ from grader.report.details import (
     package_of,
     points,
     project_scores,
+    pts,
     shown,
     status_of,
 )
+from grader.report.settings import mode_line
 from grader.result import Result
 
-ICON = {"pass": "✅", "fail": "❌", "warn": "⚠️", "error": "💥", "skipped": "➖", "incomplete": "⏳"}
+ICON = {
+    "pass": "✅",
+    "fail": "❌",
+    "warn": "⚠️",
+    "error": "💥",
+    "skipped": "➖",
+    "incomplete": "⏳",
+    "not_gradable": "🚫",
+}
 VERDICT = {
     "pass": "all required checks passed",
     "fail": "required checks failed",
     "error": "could not be graded",
     "incomplete": "incomplete: regrade (checks the grader could not run are left out of the score)",
+    "not_gradable": "not gradable: no submission found at the path given (nothing graded, no score)",
 }
 
 
@@ -73,19 +84,24 @@ def _measured(psnr: dict, timing: dict) -> list[str]:
 def headline(result: Result) -> str:
     """Two or three Markdown lines: the score and the verdict, then the measurements."""
     status = status_of(result)
-    text = f"**{result.submission}**: {result.score:g} / {result.max_score:g} points, {VERDICT[status]}"
+    if status == "not_gradable":
+        return f"**{result.submission}**: {VERDICT[status]}: {cell(result.checks[0].message, 600)}"
+    text = f"**{result.submission}**: {pts(result.score)} / {pts(result.max_score)} points, {VERDICT[status]}"
     if project_scores(result):
         text += f" ({project_scores(result)})"
     if status == "fail":
         text += ": " + ", ".join(f"`{c.id}`" for c in result.failed_required[:8])
-    lines = [text, *measurements(result)]
-    return "\n\n".join(lines)
+    lines = [text, *measurements(result), mode_line(result)]
+    return "\n\n".join(line for line in lines if line)
 
 
 def render(result: Result, *, verbose: bool = False, title_level: int = 2) -> str:
     """The whole report as Markdown."""
     h = "#" * title_level
-    out = [f"{h} {ICON[status_of(result)]} {cell(result.submission)}: {result.score:g} / {result.max_score:g}", ""]
+    out = [
+        f"{h} {ICON[status_of(result)]} {cell(result.submission)}: {pts(result.score)} / {pts(result.max_score)}",
+        "",
+    ]
     if result.scipers:
         out += [f"SCIPER: {', '.join(result.scipers)}", ""]
     out += [headline(result), ""]
@@ -96,7 +112,7 @@ def render(result: Result, *, verbose: bool = False, title_level: int = 2) -> st
             continue
         got, total = totals[family]
         out += [
-            f"{h}# {FAMILY_TITLES.get(family, family)}: {got:g}/{total:g}",
+            f"{h}# {FAMILY_TITLES.get(family, family)}: {pts(got)}/{pts(total)}",
             "",
             "| | check | points | details |",
             "|---|---|---|---|",

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from grader.report.details import FAMILY_ORDER, family_points, graded_projects, status_of
+from grader.report.settings import class_settings
 from grader.result import Result
 from grader.similarity.class_column import most_similar_teams
 
@@ -34,7 +35,7 @@ class Row:
     trained_psnr: float | None
     epoch_seconds: float | None
     ratio_to_reference: float | None
-    status: str  # pass | fail | incomplete (a check in error: regrade) | error (not graded)
+    status: str  # pass | fail | incomplete (a check in error: regrade) | error (not graded) | not_gradable
     failed_required: list[str]
     folder: str  # the result's folder, relative to the summarised folder
     most_similar: dict | None = None  # from DIR/similarity.json (grader.similarity.class_column)
@@ -70,6 +71,8 @@ class ClassSummary:
     stats: dict[str, dict]
     checks: list[CheckStat]
     problems: list[str] = field(default_factory=list)
+    settings: dict[str, list[str]] = field(default_factory=dict)  # grader.report.settings.COMPARED: values seen
+    mixed: list[str] = field(default_factory=list)  # one warning per setting that differs between results
 
     @property
     def families(self) -> list[str]:
@@ -98,11 +101,14 @@ class ClassSummary:
             "failed": self.count("fail"),
             "incomplete": self.count("incomplete"),
             "errored": self.count("error"),
+            "not_gradable": self.count("not_gradable"),
             "to_regrade": self.to_regrade,
             "rows": [asdict(r) for r in self.rows],
             "stats": self.stats,
             "checks": [asdict(c) for c in self.checks],
             "problems": list(self.problems),
+            "settings": self.settings,
+            "mixed_settings": list(self.mixed),
         }
 
 
@@ -138,13 +144,15 @@ def _number(value) -> float | None:
 def row_of(result: Result, folder: str = "") -> Row:
     """The class-table row of one result."""
     status = status_of(result)
-    graded = status != "error"  # an incomplete result has a (partial) score
+    graded = status not in ("error", "not_gradable")  # an incomplete result has a (partial) score
     return Row(
         team=result.submission,
         scipers=list(result.scipers),
         score=result.score if graded else None,
         max_score=result.max_score if graded else None,
-        families={f: {"score": s, "max_score": m} for f, (s, m) in family_points(result).items() if f != "grader"},
+        families={
+            f: {"score": s, "max_score": m} for f, (s, m) in family_points(result).items() if f != "grader" and graded
+        },
         pretrained_psnr=_number(result.psnr.get("pretrained")),
         trained_psnr=_number(result.psnr.get("trained")),
         epoch_seconds=_number(result.timing.get("epoch_seconds")),
@@ -186,7 +194,7 @@ def check_stats(results: list[Result]) -> list[CheckStat]:
     """
     stats: dict[str, CheckStat] = {}
     for result in results:
-        if status_of(result) == "error":
+        if status_of(result) in ("error", "not_gradable"):  # nothing of the code was checked
             continue
         for check in result.checks:
             if check.details.get("not_applicable") or check.details.get("counted") is False:
@@ -234,7 +242,8 @@ def summarize(
         for name in PROJECT_STATS:
             values = [r.projects[key].get(name) for r in graded if key in r.projects]
             stats[f"project{key}_{name}"] = _stat([float(v) for v in values if v is not None])
-    return ClassSummary(rows, stats, check_stats([r for _, r in pairs]), list(problems or []))
+    seen, mixed = class_settings([r for _, r in pairs])
+    return ClassSummary(rows, stats, check_stats([r for _, r in pairs]), list(problems or []), seen, mixed)
 
 
 def summarize_folder(directory: str | Path, *, sort: str = "score") -> ClassSummary:

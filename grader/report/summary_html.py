@@ -7,7 +7,7 @@ from html import escape
 from tabulate import tabulate
 
 import grader
-from grader.report.html_page import badge, bar, page
+from grader.report.html_page import badge, bar, legend, page
 from grader.report.summary import ClassSummary
 from grader.report.summary_tables import (
     CHECK_HEADERS,
@@ -15,6 +15,7 @@ from grader.report.summary_tables import (
     check_rows,
     class_headers,
     class_rows,
+    settings_line,
     stats_rows,
     totals_line,
 )
@@ -49,8 +50,11 @@ def render(summary: ClassSummary) -> str:
         else ""
     )
     body = (
-        f"<h1>Class results</h1><p class='sub'>{escape(totals_line(summary))}</p>{table}"
+        f"<h1>Class results</h1><p class='sub'>{escape(totals_line(summary))}</p>"
+        f"<p class='sub'>{escape(settings_line(summary))}</p>{table}"
         f"<h2>Statistics</h2>{stats}<h2>Pass rate per check (lowest first)</h2>{checks}{problems}"
+        + legend(["pass", "fail", "incomplete", "error", "not_gradable"])
+        + "<p class='sub'>Pass-rate bars: green at 90 % or more, amber from 50 %, red below.</p>"
         f"<footer>n2n-grade {escape(grader.__version__)}</footer>"
     )
     return page("Class results", body, wide=True)

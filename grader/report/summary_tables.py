@@ -7,7 +7,7 @@ import io
 
 from tabulate import tabulate
 
-from grader.report.details import points
+from grader.report.details import points, pts
 from grader.report.summary import ClassSummary, Row
 from grader.similarity.class_column import cell as similarity_cell
 
@@ -29,7 +29,13 @@ STAT_LABELS = {
         )
     },
 }
-STATUS_TEXT = {"pass": "pass", "fail": "FAIL", "incomplete": "INCOMPLETE (regrade)", "error": "ERROR"}
+STATUS_TEXT = {
+    "pass": "pass",
+    "fail": "FAIL",
+    "incomplete": "INCOMPLETE (regrade)",
+    "error": "ERROR",
+    "not_gradable": "NOT GRADABLE (bad input)",
+}
 
 
 def num(value, digits: int = 2) -> str:
@@ -140,6 +146,23 @@ def check_rows(summary: ClassSummary, *, only_failing: bool = True) -> list[list
     ]
 
 
+def settings_line(summary: ClassSummary) -> str:
+    """'Graded in full mode; data ...; rubric ...; grader ...' or, when results differ, the warnings."""
+    if summary.mixed:
+        return "WARNING: " + " ".join(f"{m}." for m in summary.mixed)
+    s = summary.settings
+    modes = s.get("mode") or ["unknown"]
+    parts = [
+        f"Graded in {modes[0]} mode" + (" (--fast: not comparable with a full grade)" if modes == ["fast"] else "")
+    ]
+    parts += [
+        f"{label} {s[k][0]}"
+        for k, label in (("data_id", "data"), ("rubric_digest", "rubric"), ("grader_version", "grader"))
+        if s.get(k)
+    ]
+    return "; ".join(parts) + "."
+
+
 def totals_line(summary: ClassSummary) -> str:
     n = len(summary.rows)
     incomplete = summary.count("incomplete")
@@ -148,6 +171,7 @@ def totals_line(summary: ClassSummary) -> str:
         f"{summary.count('fail')} failed one or more, "
         + (f"{incomplete} incomplete (to regrade: {', '.join(summary.to_regrade)}), " if incomplete else "")
         + f"{summary.count('error')} could not be graded"
+        + (f", {bad} not gradable (no submission at the path given)" if (bad := summary.count("not_gradable")) else "")
     )
 
 
@@ -169,7 +193,7 @@ def render_text(summary: ClassSummary, fmt: str) -> str:
         parts = [
             "## Class results",
             "",
-            totals_line(summary) + ".",
+            totals_line(summary) + ". " + settings_line(summary),
             "",
             table,
             "",
@@ -184,10 +208,21 @@ def render_text(summary: ClassSummary, fmt: str) -> str:
             checks_note,
         ]
     elif fmt == "latex":
-        parts = [f"% {totals_line(summary)}", table, "", "% statistics", stats, "", "% checks teams fail", checks]
+        parts = [
+            f"% {totals_line(summary)}",
+            f"% {settings_line(summary)}",
+            table,
+            "",
+            "% statistics",
+            stats,
+            "",
+            "% checks teams fail",
+            checks,
+        ]
     else:
         parts = [
             totals_line(summary),
+            settings_line(summary),
             "",
             table,
             "",
@@ -236,11 +271,11 @@ def render_csv(summary: ClassSummary) -> str:
     for r in summary.rows:
         base = {
             "team": r.team,
-            "score": "" if r.score is None else f"{r.score:g}",
-            "max_score": "" if r.max_score is None else f"{r.max_score:g}",
+            "score": "" if r.score is None else f"{pts(r.score)}",
+            "max_score": "" if r.max_score is None else f"{pts(r.max_score)}",
             "status": r.status,
             **{
-                f: f"{r.families[f]['score']:g}" if f in r.families else ""
+                f: f"{pts(r.families[f]['score'])}" if f in r.families else ""
                 for f in ("structure", "rules", "blocks", "model")
             },
             "pretrained_psnr": num(r.pretrained_psnr, 4),

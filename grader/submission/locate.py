@@ -17,6 +17,8 @@ from grader.submission.unzip import safe_extract
 
 SEARCH_DEPTH = 2
 """How many folder levels below the given folder we look for `Miniproject_2`."""
+OTHER_COPIES_DEPTH = 5
+"""How deep below the given folder another `Miniproject_2` (an old copy, a nested zip's) is reported in a note."""
 
 _LIST_AT_MOST = 20
 _CANDIDATES_SHOWN = 5
@@ -95,7 +97,7 @@ def locate_submission(
             try:
                 sub = _from_zip(only_zip, work_dir, max_total_bytes, max_files, project)
             except SubmissionError as exc:
-                raise SubmissionError(f"{not_found}; graded its only zip instead: {exc}") from None
+                raise SubmissionError(f"{not_found}; graded its only zip instead: {exc}", exc.candidates) from None
             sub.notes.insert(0, f"no {project.package} folder in {source}: graded {only_zip.name}, the one zip there")
             return sub
     if source.is_file() and source.suffix.lower() == ".zip":
@@ -246,15 +248,34 @@ def _find_package(top: Path, shown: str, project: Project) -> tuple[Path, list[s
         near = [c for c in children if project.is_near_miss(c.name)]
         for group, notes in ((exact, []), (near, None)):
             if len(group) == 1:
-                return group[0], notes if notes is not None else [_near_miss_note(group[0].name, project)]
+                found = group[0]
+                notes = notes if notes is not None else [_near_miss_note(found.name, project)]
+                return found, notes + _other_copies_note(top, found, project)
             if len(group) > 1:
                 listed = ", ".join(c.relative_to(top).as_posix() for c in group)
                 raise SubmissionError(
                     f"{shown}: several candidate {project.package} folders: {listed}; "
-                    "give the one to grade (grade accepts several paths, one per submission)"
+                    "give the one to grade instead (grade accepts several paths, one per submission)",
+                    [str(c) for c in group],
                 )
         level = children
-    raise PackageNotFound(_not_found_message(top, shown, project))
+    raise PackageNotFound(_not_found_message(top, shown, project), [str(c) for c in _model_folders(top)])
+
+
+def _other_copies_note(top: Path, found: Path, project: Project) -> list[str]:
+    """A note naming other package folders further down (an old copy, the package inside itself), not graded."""
+    others, level = [], [top]
+    for _depth in range(OTHER_COPIES_DEPTH):
+        level = [c for parent in level for c in _subfolders(parent)][: _LIST_AT_MOST * 50]
+        others += [c for c in level if c != found and (project.is_package_name(c.name) or project.is_near_miss(c.name))]
+    if not others:
+        return []
+    listed = ", ".join(c.relative_to(top).as_posix() for c in others[:_CANDIDATES_SHOWN])
+    more = f" (and {len(others) - _CANDIDATES_SHOWN} more)" if len(others) > _CANDIDATES_SHOWN else ""
+    return [
+        f"graded {found.relative_to(top).as_posix()}, the shallowest {project.package} folder; also found, not "
+        f"graded: {listed}{more}"
+    ]
 
 
 def _only_zip(folder: Path) -> Path | None:

@@ -29,7 +29,10 @@ from grader.submission.walk import Entry, walk
 
 LAYOUT = check("structure.layout", 2, "a Miniproject_2 package with __init__.py and model.py was found", required=True)
 FOLDER_NAME = check(
-    "structure.folder_name", 0.5, "the team folder is named Proj_SCIPER1_SCIPER2[_SCIPER3] (warning only)"
+    "structure.folder_name",
+    0.5,
+    "the team folder is named Proj_SCIPER1_SCIPER2[_SCIPER3] (warning only)",
+    warn_only=True,
 )
 BESTMODEL = check(
     "structure.bestmodel", 1.5, "bestmodel.pth is present, not a Git LFS pointer, not empty, not oversized"
@@ -38,10 +41,13 @@ REPORT = check(
     "structure.report",
     0.5,
     "Report_2.pdf is present, a readable PDF of at most 3 pages (warning only by default; people grade the report)",
+    warn_only=True,
 )
 REPORT_MAX_PAGES = 3  # the handout's limit
 REPORT_MAX_BYTES = 50 * MiB  # larger files are not parsed
-FILES = check("structure.files", 0.5, "no stray bytecode-only modules, huge or numerous files (warning only)")
+FILES = check(
+    "structure.files", 0.5, "no stray bytecode-only modules, huge or numerous files (warning only)", warn_only=True
+)
 CHECKS = (LAYOUT, FOLDER_NAME, BESTMODEL, REPORT, FILES)
 
 BESTMODEL_NAME = "bestmodel.pth"
@@ -105,7 +111,10 @@ def structure_checks(sub: Submission, *, report_severity: str = Status.WARN) -> 
 
 
 def _mib(n: int) -> str:
-    return f"{n / MiB:.1f} MiB"
+    """A size as a person reads it: bytes, KiB under 1 MiB (a 20 KiB report is not '0.0 MiB'), else MiB."""
+    if n < 1024:
+        return f"{n} bytes"
+    return f"{n / 1024:.0f} KiB" if n < MiB else f"{n / MiB:.1f} MiB"
 
 
 def _verdict(fails: list[str], warns: list[str]) -> str:
@@ -314,9 +323,8 @@ def _report(sub: Submission, tree: _Tree, severity: Status = Status.WARN) -> Che
             f"{report_name} has {pages} pages, over the handout's limit of {REPORT_MAX_PAGES}{titled}",
             details=details,
         )
-    return Check(
-        REPORT.id, Status.PASS, f"{report_name}: {pages} page{'s' if pages != 1 else ''}{titled}", details=details
-    )
+    shown = f"{_mib(entry.size)}, {pages} page{'s' if pages != 1 else ''}"
+    return Check(REPORT.id, Status.PASS, f"{report_name} present ({shown}){titled}", details=details)
 
 
 def read_pdf(path: Path) -> tuple[int | None, str | None, str | None]:

@@ -107,8 +107,10 @@ def cli_arguments(exp: Expected) -> list[str]:
 
 
 def exit_code_of(result) -> int:
-    """The exit code `grade` gives this result (2: incomplete, a check the grader could not run)."""
-    return 2 if result.incomplete else 0 if result.passed_required else 1
+    """The exit code `grade` gives this result (2: not gradable, or incomplete: a check the grader could not run)."""
+    from grader.exit_status import exit_status
+
+    return exit_status(result)
 
 
 @dataclass

@@ -66,6 +66,7 @@ def test_the_workflow_command_in_a_student_repository(tmp_path):
         **SMALL,
         "GITHUB_ACTIONS": "true",
         "GITHUB_STEP_SUMMARY": str(summary),
+        "RUNNER_TEMP": str(tmp_path / "runner"),
         "PATH": BIN + os.pathsep + os.environ.get("PATH", ""),
     }
     command = grade_step_command()
@@ -78,7 +79,10 @@ def test_the_workflow_command_in_a_student_repository(tmp_path):
     assert all(re.match(r"^::(error|warning|notice)( [^:]+)?::", line) for line in annotations)
     text = summary.read_text()
     assert text.startswith("## ❌ student-repo") and "| ❌ | `rules.static_imports` \\*" in text
-    results = repo / "grade-results"
+    results = tmp_path / "runner" / "grade-results"  # outside the working tree
+    assert sorted(p.name for p in repo.iterdir()) == ["Miniproject_2"]
+    folder_name = json.loads((results / "result.json").read_text())["checks"][1]
+    assert folder_name["id"] == "structure.folder_name" and folder_name["details"]["not_applicable"]
     suite = ET.parse(results / "junit.xml").getroot().find("testsuite")
     failed = {c.get("name") for c in suite.findall("testcase") if c.find("failure") is not None}
     assert "rules.static_imports" in failed

@@ -27,13 +27,43 @@ def test_a_bad_rubric_cannot_be_graded(tmp_path):
     assert "not valid TOML" in result.output
 
 
-def test_a_folder_without_a_submission_is_graded_zero(tmp_path):
+def _bad_inputs(tmp_path: Path) -> dict[str, Path]:
+    """An empty folder, a text file named .zip, and a folder with two Miniproject_2 folders."""
     (tmp_path / "empty_team").mkdir()
-    result = CliRunner().invoke(main, [str(tmp_path / "empty_team"), "--json", *SMALL])
-    assert result.exit_code == 1
+    (tmp_path / "x.zip").write_text("not a zip\n")
+    for team in ("a", "b"):
+        (tmp_path / "two" / team / "Miniproject_2").mkdir(parents=True)
+        (tmp_path / "two" / team / "Miniproject_2" / "model.py").write_text("")
+    return {"empty": tmp_path / "empty_team", "zip": tmp_path / "x.zip", "two": tmp_path / "two"}
+
+
+def test_bad_input_is_not_gradable_exit_2_one_message(tmp_path):
+    """Bad input is refused, never scored (issue 14 item 2): one message, the candidates, what to give instead."""
+    paths = _bad_inputs(tmp_path)
+    expected = {
+        "empty": ["it is empty", "give the team's Proj_... folder"],
+        "zip": ["not a readable zip archive", "give the team's Proj_... folder"],
+        "two": [str(paths["two"] / "a" / "Miniproject_2"), str(paths["two"] / "b" / "Miniproject_2"), "Candidates"],
+    }
+    for name, path in paths.items():
+        result = CliRunner().invoke(main, [str(path), *SMALL], env={"COLUMNS": "250"})  # long tmp paths
+        assert result.exit_code == 2, (name, result.output)
+        assert result.stdout == ""  # nothing on stdout: no table, no score
+        said = " ".join(result.stderr.split())  # the message is wrapped to the terminal's width
+        assert said.startswith("grade: not gradable: ") and "Score" not in said
+        assert len(result.stderr.splitlines()) < 10, result.stderr
+        for text in expected[name]:
+            assert text in said, (name, text, said)
+
+
+def test_bad_input_as_json_says_not_gradable(tmp_path):
+    result = CliRunner().invoke(main, [str(_bad_inputs(tmp_path)["two"]), "--json", *SMALL])
+    assert result.exit_code == 2
     data = json.loads(result.stdout)
-    assert data["score"] == 0 and data["checks"][0]["id"] == "structure.layout"
-    assert data["checks"][0]["status"] == "fail"
+    assert [c["id"] for c in data["checks"]] == ["structure.layout"]
+    layout = data["checks"][0]
+    assert layout["details"]["not_gradable"] and len(layout["details"]["candidates"]) == 2
+    assert data["max_score"] == 0
 
 
 def test_json_and_out_folder(tmp_path):
@@ -70,3 +100,16 @@ def test_an_incomplete_result_exits_2_and_says_regrade(monkeypatch):
     result = CliRunner().invoke(main, [str(REFERENCE), *SMALL])
     assert result.exit_code == 2
     assert "incomplete: regrade" in result.output and "Score: 3 / 3" in result.output
+
+
+def test_grade_help_shows_the_grading_options():
+    """Issue 14 item 12: `grade --help` lists what `grade PATH` takes, not only the subcommands."""
+    text = CliRunner().invoke(main, ["--help"]).output
+    assert "Grading options (grade PATH... [options])" in text
+    for option in ("--fast", "--out", "--json", "--rubric", "--data", "--jobs"):
+        assert option in text
+
+
+def test_grade_ci_fast_means_the_default_and_fast_with_full_is_refused(tmp_path):
+    result = CliRunner().invoke(main, ["ci", str(tmp_path), "--fast", "--full"])
+    assert result.exit_code == 2 and "contradict" in result.output

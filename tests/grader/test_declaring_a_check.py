@@ -58,6 +58,7 @@ def test_grade_checks_lists_it_with_its_declared_points(with_toy):
         "points": 1.25,
         "required": False,
         "description": "ReLU maps zeros to zeros (a toy check)",
+        "warn_only": False,
     }
     assert ids[ids.index("blocks.Toy.relu_zero") - 1] == "blocks.Sequential.param"  # after the other blocks
     text = CliRunner().invoke(main, ["checks"]).output

@@ -117,7 +117,8 @@ def test_exact_name_wins_over_a_near_miss(make_package):
     team_dir = make_package()
     make_package(package="miniproject_2")
     sub = locate_submission(team_dir)
-    assert sub.package_dir.name == "Miniproject_2" and sub.notes == []
+    assert sub.package_dir.name == "Miniproject_2"
+    assert len(sub.notes) == 1 and "also found, not graded: miniproject_2" in sub.notes[0]
 
 
 def test_missing_path(tmp_path):
@@ -208,6 +209,24 @@ def test_several_candidates_are_listed(make_package, tmp_path):
     msg = str(err.value)
     assert "several candidate" in msg
     assert "Proj_111111_222222/Miniproject_2" in msg and "Proj_333333_444444/Miniproject_2" in msg
+    assert err.value.candidates == [
+        str(tmp_path / "all" / team / "Miniproject_2") for team in ("Proj_111111_222222", "Proj_333333_444444")
+    ]
+
+
+def test_a_second_package_deeper_gets_a_note(make_package, tmp_path):
+    """The shallowest Miniproject_2 is graded; another one further down (an old copy) is named in a note."""
+    team_dir = make_package(team="Proj_111111_222222", base=tmp_path)
+    (team_dir / "backup" / "old" / "Miniproject_2").mkdir(parents=True)
+    (team_dir / "Miniproject_2" / "Miniproject_2").mkdir()
+    sub = locate_submission(team_dir)
+    assert sub.package_dir == team_dir / "Miniproject_2"
+    (note,) = [n for n in sub.notes if "also found" in n]
+    assert "backup/old/Miniproject_2" in note and "Miniproject_2/Miniproject_2" in note
+
+
+def test_a_single_package_gets_no_such_note(make_package):
+    assert not [n for n in locate_submission(make_package()).notes if "also found" in n]
 
 
 def test_corrupt_zip(tmp_path):

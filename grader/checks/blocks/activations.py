@@ -22,7 +22,9 @@ from grader.sandbox.client import tensor_of
 
 # both activations answer param() the same way, and must leave the tensors they are given alone
 PARAM = aspect("param", 0.5, "param() exists and returns an empty list")
-UNCHANGED = aspect("unchanged", 0, "forward leaves its input, backward its incoming gradient unchanged (warning only)")
+UNCHANGED = aspect(
+    "unchanged", 0, "forward leaves its input, backward its incoming gradient unchanged (warning only)", warn_only=True
+)
 RELU = Block(
     "ReLU",
     aliases=("Relu", "RELU", "ReLu", "relu"),
@@ -43,7 +45,7 @@ SIGMOID = Block(
         aspect("backward", 1.5, "input gradient vs autograd", required=True),
         PARAM,
         UNCHANGED,
-        aspect("extreme", 0, "finite forward and gradient for inputs of ±100 (warning only)"),
+        aspect("extreme", 0, "finite forward and gradient for inputs of ±100 (warning only)", warn_only=True),
     ),
 )
 EXTREME = (-100.0, -90.0, -20.0, 0.0, 20.0, 90.0, 100.0)
@@ -84,6 +86,9 @@ def _grade(ctx: BlockContext, block: Block, cls: str, fn, x) -> list[Check]:
         dx = tensor_of(backward["value"])
         note = tape_note(backward["tape"]) if backward.get("tape") else None
         comparison = compare(dx, grads["x"], what="input gradient")
+        if not comparison.ok and block is SIGMOID and dx is not None and dx.shape == x.shape:
+            why = sigmoid_backward_cause(dx, x, g)
+            comparison = comparison.explained(f" — {why}") if why else comparison
         result.append(from_comparisons(block.id("backward"), [comparison], note=note))
     except RUN_FAILURES as exc:
         result.append(failure_check(block.id("backward"), exc))
@@ -137,6 +142,28 @@ def _extreme_check(ctx: BlockContext, cls: str) -> Check:
         check.status = Status.WARN
         check.message = f"on inputs {list(EXTREME)}: {check.message} (exp(-x) overflows for very negative x)"
     return check
+
+
+def sigmoid_backward_cause(dx, x, g) -> str:
+    """The usual slip a wrong Sigmoid input gradient matches ('' when none does), computed here in float64."""
+    x, g, dx = x.double(), g.double(), dx.double()
+    s = x.sigmoid()
+    slips = (
+        (s * (1 - s), "it is σ(x)(1−σ(x)) without the incoming gradient: multiply by the gradient passed to backward"),
+        (g * s, "it is gradient·σ(x): the derivative is σ(x)(1−σ(x))"),
+        (g * (1 - s), "it is gradient·(1−σ(x)): the derivative is σ(x)(1−σ(x))"),
+        (g * x * (1 - x), "it is gradient·x(1−x): use σ(x) (the forward output), not the input x"),
+        (
+            g * s.sigmoid() * (1 - s.sigmoid()),
+            "it is gradient·σ(σ(x))(1−σ(σ(x))): σ was applied to the stored output again",
+        ),
+        (-g * s * (1 - s), "the sign is flipped"),
+    )
+    scale = max(float(dx.abs().max()), 1e-12)
+    for value, why in slips:
+        if float((dx - value).abs().max()) <= 1e-4 * max(scale, float(value.abs().max())):
+            return why
+    return ""
 
 
 def empty_param_check(ctx: BlockContext, block: Block, handle: str) -> Check:

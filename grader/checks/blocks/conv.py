@@ -43,11 +43,11 @@ CONV2D = Block(
         aspect("backward_bias", 1, LAYER["backward_bias"], required=True),
         aspect("accumulate", 1.5, LAYER["accumulate"]),
         aspect("param", 0.5, LAYER["param"]),
-        aspect("init", 0.5, "initial weights within torch's default ±1/sqrt(fan_in) (warning only)"),
+        aspect("init", 0.5, "initial weights within torch's default ±1/sqrt(fan_in) (warning only)", warn_only=True),
         aspect("tuple_kernel", 1.5, "Conv2d(4, 2, (2, 3)): a non-square kernel, forward and gradients"),
         aspect("stride", 1.5, "Conv2d(3, 4, 3, stride=2), batch 1, forward and gradients"),
         aspect("padding", 1, "Conv2d(3, 4, 3, stride=2, padding=1), forward and gradients"),
-        aspect("dilation", 0, "Conv2d(2, 3, 3, dilation=2) (optional: warning at most)"),
+        aspect("dilation", 0, "Conv2d(2, 3, 3, dilation=2) (optional: warning at most)", warn_only=True),
         # 0 points: the rubric's total is pinned at 100; a real defect still fails (rubric.toml may give points)
         aspect(
             "positional",
@@ -55,8 +55,18 @@ CONV2D = Block(
             "Conv2d(3, 4, 3, 2, 1) with torch's positional order (stride, then padding), forward and gradients",
         ),
         aspect("other_size", 0, "the same Conv2d object on an input of another size (nothing cached at first)"),
-        aspect("tuple_stride", 0, "Conv2d(3, 4, 3, stride=(2, 1), padding=(1, 0)) (optional: warning at most)"),
-        aspect("no_bias", 0, "Conv2d(3, 4, 3, bias=False) when the constructor takes `bias` (optional: warning)"),
+        aspect(
+            "tuple_stride",
+            0,
+            "Conv2d(3, 4, 3, stride=(2, 1), padding=(1, 0)) (optional: warning at most)",
+            warn_only=True,
+        ),
+        aspect(
+            "no_bias",
+            0,
+            "Conv2d(3, 4, 3, bias=False) when the constructor takes `bias` (optional: warning)",
+            warn_only=True,
+        ),
     ),
 )
 

@@ -46,7 +46,7 @@ SGD = Block(
         NAME,
         aspect("step", 2.5, "one step vs torch.optim.SGD, over whatever parameters it accepts", required=True),
         aspect("zero_grad", 0.5, "zero_grad() zeroes every gradient in place (not applicable when absent)"),
-        aspect("momentum", 0, "two steps with momentum 0.9 vs torch.optim.SGD (optional)"),
+        aspect("momentum", 0, "two steps with momentum 0.9 vs torch.optim.SGD (optional)", warn_only=True),
     ),
 )
 LR, MOMENTUM = 0.1, 0.9

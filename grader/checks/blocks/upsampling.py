@@ -64,7 +64,12 @@ NEAREST = Block(
     ),
     aspects=(
         *UPSAMPLING,
-        aspect("scale_factor", 0, "built with scale factor 3 when the constructor takes one (optional: warning)"),
+        aspect(
+            "scale_factor",
+            0,
+            "built with scale factor 3 when the constructor takes one (optional: warning)",
+            warn_only=True,
+        ),
     ),
 )
 TRANSPOSE = Block(
@@ -80,7 +85,7 @@ TRANSPOSE = Block(
     ),
     aspects=(
         *UPSAMPLING,
-        aspect("init", 0, "initial weights within torch's default bounds (warning only)"),
+        aspect("init", 0, "initial weights within torch's default bounds (warning only)", warn_only=True),
         aspect("padding", 0, "TransposeConv2d(4, 3, 4, stride=2, padding=1), forward and gradients"),
         aspect("tuple_kernel", 0, "TransposeConv2d(3, 2, (2, 3)), forward and gradients"),
     ),

@@ -228,6 +228,6 @@ TEAMS: list[Team] = [
                    "/tmp/n2n_pwned_zip_slip_absolute.txt": b"written at an absolute path\n"},
         expect={"structure.layout": "fail"},
         contains={"structure.layout": "n2n_pwned_zip_slip"},
-        exit_code=1, score_max=5,
+        exit_code=2, score_max=0,  # refused, not scored: not gradable (issue 14 item 2)
     ),
 ]
