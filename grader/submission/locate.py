@@ -259,7 +259,7 @@ def _find_package(top: Path, shown: str, project: Project) -> tuple[Path, list[s
                     [str(c) for c in group],
                 )
         level = children
-    raise PackageNotFound(_not_found_message(top, shown, project), [str(c) for c in _model_folders(top)])
+    raise PackageNotFound(_not_found_message(top, shown, project), [str(c) for c in _model_folders(top, project)])
 
 
 def _other_copies_note(top: Path, found: Path, project: Project) -> list[str]:
