@@ -6,9 +6,9 @@ Seeded (torch seed: initial weights, batch order, augmentation) and deterministi
 given seed and thread count on CPU. Each epoch logs the validation PSNR (per image, the
 primary definition, and global) in one pass, and every `--ensemble-every` epochs and at
 the end also with predict's 8-fold self-ensemble, the seconds it took and the mean
-training loss, to a JSON file rewritten after every epoch, and the weights are saved
-after every epoch too (a run stopped early keeps what it reached; the log says which
-epoch that was). At the end the saved
+training loss, to a JSON file rewritten after every epoch; the weights are saved after
+each epoch that beats the best validation PSNR so far (a run stopped early keeps the
+best it reached; the log says which epoch that was). At the end the saved
 bestmodel.pth is loaded into a fresh Model and scored through Model.predict.
 """
 
@@ -80,6 +80,7 @@ def main(argv=None):
     }
     args.log.parent.mkdir(parents=True, exist_ok=True)
     checkpoint = args.checkpoint or REF_DIR / "bestmodel.pth"
+    best = {"psnr": float("-inf")}
     started = time.perf_counter()
 
     def on_epoch(epoch, seconds, loss):
@@ -88,8 +89,10 @@ def main(argv=None):
         entry = {"epoch": epoch + 1, "seconds": round(seconds, 2), "train_loss": loss,
                  **evaluate(model, data.val_input, data.val_target, ensemble)}
         log["epochs"].append(entry)
-        model.save_model(checkpoint)
-        log["saved_after_epoch"] = epoch + 1
+        if entry["psnr_per_image_single"] > best["psnr"]:  # the best epoch's weights: a stopped run keeps them
+            best["psnr"] = entry["psnr_per_image_single"]
+            model.save_model(checkpoint)
+            log["saved_after_epoch"] = epoch + 1
         log["wall_seconds"] = round(time.perf_counter() - started, 1)
         log["cpu_seconds"] = round(cpu, 1)
         args.log.write_text(json.dumps(log, indent=2) + "\n")
