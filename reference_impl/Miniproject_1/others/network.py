@@ -4,11 +4,8 @@ The image is first folded into 2×2 blocks (pixel unshuffle: 3×32×32 → 12×1
 FFDNet does, so that the finest level costs a quarter of a full-resolution one; a
 U-Net with three levels (16×16, 8×8, 4×4) and skip connections then estimates the
 noise, which is subtracted from the input (residual learning: the network only has
-to model the noise). The last layer starts at zero, so an untrained network returns
-its input exactly and training starts from the noisy image's PSNR instead of below
-it (with torch's random init there, a first short epoch of 4,000 pairs only climbed
-back to the noisy input's PSNR; from zero it gains 1-1.5 dB over it). Every size that
-is a multiple of 8 works; Model.predict pads other sizes.
+to model the noise, and an untrained network already returns its input). Every
+size that is a multiple of 8 works; Model.predict pads other sizes.
 """
 
 import torch
@@ -42,8 +39,6 @@ class UNet(nn.Module):
         self.up1 = nn.Sequential(nn.ConvTranspose2d(c2, c1, 2, stride=2), nn.LeakyReLU(0.1, inplace=True))
         self.dec1 = conv_block(2 * c1, c1, convs)
         self.noise = nn.Conv2d(c1, 12, 1)
-        nn.init.zeros_(self.noise.weight)
-        nn.init.zeros_(self.noise.bias)
 
     def forward(self, x):
         e1 = self.enc1(F.pixel_unshuffle(x, 2))
