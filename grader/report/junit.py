@@ -41,7 +41,7 @@ def _testsuite(result: Result) -> ET.Element:
         "mode": mode(result) or "",
         **{f"psnr.{k}": f"{v:.4f}" for k, v in result.psnr.items() if isinstance(v, (int, float))},
         **{
-            f"project{p.number}.{k}": f"{e.get(k, 0):g}"
+            f"project{p.number}.{k}": pts(e.get(k, 0))
             for p, e in graded_projects(result)
             for k in ("score", "max_score")
         },

@@ -4,10 +4,9 @@ Each project-1 team is the project-1 template (template/Miniproject_1: a small
 residual CNN in torch.nn, Adam, MSE) with one flaw. Their checkpoints derive
 from team_mp1_good's, which trains with its own code (`build.py --train`).
 
-Written for the grader as it is today: the worker-side shims for 2022 code on
-today's torch (map_location, weights_only=False, ...) are being added in
-another branch (worker-env); team_mp1_cuda_checkpoint and
-team_mp1_pickled_model may then need their expectations revised.
+team_mp1_cuda_checkpoint and team_mp1_pickled_model are 2022 code on today's
+torch: the worker's shims (map_location, weights_only=False for the student's own
+load) let them load, each a warning with a note that keeps its points.
 """
 
 from __future__ import annotations
@@ -79,12 +78,13 @@ TEAMS: list[Team] = [
         checkpoint="pickle",
         edits=[(M, SAVE, "        torch.save(self.net, path)  # the whole model, class and all\n"),
                (M, LOAD, "        self.net = torch.load(Path(__file__).parent / \"bestmodel.pth\", map_location=self.device)\n")],
-        details="torch.load refuses pickled classes by default since torch 2.6 (weights_only=True): today the "
-                "pretrained model does not load; a worker shim (weights_only=False for 2022 code) may change this.",
-        expect={"mp1.structure.bestmodel": "pass", "mp1.model.load_pretrained": "fail",
-                "mp1.model.pretrained_psnr": "skipped", "mp1.model.train_time": "pass"},
+        details="torch.load refuses pickled classes by default since torch 2.6 (weights_only=True); the course's "
+                "torch 1.x loaded them, so the worker's weights_only shim retries the student's own load inside the "
+                "sandbox: a warning with a note, no points lost (the judge never unpickles).",
+        expect={"mp1.structure.bestmodel": "pass", "mp1.model.load_pretrained": "warn",
+                "mp1.model.pretrained_psnr": "pass", "mp1.model.train_time": "pass"},
         contains={"mp1.model.load_pretrained": "weights_only"},
-        exit_code=0, score_max=75,
+        exit_code=0, score_min=85,
     ),
     Team(
         name="team_mp1_unit_range",
