@@ -40,6 +40,11 @@ START_TIMEOUT = 300.0  # seconds for a judge to start (import torch, load the da
 STOP_GRACE = 15.0  # a stopped judge gets this long to kill its sandboxed worker itself
 STOP_POLL = 2.0  # how often a running task asks the scheduler whether the run was stopped
 ANSWERS = {"prepare": "prepared", "reference": "reference", "grade": "done"}  # judge mode -> kind of answer
+# What the judge server imports once, so that no judge forked from it imports them again: the judge itself, and
+# what torch imports lazily on first use in every grade (the first Tensor.backward imports sympy through
+# symbolic_shapes, the first torch.optim.SGD imports torch._dynamo): about 1.5 s of CPU per grade otherwise.
+# A name this torch lacks is skipped (multiprocessing ignores a preload's ImportError).
+JUDGE_PRELOAD = ("grader.cluster.judge", "grader.batch", "torch.fx.experimental.symbolic_shapes", "torch._dynamo")
 
 
 def _scratch() -> Path:
@@ -265,13 +270,13 @@ _SERVER = []
 
 
 def _judge_server():
-    """multiprocessing's fork server for this worker, with the judge's modules imported once (a separate,
-    single-threaded process started with exec: this multi-threaded worker never forks)."""
+    """multiprocessing's fork server for this worker, with the judge's modules imported once (JUDGE_PRELOAD; a
+    separate, single-threaded process started with exec: this multi-threaded worker never forks)."""
     import multiprocessing
 
     if not _SERVER:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["grader.cluster.judge", "grader.batch"])
+        ctx.set_forkserver_preload(list(JUDGE_PRELOAD))
         _SERVER.append(ctx)
     return _SERVER[0]
 
