@@ -33,13 +33,28 @@ def _import_dask():
         raise ClusterError(f"--cluster needs the cluster extra: pip install 'n2n-grade[cluster]' ({exc})") from None
 
 
+# Our settings of Dask's workers (under distributed.worker), exported in job scripts too; --cluster-config may
+# override them. daemon: a non-daemonic worker may have its judge server (grader.cluster.remote; a daemonic one
+# falls back to a slower judge start). profile: Dask's statistical profiler samples every thread of a worker each
+# 10 ms (about 1 % of a core per worker here) while the task's thread only watches a judge.
+WORKER_SETTINGS = {"daemon": False, "profile": {"enabled": False}}
+
+
+def _dotted(settings: dict, prefix: str) -> list[str]:
+    """The dotted names of the leaves of a nested settings dict."""
+    names = []
+    for key, value in settings.items():
+        names += _dotted(value, f"{prefix}.{key}") if isinstance(value, dict) else [f"{prefix}.{key}"]
+    return names
+
+
+WORKER_KEYS = _dotted(WORKER_SETTINGS, "distributed.worker")
+
+
 @contextmanager
 def dask_config(spec: ClusterSpec):
-    """Dask's configuration for our workers, with the spec's --cluster-config file merged over it.
-
-    Workers are not daemonic processes (distributed.worker.daemon: false), so that each can have its
-    judge server (grader.cluster.remote): a daemonic worker falls back to a slower judge start.
-    """
+    """Dask's configuration for our workers (WORKER_SETTINGS), with the spec's --cluster-config file merged
+    over it."""
     _import_dask()
     import dask
     import yaml
@@ -52,7 +67,7 @@ def dask_config(spec: ClusterSpec):
             raise ClusterError(f"--cluster-config {spec.config_file}: {exc}") from None
         if not isinstance(extra, dict):
             raise ClusterError(f"--cluster-config {spec.config_file}: expected a YAML mapping (Dask configuration)")
-    ours = dask.config.merge(dask.config.config, {"distributed": {"worker": {"daemon": False}}})
+    ours = dask.config.merge(dask.config.config, {"distributed": {"worker": WORKER_SETTINGS}})
     with dask.config.set(dask.config.merge(ours, extra)):
         yield
 
@@ -72,8 +87,8 @@ def job_kwargs(spec: ClusterSpec) -> dict:
     walltime = spec.walltime or dask.config.get(f"jobqueue.{kind}.walltime", None)
     prologue = list(dask.config.get(f"jobqueue.{kind}.job-script-prologue", None) or [])
     prologue.append(f"export N2N_GRADE_CORES={int(cores)}")
-    daemon = dask.config.get("distributed.worker.daemon", True)
-    prologue.append(f"export DASK_DISTRIBUTED__WORKER__DAEMON={daemon}")  # see dask_config
+    for key in WORKER_KEYS:  # see dask_config: a job's worker reads them from its environment
+        prologue.append(f"export DASK_{key.replace('.', '__').replace('-', '_').upper()}={dask.config.get(key)}")
     if walltime:
         prologue.append(f"export N2N_GRADE_JOB_END=$(( $(date +%s) + {int(parse_walltime(walltime))} ))")
     extra_args = list(dask.config.get(f"jobqueue.{kind}.worker-extra-args", None) or [])
