@@ -92,7 +92,8 @@ def test_local_cluster_one_worker_and_the_ratios(benchmark, batch, tmp_path):
     pool_j1 = WALLS.get("pool-j1", float("nan"))  # the pool's own 2-vs-1 ratio: what two grades at once get here
     print(
         f"\n{TEAMS} copies of team_x, {TRAIN_PAIRS} training pairs, 1 sandbox thread each, load average "
-        f"{WALLS['load at start']:.2f} at the start, {os.getloadavg()[0]:.2f} at the end: pool -j 2 {WALLS['pool-j2']:.1f} s, -j 1 {pool_j1:.1f} s, cluster 2 workers "
+        f"{WALLS['load at start']:.2f} at the start, {os.getloadavg()[0]:.2f} at the end: pool -j 2 "
+        f"{WALLS['pool-j2']:.1f} s, -j 1 {pool_j1:.1f} s, cluster 2 workers "
         f"{WALLS['cluster-2']:.1f} s, 1 worker {WALLS['cluster-1']:.1f} s; 2 vs 1 worker throughput {speedup:.2f}x "
         f"(target >= 1.8; the pool's -j 2 vs -j 1: {pool_j1 / WALLS['pool-j2']:.2f}x); cluster / pool wall time "
         f"{overhead:.3f} (target <= 1.10)"
