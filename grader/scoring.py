@@ -348,9 +348,14 @@ def _incomplete_note(result: Result, rubric: Rubric) -> None:
     left_out = [c for c in result.checks if c in errors or result.root_cause(c) in errors]
     points = sum(rubric.lookup(c.id)[0] for c in left_out if c.details.get("counted", True))
     busy = any(c.details.get("machine_busy") for c in errors)
+    standin = any((c.details.get("exception") or {}).get("environment") == "standin" for c in errors)
+    why, again = "a grader or machine failure, not a verdict on the code", ""
+    if busy:
+        why, again = "the machine was busy", " on quiet cores"
+    elif standin:
+        why, again = "the code called a stand-in for a package the course's VM had", " with a course environment"
     result.notes.insert(
         0,
-        f"{INCOMPLETE_NOTE}: the grader could not run {', '.join(c.id for c in errors)} "
-        f"({'the machine was busy' if busy else 'a grader or machine failure, not a verdict on the code'}); "
-        f"{points:g} points are left out of the score until it is graded again" + (" on quiet cores" if busy else ""),
+        f"{INCOMPLETE_NOTE}: the grader could not run {', '.join(c.id for c in errors)} ({why}); "
+        f"{points:g} points are left out of the score until it is graded again{again}",
     )

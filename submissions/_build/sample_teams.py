@@ -19,6 +19,7 @@ from teams import (
     drift,
     fidelity_blocks,
     fidelity_model,
+    fidelity_project1,
     hostile,
     model_api,
     project1,
@@ -42,6 +43,7 @@ THEMES = (
     hostile,
     proportion,
     project1,
+    fidelity_project1,
 )
 TEAMS: list[Team] = [team for theme in THEMES for team in theme.TEAMS]
 

@@ -109,7 +109,8 @@ TEAMS: list[Team] = [
     ),
     Team(
         name="team_torchvision_in_train",
-        summary="train() flips every batch with torchvision (not in the grading environment: train fails)",
+        summary="train() flips every batch with torchvision (only a stand-in here: the training checks are errors to "
+                "regrade in a course environment)",
         folder="Proj_308844_320055",
         edits=[(M, IMPORT_TORCH, IMPORT_TORCH + DRIFTS["torchvision_import"]),
                (M, "MOMENTUM = 0.9\n", "MOMENTUM = 0.9\nAUGMENT = True\n" + DRIFTS["augment_helper"]),
@@ -118,13 +119,15 @@ TEAMS: list[Team] = [
                 "                if AUGMENT:\n"
                 "                    x, y = augment(x, y)\n")],
         expect={"structure.import": "warn", "rules.static_imports": "fail", "model.pretrained_psnr": "pass",
-                "model.train_odd_n": "fail", "model.train_time": "skipped"},
+                "model.train_odd_n": "error", "model.train_time": "error"},
         contains={"model.train_odd_n": "not available in this grading environment",
-                  "model.train_time": "the same PackageNotAvailable",
+                  "model.train_time": "not a verdict on your code",
                   "structure.import": "calling torchvision.transforms.functional.hflip failed"},
-        exit_code=1,
+        exit_code=2,
         details="The stand-in must fail loudly when used, naming the way to the real torchvision "
-                "(grade env create DIR --torch 2.14.1 --with torchvision, then --worker-python DIR).",
+                "(grade env create DIR --torch 2.14.1 --with torchvision, then --worker-python DIR). The course's VM "
+                "had torchvision, so a training check stopped by the stand-in is an error (not charged, regrade in a "
+                "course environment), not a failure; the rules charge the import itself.",
     ),
     Team(
         name="team_parent_cwd_checkpoint",

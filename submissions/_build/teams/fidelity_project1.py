@@ -1,0 +1,41 @@
+"""Mini-project 1 variants met in public 2022 repositories (docs/fidelity.md, "Mini-project 1").
+
+Written in our own words from what the repositories do, never from their code.
+
+- A torchvision augmentation used in train(): torchvision is a warning for
+  project 1, the course's VM had it, and the grading environment holds only a
+  stand-in. The training checks cannot judge such code here: they are errors
+  (not charged, "regrade with a course environment"), not failures.
+"""
+
+from __future__ import annotations
+
+from sample_team import Team
+
+M = "model.py"
+IMPORTS = "import torch\nfrom torch import nn\n"
+BATCH = ("                x = train_input[idx].to(self.device).float() / 255\n"
+         "                y = train_target[idx].to(self.device).float() / 255\n")
+
+TEAMS: list[Team] = [
+    Team(
+        name="team_mp1_torchvision_flips",
+        summary="project 1 mirrors half of each training batch with torchvision's hflip (on the course's VM, not here)",
+        folder="Proj_311242_312353",
+        project=1,
+        edits=[(M, IMPORTS, IMPORTS + "from torchvision.transforms import functional as vision\n"),
+               (M, BATCH, BATCH +
+                "                mirror = torch.rand(len(idx)) < 0.5  # the same pairs mirrored on both sides\n"
+                "                x[mirror], y[mirror] = vision.hflip(x[mirror]), vision.hflip(y[mirror])\n")],
+        expect={"mp1.rules.static_imports": "warn", "mp1.structure.import": "warn", "mp1.model.api": "pass",
+                "mp1.model.pretrained_psnr": "pass", "mp1.model.train_odd_n": "error",
+                "mp1.model.train_time": "error", "mp1.model.trained_psnr": "skipped"},
+        contains={"mp1.model.train_odd_n": "not a verdict on your code",
+                  "mp1.model.train_time": "regrade with a course environment",
+                  "mp1.rules.static_imports": "torchvision"},
+        exit_code=2,
+        details="Project 1 allows torchvision with a warning; the grading environment has only a stand-in that "
+                "fails when called. The training checks are errors (left out of the score, result incomplete: "
+                "regrade with --worker-python and a course environment), not a failure of the team's code.",
+    ),
+]
