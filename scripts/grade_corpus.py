@@ -47,6 +47,7 @@ from tabulate import tabulate
 
 from grader.grade import GradeError, grade_submission, load_grading_data, measure_reference_for
 from grader.options import GradeOptions
+from grader.projects import PROJECTS
 from grader.result import Result
 from grader.sandbox.supervisor import SandboxSettings
 from grader.scoring import parse_shims
@@ -107,11 +108,13 @@ def non_pass_rows(label: str, result: Result, width: int) -> list[list]:
 def pretrained_psnrs(result: Result) -> str:
     """Each graded project's pretrained PSNR and its gain over the noisy input ("-" when none was measured)."""
     cells = []
-    for check in result.checks:
-        if check.id.endswith("model.pretrained_psnr"):
-            psnr, gain = check.details.get("psnr"), check.details.get("gain_db")
-            value = "-" if psnr is None else f"{psnr:.2f} dB" + ("" if gain is None else f" ({gain:+.2f})")
-            cells.append(f"{'mp1' if check.id.startswith('mp1.') else 'mp2'} {value}")
+    for project in PROJECTS.values():
+        if not (result.projects.get(project.key) or {}).get("graded"):
+            continue
+        check = result.check(project.check_id("model.pretrained_psnr"))
+        psnr, gain = (check.details.get("psnr"), check.details.get("gain_db")) if check else (None, None)
+        value = "-" if psnr is None else f"{psnr:.2f} dB" + ("" if gain is None else f" ({gain:+.2f})")
+        cells.append(f"mp{project.number} {value}")
     return "; ".join(cells)
 
 
