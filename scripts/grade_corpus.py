@@ -1,7 +1,7 @@
 """Grade a set of submission folders the user already has, and tabulate every check that did not pass.
 
     python scripts/grade_corpus.py PATH [PATH...] --out DIR [--full] [--no-train] [...]
-    python scripts/grade_corpus.py --list FILE --out DIR [--project 1|2] [--shims all|none|a,b]
+    python scripts/grade_corpus.py --list FILE --out DIR [--project 1|2] [--shims all|none|a,b] [--worker-python DIR]
 
 Each PATH is anything `grade` accepts (a Proj_* folder, a folder holding
 Miniproject_1 and/or Miniproject_2, one of those itself, a zip), optionally labelled as
@@ -28,7 +28,8 @@ with partial credit (the pretrained PSNR's scale) is listed as "pass (partial)".
 
 --project 1 or 2 grades that mini-project only (default: both, as `grade`);
 --shims grades with the worker's drift shims chosen as `grade --shims` does
-(`none` shows which checks a shim saved). The summary adds, per submission and
+(`none` shows which checks a shim saved); --worker-python runs the worker in
+another environment (a course environment with torchvision). The summary adds, per submission and
 project, the pretrained PSNR and the shims the worker used.
 
 The timed epoch (model.train_time) is only meaningful on quiet cores: on a
@@ -187,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rubric", type=Path)
     parser.add_argument("--project", type=int, choices=[1, 2], help="grade this mini-project only (default: both)")
     parser.add_argument("--shims", help="drift shims in the worker: all (default), none, or a comma list")
+    parser.add_argument("--worker-python", help="the worker's interpreter or virtualenv (grade env create DIR)")
     parser.add_argument("--width", type=int, default=140, help="messages are cut to this many characters")
     ns = parser.parse_args(argv)
     targets = parse_targets(ns.paths, ns.list)
@@ -208,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         measure_reference=not ns.no_reference,
         projects=(ns.project,) if ns.project else (1, 2),
         shims=None if ns.shims is None else _shims(parser, ns.shims),
+        worker_python=ns.worker_python,
         sandbox=SandboxSettings() if ns.threads is None else SandboxSettings(threads=ns.threads),
         extra_hidden=(str(ns.out.resolve()),),
     )

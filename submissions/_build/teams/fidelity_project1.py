@@ -17,6 +17,9 @@ IMPORTS = "import torch\nfrom torch import nn\n"
 BATCH = ("                x = train_input[idx].to(self.device).float() / 255\n"
          "                y = train_target[idx].to(self.device).float() / 255\n")
 
+NET = "others/net.py"
+FORWARD = "    def forward(self, x):\n        return x - self.body(x)\n"
+
 TEAMS: list[Team] = [
     Team(
         name="team_mp1_torchvision_flips",
@@ -37,5 +40,23 @@ TEAMS: list[Team] = [
         details="Project 1 allows torchvision with a warning; the grading environment has only a stand-in that "
                 "fails when called. The training checks are errors (left out of the score, result incomplete: "
                 "regrade with --worker-python and a course environment), not a failure of the team's code.",
+    ),
+    Team(
+        name="team_mp1_pooled_noise",
+        summary="project 1 estimates the noise per 2×2 block (average pooling, then nearest upsampling back): "
+                "predict works on even sides only",
+        folder="Proj_311243_312354",
+        project=1,
+        edits=[(NET, FORWARD,
+                "    def forward(self, x):\n"
+                "        # one noise estimate per 2x2 block, spread back over its four pixels\n"
+                "        blocks = nn.functional.avg_pool2d(self.body(x), 2)\n"
+                "        return x - nn.functional.interpolate(blocks, scale_factor=2, mode=\"nearest\")\n")],
+        expect={"mp1.model.predict_shape": "pass", "mp1.model.predict_range": "pass",
+                "mp1.model.predict_uint8": "pass", "mp1.model.predict_other_size": "fail"},
+        contains={"mp1.model.predict_other_size": "works on a 64×96 input"},
+        exit_code=0,
+        details="A crash on 45×38 that a 64×96 input does not hit: the sizes the network's poolings divide are the "
+                "limit, and the message says so and how to lift it (pad in predict, crop the output).",
     ),
 ]
