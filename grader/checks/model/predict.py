@@ -58,6 +58,11 @@ CAUSES = {
         "predict works on a 64×96 input (sides divisible by 32, like the course's own 512×512 test) but not on "
         "45×38: the network takes only sizes its poolings divide; pad the input in predict and crop the output"
     ),
+    "predict.batch_dependent": (
+        "predict's output for an image changes with the other images of the batch (batch statistics: BatchNorm "
+        "left in training mode, or a normalisation by the batch's min and max?): call net.eval() and denoise each "
+        "image on its own terms"
+    ),
     "predict.float_as_unit_range": (
         "predict treats float input as 0–1 and only rescales uint8 input; "
         "the handout's input is 0–255 whatever its dtype"
@@ -275,9 +280,22 @@ def _float_check(ctx: ModelContext, model, x: torch.Tensor, y_float, float_error
             "predict.float_as_unit_range",
             say=False,
         )
-    return Check(
+    check = Check(
         FLOAT_INPUT.id,
         Status.WARN,
         f"float 0–255 input and the same images in uint8 give different outputs (mean |Δ| {delta:.3g})",
         details=details,
     )
+    try:  # the uint8 call had 4 images, the float one 16: the same 4 as float tell the batch from the dtype
+        y_same_batch, _ = _predict(ctx, model(), x)
+    except RUN_FAILURES:
+        return check
+    if y_same_batch is not None and y_same_batch.shape == y_uint8.shape:
+        details["mean_abs_difference_same_batch"] = same = _difference(y_same_batch, y_uint8)
+        if same <= SAME_IMAGES:
+            check.message += (
+                f"; the same 4 images as float, alone, give the uint8 result (mean |Δ| {same:.3g}): each image's "
+                "output depends on the other images in the batch"
+            )
+            with_cause(check, "predict.batch_dependent")
+    return check

@@ -59,4 +59,19 @@ TEAMS: list[Team] = [
         details="A crash on 45×38 that a 64×96 input does not hit: the sizes the network's poolings divide are the "
                 "limit, and the message says so and how to lift it (pad in predict, crop the output).",
     ),
+    Team(
+        name="team_mp1_batch_stretch",
+        summary="project 1's predict stretches its output to the batch's own minimum and maximum (0 and 255)",
+        folder="Proj_311244_312355",
+        project=1,
+        edits=[(M, "            out = self.net(x).clamp(0, 1) * 255\n",
+                "            out = self.net(x)\n"
+                "            out = (out - out.min()) / (out.max() - out.min()) * 255  # use the full range\n")],
+        expect={"mp1.model.predict_shape": "pass", "mp1.model.predict_range": "pass",
+                "mp1.model.predict_float": "warn", "mp1.model.predict_uint8": "pass"},
+        contains={"mp1.model.predict_float": "depends on the other images in the batch"},
+        exit_code=0,
+        details="Not a dtype slip: the same four images give the same output as uint8 or float when they are "
+                "alone in the batch; the 16-image float call stretched them differently.",
+    ),
 ]
