@@ -17,6 +17,7 @@ from teams import (
     broken,
     checkpoints,
     drift,
+    drift_project1,
     fidelity_blocks,
     fidelity_model,
     hostile,
@@ -42,6 +43,7 @@ THEMES = (
     hostile,
     proportion,
     project1,
+    drift_project1,
 )
 TEAMS: list[Team] = [team for theme in THEMES for team in theme.TEAMS]
 
