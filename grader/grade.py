@@ -25,7 +25,7 @@ from grader.checks.catalog import catalog
 from grader.checks.model import ModelContext, model_checks_or_errors
 from grader.checks.model.training import TRAIN_TIME
 from grader.checks.mp1 import as_project1
-from grader.checks.shims import attach_shim_events, standin_names
+from grader.checks.shims import attach_shim_events, no_verdict_without, standin_names
 from grader.checks.verdicts import over_budget_on_a_busy_machine
 from grader.checks.voiding import void_forbidden
 from grader.data import DataError, N2NData, load_data
@@ -36,7 +36,7 @@ from grader.projects import PROJECTS, Project
 from grader.reference import measure_reference
 from grader.result import Check, Result, Status
 from grader.rules.checks import runtime_checks, static_checks
-from grader.rules.project1 import runtime_checks_mp1, static_checks_mp1
+from grader.rules.project1 import packages_allowed, runtime_checks_mp1, static_checks_mp1
 from grader.sandbox.interpreter import worker_python
 from grader.scoring import Rubric, RubricError, load_rubric, score
 from grader.session import SubmissionSession
@@ -265,12 +265,13 @@ def _grade_project(
 ) -> _Graded:
     """One project's checks, under project 2's ids (project 1's are renamed `mp1.*` at the end)."""
     project = sub.project
+    torchvision = rubric.mp1.get("torchvision", "warn")  # project 1's rule for torchvision
     say("checking the structure and scanning the source")
     checks: list[Check] = structure_checks(sub, report_severity=rubric.reports.get("severity", "warn"))
     if project.blocks:
         checks += static_checks(sub.package_dir)
     else:
-        checks += static_checks_mp1(sub.package_dir, torchvision=rubric.mp1.get("torchvision", "warn"))
+        checks += static_checks_mp1(sub.package_dir, torchvision=torchvision)
     with SubmissionSession(sub.root, sub.package_dir, settings, project=project, folder_name=sub.team_name) as session:
         say(f"starting the sandboxed worker and importing {session.module}")
         imported = session.start()
@@ -333,6 +334,8 @@ def _grade_project(
     if project.blocks:
         void_forbidden(scratch.checks, rubric.proportion.void)
     shims_used = attach_shim_events(scratch, shim_events)
+    if not project.blocks:  # a package project 1 allows, missing here: no verdict where the code needed it
+        no_verdict_without(scratch.checks, packages_allowed(torchvision=torchvision), shim_events)
     worker["worker"] = worker_environment(settings, hello, shims_used, shim_events)
     checks = scratch.checks
     proportion.skipped_for_a_failure(checks)
