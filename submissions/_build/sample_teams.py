@@ -51,4 +51,14 @@ _names = [team.name for team in TEAMS]
 if len(set(_names)) != len(_names):
     raise ValueError(f"team names used twice: {sorted({n for n in _names if _names.count(n) > 1})}")
 
-__all__ = ["LFS_POINTER", "TEAMS", "THEMES"]
+
+
+def project1_half(team: Team) -> Team | None:
+    """The project-1 team whose Miniproject_1 sits beside `team`'s package (see Team.with_project1), or None."""
+    half = team.with_project1
+    if isinstance(half, str):
+        return next(t for t in TEAMS if t.name == half)
+    return half
+
+
+__all__ = ["LFS_POINTER", "TEAMS", "THEMES", "project1_half"]
