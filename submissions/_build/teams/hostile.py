@@ -190,6 +190,7 @@ TEAMS: list[Team] = [
                                files={"model.py@append": HUNTER}, edits=[(M, PREDICT_DEF, PREDICT_DEF + HUNT_FIRST)]),
         expect={"rules.tampering": "fail", "model.predict_shape": "pass", "mp1.rules.tampering": "fail",
                 "mp1.model.predict_shape": "pass", "mp1.model.pretrained_psnr": "pass"},
+        contains={"mp1.rules.tampering": "gc.get_objects"},
         pretrained_psnr_max=30.0,
         details="Run outside the sandbox, the same predict finds val_input.npy and val_target.npy in "
                 "~/.cache/n2n-grade and scores 80 dB; graded, it must find nothing and score like team_x. "
@@ -219,6 +220,9 @@ TEAMS: list[Team] = [
                                files={"model.py@append": WRITER}, edits=[WRITER_STEP]),
         expect={"rules.tampering": "fail", "model.train_time": "pass", "mp1.rules.tampering": "fail",
                 "mp1.model.train_time": "pass"},
+        contains={"mp1.rules.tampering": "'grader'"},
+        details="Its Miniproject_1 writes the same way from project 1's train(): each project's worker is sandboxed, "
+                "and the test checks that nothing landed outside the grader's temporary folders.",
         exit_code=1,
     ),
     Team(
