@@ -109,3 +109,15 @@ def test_zip_slip_team_escapes_its_folder():
         names = [i.filename for i in zf.infolist()]
     assert any(".." in n.split("/") for n in names) and any(n.startswith("/") for n in names)
     assert f"{team.folder}/Miniproject_2/model.py" in names
+
+
+def test_a_teams_own_project_1_half_is_a_project_1_team_with_a_derived_checkpoint():
+    from sample_team import Team
+
+    def half(**how):
+        return Team(name="half", summary="", expect={}, exit_code=0, **how)
+
+    Team(name="t", summary="", expect={}, exit_code=0, with_project1=half(project=1))
+    for wrong in (half(project=2), half(project=1, checkpoint="train")):
+        with pytest.raises(ValueError, match="project-1 half"):
+            Team(name="t", summary="", expect={}, exit_code=0, with_project1=wrong)
