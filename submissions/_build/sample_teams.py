@@ -25,6 +25,7 @@ from teams import (
     proportion,
     rules,
     runaway,
+    square_inputs,
 )
 from teams.snippets import LFS_POINTER
 
@@ -41,6 +42,7 @@ THEMES = (
     runaway,
     hostile,
     proportion,
+    square_inputs,
     project1,
 )
 TEAMS: list[Team] = [team for theme in THEMES for team in theme.TEAMS]
