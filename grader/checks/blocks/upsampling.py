@@ -30,15 +30,7 @@ from grader.checks.blocks.context import (
     name_check,
     not_applicable,
 )
-from grader.checks.blocks.layer import (
-    LAYER,
-    LayerCase,
-    basic_checks,
-    case_check,
-    exercise,
-    init_check,
-    param_check,
-)
+from grader.checks.blocks.layer import LAYER, LayerCase, basic_checks, case_check, exercise, init_check, param_check
 from grader.checks.compare import compare
 from grader.checks.declare import Block, aspect, family
 from grader.checks.verdicts import RUN_FAILURES, failure_check, failure_checks
