@@ -304,7 +304,7 @@ def _grade_project(sub: Submission, grading: _Grading) -> _Graded:
             seed=options.seed,
             project=project,
         )
-        epoch = f", one epoch on {len(data.train_input)} pairs" if options.train else ", no training (--no-train)"
+        epoch = f", one epoch on {len(data.train_input)} pairs" if options.train else ", no training: --no-train"
         say(f"checking the Model (pretrained PSNR on {len(data.val_input)} images{epoch})")
         load_before = load_average()
         model_results = model_checks_or_errors(model_ctx, pretrained_gain=grading.rubric.psnr.get("pass_gain_db", 0.5))
