@@ -26,6 +26,7 @@ from teams import (
     proportion,
     rules,
     runaway,
+    square_inputs,
 )
 from teams.snippets import LFS_POINTER
 
@@ -42,6 +43,7 @@ THEMES = (
     runaway,
     hostile,
     proportion,
+    square_inputs,
     project1,
     drift_project1,
 )
