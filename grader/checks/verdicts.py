@@ -5,10 +5,6 @@
 - The worker failed because of what the student's code did (it printed without
   end, ended the process itself with os._exit, ran out of its memory, wrote an
   oversized file): that is the code's doing, so the check fails like a raise.
-- The student's code called a stand-in for a package the course's VM had and
-  this worker environment lacks (torchvision; grader.sandbox.standins): the
-  environment failed, not the code, which ran on the course's VM. `error`,
-  with the way to a course environment (the rules judge the import itself).
 - The worker failed otherwise (it hung, was killed by a signal, broke the
   protocol) or the grader itself failed: `error`. An error is no verdict on the
   code: it is left out of the score and the result asks for a regrade
@@ -34,11 +30,6 @@ STUDENT_CAUSED = {
     "file_size": "your code wrote an oversized file",
 }
 
-NOT_THIS_ENVIRONMENT = (
-    " — not a verdict on your code: the course's VM had this package, this grading environment has only a "
-    "stand-in; not charged, regrade with a course environment (--worker-python)"
-)
-
 
 def failure_check(
     check_id: str, exc: Exception, *, prefix: str = "", student: Status = Status.FAIL, details: dict | None = None
@@ -54,10 +45,7 @@ def failure_check(
             return Check(check_id, student, f"{prefix}{exc.message} ({STUDENT_CAUSED[exc.reason]})", details=details)
         return Check(check_id, Status.ERROR, f"{prefix}{exc.message}", details=details)
     if isinstance(exc, StudentRaised):
-        details = {**(details or {}), "exception": exc.info}
-        if exc.info.get("environment") == "standin":
-            return Check(check_id, Status.ERROR, f"{prefix}{exc}{NOT_THIS_ENVIRONMENT}", details=details)
-        return Check(check_id, student, f"{prefix}{exc}", details=details)
+        return Check(check_id, student, f"{prefix}{exc}", details={**(details or {}), "exception": exc.info})
     raise exc
 
 

@@ -29,7 +29,6 @@ from torch.overrides import TorchFunctionMode
 
 from grader.sandbox import adapters, protocol
 from grader.sandbox.shims import ShimLog
-from grader.sandbox.standins import PackageNotAvailable
 from grader.sandbox.tape import Tape
 from grader.sandbox.tracer import Tracer, mode_active
 
@@ -247,10 +246,7 @@ def describe_exception(exc: BaseException, root: str | None) -> dict:
     message = safe_str(exc)
     if isinstance(exc, SystemExit):
         message = f"SystemExit({safe_str(getattr(exc, 'code', None), 200)}) raised by student code"
-    info = {"type": type_name(exc), "message": message, "where": where, "own": bool(own)}
-    if isinstance(exc, PackageNotAvailable):  # the class itself, not a name student code could borrow
-        info["environment"] = "standin"
-    return info
+    return {"type": type_name(exc), "message": message, "where": where, "own": bool(own)}
 
 
 def _alive(pid: int) -> bool:

@@ -2,10 +2,16 @@
 
 Written in our own words from what the repositories do, never from their code.
 
-- A torchvision augmentation used in train(): torchvision is a warning for
-  project 1, the course's VM had it, and the grading environment holds only a
-  stand-in. The training checks cannot judge such code here: they are errors
-  (not charged, "regrade with a course environment"), not failures.
+- A network that pools and upsamples back (most U-Nets of 2022) takes only
+  image sides its poolings divide: predict crashes on 45×38 and works on
+  64×96 (and on the course's own 512×512). model.predict_other_size still
+  fails (issue 14: predict must take any size), and names that cause.
+- predict stretching its output to the batch's own minimum and maximum: an
+  image's result depends on the other images of the batch. A 0-point warning
+  (model.predict_float) that names the batch, not the dtype, as the cause.
+
+(A torchvision augmentation used in train() is drift_project1's
+team_mp1_torchvision_in_train.)
 """
 
 from __future__ import annotations
@@ -13,34 +19,10 @@ from __future__ import annotations
 from sample_team import Team
 
 M = "model.py"
-IMPORTS = "import torch\nfrom torch import nn\n"
-BATCH = ("                x = train_input[idx].to(self.device).float() / 255\n"
-         "                y = train_target[idx].to(self.device).float() / 255\n")
-
 NET = "others/net.py"
 FORWARD = "    def forward(self, x):\n        return x - self.body(x)\n"
 
 TEAMS: list[Team] = [
-    Team(
-        name="team_mp1_torchvision_flips",
-        summary="project 1 mirrors half of each training batch with torchvision's hflip (on the course's VM, not here)",
-        folder="Proj_311242_312353",
-        project=1,
-        edits=[(M, IMPORTS, IMPORTS + "from torchvision.transforms import functional as vision\n"),
-               (M, BATCH, BATCH +
-                "                mirror = torch.rand(len(idx)) < 0.5  # the same pairs mirrored on both sides\n"
-                "                x[mirror], y[mirror] = vision.hflip(x[mirror]), vision.hflip(y[mirror])\n")],
-        expect={"mp1.rules.static_imports": "warn", "mp1.structure.import": "warn", "mp1.model.api": "pass",
-                "mp1.model.pretrained_psnr": "pass", "mp1.model.train_odd_n": "error",
-                "mp1.model.train_time": "error", "mp1.model.trained_psnr": "skipped"},
-        contains={"mp1.model.train_odd_n": "not a verdict on your code",
-                  "mp1.model.train_time": "regrade with a course environment",
-                  "mp1.rules.static_imports": "torchvision"},
-        exit_code=2,
-        details="Project 1 allows torchvision with a warning; the grading environment has only a stand-in that "
-                "fails when called. The training checks are errors (left out of the score, result incomplete: "
-                "regrade with --worker-python and a course environment), not a failure of the team's code.",
-    ),
     Team(
         name="team_mp1_pooled_noise",
         summary="project 1 estimates the noise per 2×2 block (average pooling, then nearest upsampling back): "

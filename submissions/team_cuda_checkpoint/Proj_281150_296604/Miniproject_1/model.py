@@ -4,7 +4,6 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from torchvision.transforms import functional as vision
 
 try:
     from .others.net import Denoiser
@@ -23,8 +22,7 @@ class Model:
         self.batch_size = 16
 
     def load_pretrained_model(self):
-        path = Path(__file__).parent / "bestmodel.pth"
-        state = torch.load(path, map_location=self.device)
+        state = torch.load(Path(__file__).parent / "bestmodel.pth")  # saved on the GPU
         self.net.load_state_dict(state)
 
     def save_model(self, path=None):
@@ -40,8 +38,6 @@ class Model:
                 idx = order[start:start + self.batch_size]
                 x = train_input[idx].to(self.device).float() / 255
                 y = train_target[idx].to(self.device).float() / 255
-                mirror = torch.rand(len(idx)) < 0.5  # the same pairs mirrored on both sides
-                x[mirror], y[mirror] = vision.hflip(x[mirror]), vision.hflip(y[mirror])
                 loss = self.criterion(self.net(x), y)
                 self.optimizer.zero_grad()
                 loss.backward()
