@@ -25,7 +25,7 @@ from grader.checks.catalog import catalog
 from grader.checks.model import ModelContext, model_checks_or_errors
 from grader.checks.model.training import TRAIN_TIME
 from grader.checks.mp1 import as_project1
-from grader.checks.shims import attach_shim_events, standin_names
+from grader.checks.shims import attach_shim_events, no_verdict_without, standin_names
 from grader.checks.verdicts import over_budget_on_a_busy_machine
 from grader.checks.voiding import void_forbidden
 from grader.data import DataError, N2NData, load_data
@@ -36,8 +36,9 @@ from grader.projects import PROJECTS, Project
 from grader.reference import measure_reference
 from grader.result import Check, Result, Status
 from grader.rules.checks import runtime_checks, static_checks
-from grader.rules.project1 import runtime_checks_mp1, static_checks_mp1
+from grader.rules.project1 import packages_allowed, runtime_checks_mp1, static_checks_mp1
 from grader.sandbox.interpreter import worker_python
+from grader.sandbox.supervisor import SandboxSettings
 from grader.scoring import Rubric, RubricError, load_rubric, score
 from grader.session import SubmissionSession
 from grader.submission import Submission, SubmissionError, locate_projects, structure_checks, submission_hash
@@ -107,7 +108,8 @@ def grade_submission(
             say("measuring the reference implementation (cached per machine)")
             missing = numbers if reference is None else (1,)
             reference = {**(reference or {}), **measure_reference_for(options, data, projects=missing)}
-        result = _grade_located(subs, options, rubric, data, device, settings, reference or {}, say, on_predictions)
+        grading = _Grading(options, rubric, data, device, settings, reference or {}, say, on_predictions)
+        result = _grade_located(subs, grading)
     result.timing["grading_seconds"] = round(time.monotonic() - started, 2)
     return result
 
@@ -161,6 +163,24 @@ def sandbox_settings(options: GradeOptions, device: str, rubric: Rubric | None =
     return replace(options.sandbox, device=device, hide=[*options.sandbox.hide, *hidden], python=python, shims=shims)
 
 
+@dataclass(frozen=True)
+class _Grading:
+    """What grading one submission needs besides the submission, resolved once by grade_submission."""
+
+    options: GradeOptions
+    rubric: Rubric
+    data: N2NData
+    device: str
+    settings: SandboxSettings
+    reference: dict  # project 2's figures at the top, project 1's under MP1_REFERENCE
+    say: Progress
+    on_predictions: PredictionHook | None
+
+    def reference_for(self, project: Project) -> dict:
+        """The reference measurement of `project`."""
+        return self.reference.get(MP1_REFERENCE, {}) if project.number == 1 else self.reference
+
+
 @dataclass
 class _Graded:
     """One project's checks and figures, before they join the result."""
@@ -173,17 +193,8 @@ class _Graded:
     notes: list[str] = field(default_factory=list)  # the project's own notes (e.g. a shim without a check)
 
 
-def _grade_located(
-    subs: list[Submission],
-    options: GradeOptions,
-    rubric: Rubric,
-    data: N2NData,
-    device: str,
-    settings,
-    reference: dict,
-    say: Progress,
-    on_predictions: PredictionHook | None,
-) -> Result:
+def _grade_located(subs: list[Submission], grading: _Grading) -> Result:
+    options, data, reference = grading.options, grading.data, grading.reference
     first = next(s for s in subs if not s.beside)  # the package located first: its notes are the team's
     result = Result(
         submission=first.team_name, source=str(first.source), scipers=list(first.scipers), notes=list(first.notes)
@@ -192,10 +203,9 @@ def _grade_located(
     for sub in subs:
         project = sub.project
         result.notes += [f"{project.package}: {note}" for note in sub.notes if sub is not first]
-        ref = reference.get(MP1_REFERENCE, {}) if project.number == 1 else reference
         if len(subs) > 1:
-            say(f"{project.title}")
-        graded[project.number] = _grade_project(sub, options, rubric, data, device, settings, ref, say, on_predictions)
+            grading.say(f"{project.title}")
+        graded[project.number] = _grade_project(sub, grading)
     for project in PROJECTS.values():
         if project.number in graded:
             outcome = graded[project.number]
@@ -226,7 +236,7 @@ def _grade_located(
     elif 1 in graded:
         result.protections = graded[1].protections
         result.environment.update(graded[1].worker)
-    result.environment.update(_environment(first, options, rubric, data, device, settings, reference))
+    result.environment.update(_environment(first, grading))
     if options.fast:
         result.notes.append(
             f"--fast: {len(data.train_input)} training and {len(data.val_input)} validation pairs; "
@@ -234,13 +244,13 @@ def _grade_located(
         )
     for ref in (reference, reference.get(MP1_REFERENCE) or {}):
         ref_load = ref.get("load_average")
-        if ref.get("epoch_seconds") and busy(ref_load, settings.threads, device):
+        if ref.get("epoch_seconds") and busy(ref_load, grading.settings.threads, grading.device):
             result.notes.append(
                 f"the reference's epoch was timed while the machine was busy (load average "
                 f"{ref_load:.1f}): the time ratio understates this submission's; not cached"
             )
             break
-    return score(result, rubric)
+    return score(result, grading.rubric)
 
 
 def _not_graded(project: Project, why: str) -> list[Check]:
@@ -252,25 +262,18 @@ def _not_graded(project: Project, why: str) -> list[Check]:
     ]
 
 
-def _grade_project(
-    sub: Submission,
-    options: GradeOptions,
-    rubric: Rubric,
-    data: N2NData,
-    device: str,
-    settings,
-    reference: dict,
-    say: Progress,
-    on_predictions: PredictionHook | None,
-) -> _Graded:
+def _grade_project(sub: Submission, grading: _Grading) -> _Graded:
     """One project's checks, under project 2's ids (project 1's are renamed `mp1.*` at the end)."""
+    options, data, settings, say = grading.options, grading.data, grading.settings, grading.say
     project = sub.project
+    reference = grading.reference_for(project)
+    torchvision = grading.rubric.mp1.get("torchvision", "warn")  # project 1's rule for torchvision
     say("checking the structure and scanning the source")
-    checks: list[Check] = structure_checks(sub, report_severity=rubric.reports.get("severity", "warn"))
+    checks: list[Check] = structure_checks(sub, report_severity=grading.rubric.reports.get("severity", "warn"))
     if project.blocks:
         checks += static_checks(sub.package_dir)
     else:
-        checks += static_checks_mp1(sub.package_dir, torchvision=rubric.mp1.get("torchvision", "warn"))
+        checks += static_checks_mp1(sub.package_dir, torchvision=torchvision)
     with SubmissionSession(sub.root, sub.package_dir, settings, project=project, folder_name=sub.team_name) as session:
         say(f"starting the sandboxed worker and importing {session.module}")
         imported = session.start()
@@ -280,11 +283,11 @@ def _grade_project(
         if project.blocks:
             say("checking the blocks against torch.nn")
             block_results = block_checks(BlockContext(session.client, exported, seed=options.seed))
-        label = on_predictions
-        if on_predictions is not None and not project.blocks:
+        label = grading.on_predictions
+        if grading.on_predictions is not None and not project.blocks:
 
             def label(name, *args):  # the pictures of project 1 are told apart from project 2's
-                on_predictions(f"{project.prefix}{name}", *args)
+                grading.on_predictions(f"{project.prefix}{name}", *args)
 
         model_ctx = ModelContext(
             session.client,
@@ -293,7 +296,7 @@ def _grade_project(
             data.train_target,
             data.val_input,
             data.val_target,
-            device=device,
+            device=grading.device,
             train=options.train,
             reference=reference,
             short_training=options.fast,
@@ -302,12 +305,10 @@ def _grade_project(
             seed=options.seed,
             project=project,
         )
-        say(
-            f"checking the Model (pretrained PSNR on {len(data.val_input)} images, one epoch on "
-            f"{len(data.train_input)} pairs)"
-        )
+        epoch = f", one epoch on {len(data.train_input)} pairs" if options.train else ", no training: --no-train"
+        say(f"checking the Model (pretrained PSNR on {len(data.val_input)} images{epoch})")
         load_before = load_average()
-        model_results = model_checks_or_errors(model_ctx, pretrained_gain=rubric.psnr.get("pass_gain_db", 0.5))
+        model_results = model_checks_or_errors(model_ctx, pretrained_gain=grading.rubric.psnr.get("pass_gain_db", 0.5))
         others_load = _others_load(load_before, load_average(), settings.threads)
         checks += block_results + model_results
         report = session.import_report or {}
@@ -331,15 +332,17 @@ def _grade_project(
     # shim notes go on project 2's check ids (project 1's are renamed below) and on the project's notes
     scratch = Result(submission=sub.team_name, source=str(sub.source), checks=_merge_duplicates(checks))
     if project.blocks:
-        void_forbidden(scratch.checks, rubric.proportion.void)
+        void_forbidden(scratch.checks, grading.rubric.proportion.void)
     shims_used = attach_shim_events(scratch, shim_events)
+    if not project.blocks:  # a package project 1 allows, missing here: no verdict where the code needed it
+        no_verdict_without(scratch.checks, packages_allowed(torchvision=torchvision), shim_events)
     worker["worker"] = worker_environment(settings, hello, shims_used, shim_events)
     checks = scratch.checks
     proportion.skipped_for_a_failure(checks)
     proportion.charge_once(checks)
     epoch = scratch.check(TRAIN_TIME.id)
     if epoch is not None and options.regrade_busy_epochs:
-        over_budget_on_a_busy_machine(epoch, others_load, settings.threads, device)
+        over_budget_on_a_busy_machine(epoch, others_load, settings.threads, grading.device)
     psnr = {
         **model_ctx.psnr,
         "reference": reference.get("pretrained_psnr"),
@@ -370,9 +373,8 @@ def _merge_duplicates(checks: list[Check]) -> list[Check]:
     return list(merged.values())
 
 
-def _environment(
-    sub: Submission, options: GradeOptions, rubric: Rubric, data: N2NData, device: str, settings, reference: dict
-) -> dict:
+def _environment(sub: Submission, grading: _Grading) -> dict:
+    options, data, settings, reference = grading.options, grading.data, grading.settings, grading.reference
     return {
         "grader_version": grader.__version__,
         "python": platform.python_version(),
@@ -380,7 +382,7 @@ def _environment(
         "platform": platform.platform(),
         "cpu": cpu_model(),
         "threads": settings.threads,
-        "device": device,
+        "device": grading.device,
         "data_id": data.data_id,
         "data_source": data.info.get("source"),
         "noise": data.info.get("noise"),
@@ -390,8 +392,8 @@ def _environment(
         "fast": options.fast,
         "train": options.train,
         "submission_hash": submission_hash(sub.package_dir),
-        "rubric": rubric.source,
-        "rubric_digest": rubric.digest,
+        "rubric": grading.rubric.source,
+        "rubric_digest": grading.rubric.digest,
         "reference_hash": reference.get("reference_hash"),
         "reference_cached": reference.get("cached"),
         "argv": sys.argv[1:],

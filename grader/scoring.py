@@ -52,6 +52,7 @@ class Override:
 
 VOID_POLICIES = ("own_job", "any", "none")  # see grader.checks.voiding
 INCOMPLETE_NOTE = "incomplete: regrade"
+NOT_REQUESTED_NOTE = "not graded on request"
 
 
 @dataclass(frozen=True)
@@ -290,7 +291,7 @@ def _fraction(check: Check, rubric: Rubric) -> float:
 def _max_points(check: Check, points: float, result: Result, rubric: Rubric) -> float:
     """What a check counts for in the total: nothing for a grader error and what follows from one; a follow-on
     of a failure counts for the rubric's follow_on share of its points."""
-    if check.status == Status.ERROR:
+    if check.status == Status.ERROR or (check.status == Status.SKIPPED and check.details.get("not_requested")):
         return 0.0
     if check.status == Status.SKIPPED and check.details.get("because"):
         if result.root_cause(check).status == Status.ERROR:
@@ -323,6 +324,7 @@ def score(result: Result, rubric: Rubric) -> Result:
     result.max_score = round(sum(c.max_score for c in result.checks), 2)
     _project_totals(result)
     _incomplete_note(result, rubric)
+    _not_requested_note(result, rubric)
     return result
 
 
@@ -337,6 +339,19 @@ def _project_totals(result: Result) -> None:
         entry["max_score"] = round(sum(c.max_score for c in mine), 2)
         counted = [c for c in mine if not c.details.get("not_applicable") and c.details.get("counted", True)]
         entry["passed_required"] = not any(c in counted for c in result.failed_required)
+
+
+def _not_requested_note(result: Result, rubric: Rubric) -> None:
+    """Say, once, which checks the options switched off (e.g. --no-train) and the points they leave out."""
+    result.notes = [n for n in result.notes if not n.startswith(NOT_REQUESTED_NOTE)]
+    off = [c for c in result.checks if c.status == Status.SKIPPED and c.details.get("not_requested")]
+    if off:
+        points = sum(rubric.lookup(c.id)[0] for c in off)
+        options = sorted({str(c.details["not_requested"]) for c in off})
+        result.notes.append(
+            f"{NOT_REQUESTED_NOTE} ({', '.join(options)}): {', '.join(c.id for c in off)}; "
+            f"{points:g} points are left out of the maximum"
+        )
 
 
 def _incomplete_note(result: Result, rubric: Rubric) -> None:

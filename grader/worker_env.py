@@ -76,7 +76,8 @@ class EnvPlan:
 
     def requirements(self) -> list[str]:
         wanted = [] if self.inherit else [f"torch=={self.torch}"]
-        return wanted + [requirement(p, self.torch) for p in self.packages]
+        # inherited torch too: an unpinned torchvision would pull another torch (a multi-GB CUDA build) over it
+        return wanted + [requirement(p, self.torch or default_torch()) for p in self.packages]
 
     def commands(self) -> list[list[str]]:
         cmds = [[self.base_python, "-m", "venv", "--without-pip", str(self.folder)]]

@@ -1,10 +1,10 @@
 """Grade a set of submission folders the user already has, and tabulate every check that did not pass.
 
     python scripts/grade_corpus.py PATH [PATH...] --out DIR [--full] [--no-train] [...]
-    python scripts/grade_corpus.py --list FILE --out DIR
+    python scripts/grade_corpus.py --list FILE --out DIR [--project 1|2] [--shims all|none|a,b] [--worker-python DIR]
 
 Each PATH is anything `grade` accepts (a Proj_* folder, a folder holding
-Miniproject_2, Miniproject_2 itself, a zip), optionally labelled as
+Miniproject_1 and/or Miniproject_2, one of those itself, a zip), optionally labelled as
 `LABEL=PATH`; a list FILE holds one `PATH` or `LABEL=PATH` per line (`#`
 comments allowed). The label defaults to the folder's name.
 
@@ -26,6 +26,12 @@ Skipped checks marked not applicable (the upsampling family a team did not
 choose, ...) are left out of the table; they cost nothing. A check that passed
 with partial credit (the pretrained PSNR's scale) is listed as "pass (partial)".
 
+--project 1 or 2 grades that mini-project only (default: both, as `grade`);
+--shims grades with the worker's drift shims chosen as `grade --shims` does
+(`none` shows which checks a shim saved); --worker-python runs the worker in
+another environment (a course environment with torchvision). The summary adds, per submission and
+project, the pretrained PSNR and the shims the worker used.
+
 The timed epoch (model.train_time) is only meaningful on quiet cores: on a
 loaded machine run with --threads 1 when `uptime` is low, or pass --no-train.
 """
@@ -42,8 +48,10 @@ from tabulate import tabulate
 
 from grader.grade import GradeError, grade_submission, load_grading_data, measure_reference_for
 from grader.options import GradeOptions
+from grader.projects import PROJECTS
 from grader.result import Result
 from grader.sandbox.supervisor import SandboxSettings
+from grader.scoring import parse_shims
 
 ROOT = Path(__file__).resolve().parents[1]
 IGNORED = shutil.ignore_patterns(".git", "__pycache__", "*.pyc", ".DS_Store", "__MACOSX")
@@ -98,6 +106,25 @@ def non_pass_rows(label: str, result: Result, width: int) -> list[list]:
     return rows
 
 
+def pretrained_psnrs(result: Result) -> str:
+    """Each graded project's pretrained PSNR and its gain over the noisy input ("-" when none was measured)."""
+    cells = []
+    for project in PROJECTS.values():
+        if not (result.projects.get(project.key) or {}).get("graded"):
+            continue
+        check = result.check(project.check_id("model.pretrained_psnr"))
+        psnr, gain = (check.details.get("psnr"), check.details.get("gain_db")) if check else (None, None)
+        value = "-" if psnr is None else f"{psnr:.2f} dB" + ("" if gain is None else f" ({gain:+.2f})")
+        cells.append(f"mp{project.number} {value}")
+    return "; ".join(cells)
+
+
+def shims_used(result: Result) -> list[str]:
+    """The drift shims the worker needed for this submission, as the result's environment records them."""
+    used = (result.environment or {}).get("worker", {}).get("shims_used") or {}
+    return sorted(used)
+
+
 def summary(results: dict[str, Result | str], width: int) -> str:
     """The Markdown summary: a score table, then every non-pass check."""
     scores, checks = [], []
@@ -116,16 +143,29 @@ def summary(results: dict[str, Result | str], width: int) -> str:
                 f"{result.score:g}/{result.max_score:g}",
                 "yes" if result.passed_required else "no",
                 " ".join(f"{k} {v}" for k, v in counts.items() if v),
+                pretrained_psnrs(result),
+                ", ".join(shims_used(result)) or "none",
                 notes[:width],
             ]
         )
         checks += non_pass_rows(label, result, width)
     parts = [
-        tabulate(scores, ["submission", "score", "required passed", "non-pass", "notes"], tablefmt="github"),
+        tabulate(
+            scores,
+            ["submission", "score", "required passed", "non-pass", "pretrained PSNR", "shims used", "notes"],
+            tablefmt="github",
+        ),
         "",
         tabulate(checks, ["submission", "check", "status", "lost", "message"], tablefmt="github"),
     ]
     return "\n".join(parts) + "\n"
+
+
+def _shims(parser: argparse.ArgumentParser, value: str) -> tuple[str, ...]:
+    try:
+        return parse_shims(value)
+    except ValueError as exc:
+        parser.error(f"--shims: {exc}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--noise", default="gaussian", help="noise of the embedded data set")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     parser.add_argument("--rubric", type=Path)
+    parser.add_argument("--project", type=int, choices=[1, 2], help="grade this mini-project only (default: both)")
+    parser.add_argument("--shims", help="drift shims in the worker: all (default), none, or a comma list")
+    parser.add_argument("--worker-python", help="the worker's interpreter or virtualenv (grade env create DIR)")
     parser.add_argument("--width", type=int, default=140, help="messages are cut to this many characters")
     ns = parser.parse_args(argv)
     targets = parse_targets(ns.paths, ns.list)
@@ -165,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
         n_train=ns.train_pairs,
         n_val=ns.val_pairs,
         measure_reference=not ns.no_reference,
+        projects=(ns.project,) if ns.project else (1, 2),
+        shims=None if ns.shims is None else _shims(parser, ns.shims),
+        worker_python=ns.worker_python,
         sandbox=SandboxSettings() if ns.threads is None else SandboxSettings(threads=ns.threads),
         extra_hidden=(str(ns.out.resolve()),),
     )

@@ -1,6 +1,7 @@
 """Print the references' training results as Markdown, from the JSON logs of the training scripts.
 
     python scripts/reference_report.py [docs/reference-training.json] [docs/reference-twin-training.json]
+    python scripts/reference_report.py docs/reference-training-10-epochs.json   # the twin at equal epochs
     python scripts/reference_report.py --project 1
 
 The first prints the project-2 reference against its torch.nn twin
@@ -75,6 +76,12 @@ def report(ref_path: Path, twin_path: Path) -> str:
         )
     if twin is None or len(twin.get("epochs", [])) < twin.get("config", {}).get("epochs", 0):
         lines.append("The twin's run is not finished: its rows show the last epochs logged.")
+    elif twin["config"]["epochs"] != ref["config"]["epochs"]:
+        # a longer schedule is a different run: the rows are side by side, not a like-for-like comparison
+        lines.append(
+            f"The twin was trained for {twin['config']['epochs']} epochs, the reference for "
+            f"{ref['config']['epochs']}: compare them at equal epochs with the reference's log of that length."
+        )
     cfg = ref["config"]
     lines.append(
         f"Run: `{ref['command']}` ({cfg['threads']} thread(s), torch seed {cfg['seed']}, data seed "

@@ -57,11 +57,22 @@ class Aspect:
     description: str
     required: bool = False
     warn_only: bool = False
+    # Another aspect of the block: when the basic configuration crashed there on its non-square input only, this
+    # one is graded on a square input (same sizes otherwise) instead of following from the crash, charged there.
+    square_after: str | None = None
 
 
-def aspect(name: str, points: float, description: str, *, required: bool = False, warn_only=False) -> Aspect:
+def aspect(
+    name: str,
+    points: float,
+    description: str,
+    *,
+    required: bool = False,
+    warn_only=False,
+    square_after: str | None = None,
+) -> Aspect:
     """Declare one check of a block (see Block)."""
-    return Aspect(name, float(points), description, required, warn_only)
+    return Aspect(name, float(points), description, required, warn_only, square_after)
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,11 @@ class Block:
 
     def id(self, aspect_name: str) -> str:
         return f"blocks.{self.name}.{aspect_name}"
+
+    @property
+    def square_after(self) -> dict[str, str]:
+        """Aspect -> the aspect whose non-square crash lets it be graded on a square input (see Aspect)."""
+        return {a.name: a.square_after for a in self.aspects if a.square_after}
 
     @property
     def checks(self) -> tuple[CheckSpec, ...]:

@@ -12,13 +12,23 @@ as the course's VM would have run the code; grader.scoring).
 Events come from the worker, where student code runs: only known shim names
 are read, and notes are cut short. A forged event can only turn a pass into a
 warning.
+
+A stand-in that was called (the code needs the package, not just its import)
+fails the check that called it. Where the project's rules allow the package
+(project 1's torchvision, by default) that failure is the grading
+environment's, not the code's: `no_verdict_without` makes it an `error` (left
+out of the score; the result asks for a regrade in a course environment).
+Where the rules forbid it (project 2), the code that needs it is wrong anyway
+and the failure stands.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from grader.result import Check, Result, Status
 from grader.sandbox.shims import SHIMS
-from grader.sandbox.standins import REAL_ONE
+from grader.sandbox.standins import REAL_ONE, PackageNotAvailable
 
 # The request a shim acted in -> the check that request serves (first match; prefixes of the context).
 CONTEXT_CHECKS = (
@@ -93,3 +103,30 @@ def standin_note(events: list[dict]) -> str:
         text += f"; calling {', '.join(names['called'][:4])} failed"
     hint = "; ".join(REAL_ONE.get(p, f"grade env create DIR --with {p}") for p in packages)
     return f"{text} (the real one: {hint}, then --worker-python DIR)"[:NOTE_LIMIT]
+
+
+def no_verdict_without(checks: list[Check], allowed: Iterable[str], events: list[dict]) -> list[str]:
+    """Checks that failed because the code called a stand-in of a package its project allows: `error` (in place).
+
+    Only a failure whose exception is the stand-in's PackageNotAvailable, for a package the worker reported
+    calling, changes. Returns the ids changed.
+    """
+    called = {name.split(".")[0] for name in standin_names(events)["called"]} & set(allowed)
+    changed = []
+    for check in checks:
+        exception = check.details.get("exception")
+        if check.status != Status.FAIL or not isinstance(exception, dict):
+            continue
+        if exception.get("type") != PackageNotAvailable.__name__:
+            continue
+        package = str(exception.get("message", "")).split(":", 1)[0].split(".", 1)[0]
+        if package not in called:
+            continue
+        check.status = Status.ERROR
+        check.details["environment_lacks"] = package
+        check.message += (
+            f"; no verdict: this project allows {package} and the course's VM had it, but this grading environment "
+            "has only a stand-in: regrade with a course environment"
+        )
+        changed.append(check.id)
+    return changed

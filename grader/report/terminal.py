@@ -43,6 +43,7 @@ def render(result: Result, *, width: int | None = None, verbose: bool = False) -
     groups = {
         f: [c for c in cs if verbose or not c.details.get("not_applicable")] for f, cs in families(result).items()
     }
+    groups = {f: cs for f, cs in groups.items() if cs}  # a project left out (--project) shows no empty tables
     layout = _Layout.fit([c for cs in groups.values() for c in cs], width)
     for family, checks in groups.items():
         got, total = totals[family]

@@ -50,6 +50,11 @@ def static_checks_mp1(root: Path, *, torchvision: str = WARN) -> list[Check]:
     return static_checks(root, adjust=functools.partial(rejudge, root, torchvision=torchvision), statics=STATIC_MP1)
 
 
+def packages_allowed(*, torchvision: str = WARN) -> frozenset[str]:
+    """Packages beside torch and the standard library that project 1's rules let code use (a warning at most)."""
+    return frozenset({TORCHVISION}) if torchvision == WARN else frozenset()
+
+
 def runtime_checks_mp1(checks: list[Check]) -> list[Check]:
     """Of project 2's runtime checks, those that hold for project 1."""
     wanted = {spec.id for spec in RUNTIME_MP1}

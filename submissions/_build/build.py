@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import sample_checkpoints as checkpoints  # noqa: E402
 from sample_files import CHECKPOINT, differences, expected_toml, package_files  # noqa: E402
 from sample_team import SUBMISSIONS_DIR, Team  # noqa: E402
-from sample_teams import LFS_POINTER, TEAMS  # noqa: E402
+from sample_teams import LFS_POINTER, TEAMS, project1_half  # noqa: E402
 
 # a fixed timestamp for zip entries, so that a rebuild gives the same bytes
 ZIP_TIME = (2022, 5, 27, 12, 0, 0)
@@ -100,16 +100,20 @@ def _zip_bytes(team: Team, folder: Path) -> bytes:
     return buf.getvalue()
 
 
-def _add_project1(team: Team, folder: Path) -> None:
-    """A whole submission: the project-1 team's Miniproject_1 (code and checkpoint) beside the team's package."""
-    if team.with_project1 is None:
+def _add_project1(team: Team, folder: Path, exported: dict) -> None:
+    """A whole submission: a project-1 team's Miniproject_1 (code and checkpoint) beside the team's package."""
+    half = project1_half(team)
+    if half is None:
         return
-    other = next(t for t in TEAMS if t.name == team.with_project1)
-    _write_files(folder / other.package, package_files(other))
-    built = other.team_dir / other.folder / other.package / CHECKPOINT
+    package = folder / half.package
+    _write_files(package, package_files(half, folder=team.folder))
+    if half.checkpoint != "train":  # derived: made here as for a team of its own
+        _make_checkpoint(half, package, None, False, exported)
+        return
+    built = half.team_dir / half.folder / half.package / CHECKPOINT
     if not built.is_file():
-        raise SystemExit(f"{built} is missing: build {other.name} first")
-    shutil.copyfile(built, folder / other.package / CHECKPOINT)
+        raise SystemExit(f"{built} is missing: build {half.name} first")
+    shutil.copyfile(built, package / CHECKPOINT)
 
 
 def build_team(team: Team, *, retrain: bool, exported: dict) -> None:
@@ -125,13 +129,13 @@ def build_team(team: Team, *, retrain: bool, exported: dict) -> None:
     if team.zip_extra is None:
         _write_files(package, files)
         _make_checkpoint(team, package, kept, retrain, exported)
-        _add_project1(team, package.parent)
+        _add_project1(team, package.parent, exported)
     else:
         with tempfile.TemporaryDirectory() as tmp:
             staging = Path(tmp) / team.folder / team.package
             _write_files(staging, files)
             _make_checkpoint(team, staging, kept, retrain, exported)
-            _add_project1(team, staging.parent)
+            _add_project1(team, staging.parent, exported)
             (team.team_dir / team.grade_path).write_bytes(_zip_bytes(team, staging.parent))
     for cache in team.team_dir.rglob("__pycache__"):
         shutil.rmtree(cache)

@@ -39,6 +39,7 @@ class Expected:
     score_max: float | None = None
     pretrained_psnr_max: float | None = None
     options: dict = field(default_factory=dict)
+    project_scores: dict[str, list[float]] = field(default_factory=dict)  # "1"/"2" -> [min, max] of its score
     expect: dict[str, str] = field(default_factory=dict)
     contains: dict[str, str] = field(default_factory=dict)
 
@@ -66,7 +67,7 @@ def load_expected(team_dir: Path) -> Expected:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ExpectedError(f"{file}: {exc}") from None
     unknown = set(data) - {"summary", "details", "path", "exit_code", "score_min", "score_max", "pretrained_psnr_max",
-                           "options", "expect", "contains"}
+                           "options", "project_scores", "expect", "contains"}
     if unknown:
         raise ExpectedError(f"{file}: unknown keys {sorted(unknown)}")
     for key in ("summary", "path", "exit_code"):
@@ -78,10 +79,16 @@ def load_expected(team_dir: Path) -> Expected:
     options = data.get("options", {})
     if set(options) - OPTION_KEYS:
         raise ExpectedError(f"{file}: unknown [options] {sorted(set(options) - OPTION_KEYS)}; known: {sorted(OPTION_KEYS)}")
+    project_scores = data.get("project_scores", {})
+    bad = {k: v for k, v in project_scores.items()
+           if k not in ("1", "2") or not (isinstance(v, list) and len(v) == 2 and v[0] <= v[1])}
+    if bad:
+        raise ExpectedError(f"{file}: [project_scores] maps \"1\" or \"2\" to [min, max], got {bad}")
     return Expected(team=Path(team_dir).name, team_dir=Path(team_dir), summary=data["summary"], path=data["path"],
                     exit_code=int(data["exit_code"]), details=data.get("details", ""),
                     score_min=data.get("score_min"), score_max=data.get("score_max"),
                     pretrained_psnr_max=data.get("pretrained_psnr_max"), options=options,
+                    project_scores={k: [float(x) for x in v] for k, v in project_scores.items()},
                     expect=dict(data.get("expect", {})), contains=dict(data.get("contains", {})))
 
 
@@ -147,9 +154,17 @@ def mismatches(exp: Expected, result) -> list[Mismatch]:
         out.append(Mismatch("score", f">= {exp.score_min}", f"{result.score} / {result.max_score}"))
     if exp.score_max is not None and result.score > exp.score_max:
         out.append(Mismatch("score", f"<= {exp.score_max}", f"{result.score} / {result.max_score}"))
-    if exp.pretrained_psnr_max is not None:
-        value = (result.psnr or {}).get("pretrained")
-        if value is not None and value > exp.pretrained_psnr_max:
-            out.append(Mismatch("pretrained_psnr", f"<= {exp.pretrained_psnr_max} dB (no clean images reachable)",
-                                f"{value:.2f} dB"))
+    for key, (low, high) in exp.project_scores.items():
+        entry = (result.projects or {}).get(key) or {}
+        got = entry.get("score")
+        if got is None or not low <= got <= high:
+            out.append(Mismatch(f"project {key} score", f"in [{low}, {high}]",
+                                f"{got} / {entry.get('max_score')}" if got is not None else f"not scored ({entry})"))
+    if exp.pretrained_psnr_max is not None:  # project 2's (the result's own figures) and project 1's
+        project1 = ((result.projects or {}).get("1") or {}).get("psnr")
+        for key, psnr in (("pretrained_psnr", result.psnr), ("pretrained_psnr (project 1)", project1)):
+            value = (psnr or {}).get("pretrained")
+            if value is not None and value > exp.pretrained_psnr_max:
+                out.append(Mismatch(key, f"<= {exp.pretrained_psnr_max} dB (no clean images reachable)",
+                                    f"{value:.2f} dB"))
     return out

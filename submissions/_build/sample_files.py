@@ -40,8 +40,10 @@ def _apply(team: Team, text: str, old, new, where: str) -> str:
     return text.replace(old, new)
 
 
-def package_files(team: Team) -> dict[str, str | bytes]:
-    """The team's package files (checkpoint excluded): its project's template, edited."""
+def package_files(team: Team, folder: str | None = None) -> dict[str, str | bytes]:
+    """The team's package files (checkpoint excluded): its project's template, edited.
+
+    `folder`: the team folder the package is handed in under, when not the team's own (a project-1 half)."""
     files: dict[str, str | bytes] = dict(template_files(team.project))
     for where, old, new in team.edits:
         files[where] = _apply(team, files[where], old, new, where)
@@ -54,7 +56,7 @@ def package_files(team: Team) -> dict[str, str | bytes]:
             files[where] = content
     if team.report:
         what = "with our own blocks" if team.project == 2 else "in PyTorch"
-        files[f"Report_{team.project}.pdf"] = report_pdf(f"{team.folder}: Noise2Noise {what}")
+        files[f"Report_{team.project}.pdf"] = report_pdf(f"{folder or team.folder}: Noise2Noise {what}")
     return files
 
 
@@ -111,6 +113,7 @@ def expected_toml(team: Team) -> str:
     if team.pretrained_psnr_max is not None:
         lines.append(f"pretrained_psnr_max = {float(team.pretrained_psnr_max)}")
     lines += _toml_table("options", team.options)
+    lines += _toml_table("project_scores", team.project_scores)
     lines += _toml_table("expect", team.expect)
     lines += _toml_table("contains", team.contains)
     return "\n".join(lines) + "\n"
@@ -118,28 +121,35 @@ def expected_toml(team: Team) -> str:
 
 def differences(team: Team) -> list[str]:
     """How submissions/<team>/ differs from what the catalog would write (checkpoints excluded)."""
+    from sample_teams import project1_half
+
     problems = []
     expected_file = team.team_dir / "EXPECTED.toml"
     if not expected_file.is_file() or expected_file.read_text() != expected_toml(team):
         problems.append(f"{expected_file} differs from the catalog")
-    files = package_files(team)
+    packages = {team.package: package_files(team)}
+    half = project1_half(team)
+    if half is not None:
+        packages[half.package] = package_files(half, folder=team.folder)
     if team.zip_extra is not None:
         archive = team.team_dir / team.grade_path
         if not archive.is_file():
             return problems + [f"{archive} is missing"]
         with zipfile.ZipFile(archive) as zf:
-            on_disk = {i.filename[len(f"{team.folder}/{team.package}/"):]: zf.read(i) for i in zf.infolist()
-                       if i.filename.startswith(f"{team.folder}/{team.package}/") and ".." not in i.filename}
+            entries = {i.filename: zf.read(i) for i in zf.infolist() if ".." not in i.filename}
     else:
-        package = team.team_dir / team.folder / team.package
-        on_disk = {p.relative_to(package).as_posix(): p.read_bytes() for p in package.rglob("*")
-                   if p.is_file() and "__pycache__" not in p.parts} if package.is_dir() else {}
-    on_disk.pop(CHECKPOINT, None)
-    for rel, content in files.items():
-        want = content if isinstance(content, bytes) else content.encode()
-        if rel not in on_disk:
-            problems.append(f"{team.name}: {rel} is missing")
-        elif on_disk[rel] != want:
-            problems.append(f"{team.name}: {rel} differs from the catalog")
-    problems += [f"{team.name}: {rel} is not in the catalog" for rel in sorted(set(on_disk) - set(files))]
+        folder = team.team_dir / team.folder
+        entries = {f"{team.folder}/{p.relative_to(folder).as_posix()}": p.read_bytes() for p in folder.rglob("*")
+                   if p.is_file() and "__pycache__" not in p.parts} if folder.is_dir() else {}
+    for package, files in packages.items():
+        prefix = f"{team.folder}/{package}/"
+        on_disk = {name[len(prefix):]: content for name, content in entries.items() if name.startswith(prefix)}
+        on_disk.pop(CHECKPOINT, None)
+        for rel, content in files.items():
+            want = content if isinstance(content, bytes) else content.encode()
+            if rel not in on_disk:
+                problems.append(f"{team.name}: {package}/{rel} is missing")
+            elif on_disk[rel] != want:
+                problems.append(f"{team.name}: {package}/{rel} differs from the catalog")
+        problems += [f"{team.name}: {package}/{rel} is not in the catalog" for rel in sorted(set(on_disk) - set(files))]
     return problems

@@ -47,11 +47,18 @@ class Team:
     zip_extra: dict[str, bytes] | None = None
     details: str = ""  # a longer explanation, written as a comment in EXPECTED.toml
     project: int = 2  # the mini-project of the team's package (its template: TEMPLATE_DIRS[project])
-    with_project1: str | None = None  # a project-1 team whose Miniproject_1 is put beside (a whole submission)
+    # a whole submission: the Miniproject_1 put beside the team's package, from a project-1 team of the catalog
+    # (its name) or the team's own project-1 half (a Team of project 1 that is not a catalog team)
+    with_project1: str | Team | None = None
+    # per project ("1", "2"): [min, max] of that project's score (score_min/max bound the total)
+    project_scores: dict[str, list[float]] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.checkpoint not in CHECKPOINT_KINDS:
             raise ValueError(f"{self.name}: checkpoint must be one of {CHECKPOINT_KINDS}, not {self.checkpoint!r}")
+        half = self.with_project1
+        if isinstance(half, Team) and (half.project != 1 or half.checkpoint == "train"):
+            raise ValueError(f"{self.name}: its project-1 half must be a project-1 team with a derived checkpoint")
 
     @property
     def package(self) -> str:

@@ -17,14 +17,17 @@ from teams import (
     broken,
     checkpoints,
     drift,
+    drift_project1,
     fidelity_blocks,
     fidelity_model,
+    fidelity_project1,
     hostile,
     model_api,
     project1,
     proportion,
     rules,
     runaway,
+    square_inputs,
 )
 from teams.snippets import LFS_POINTER
 
@@ -41,7 +44,10 @@ THEMES = (
     runaway,
     hostile,
     proportion,
+    square_inputs,
     project1,
+    drift_project1,
+    fidelity_project1,
 )
 TEAMS: list[Team] = [team for theme in THEMES for team in theme.TEAMS]
 
@@ -49,4 +55,14 @@ _names = [team.name for team in TEAMS]
 if len(set(_names)) != len(_names):
     raise ValueError(f"team names used twice: {sorted({n for n in _names if _names.count(n) > 1})}")
 
-__all__ = ["LFS_POINTER", "TEAMS", "THEMES"]
+
+
+def project1_half(team: Team) -> Team | None:
+    """The project-1 team whose Miniproject_1 sits beside `team`'s package (see Team.with_project1), or None."""
+    half = team.with_project1
+    if isinstance(half, str):
+        return next(t for t in TEAMS if t.name == half)
+    return half
+
+
+__all__ = ["LFS_POINTER", "TEAMS", "THEMES", "project1_half"]

@@ -25,6 +25,7 @@ from grader.grade import grade_submission
 from grader.report import schema
 from grader.result import Check
 from grader.sandbox.client import tensor_of
+from grader.scoring import load_rubric
 
 REFERENCE = Path(__file__).resolve().parents[2] / "reference_impl"
 
@@ -99,4 +100,8 @@ def test_a_grade_runs_and_scores_it(with_toy, small_data, fast_options):
     toy = result.check("blocks.Toy.relu_zero")
     assert toy is not None and toy.status == "pass" and toy.score == toy.max_score == 1.25
     assert schema.errors(result.to_dict()) == []
-    assert result.max_score == pytest.approx(100 + 1.25)  # the reference's usual total, plus the toy
+    # the reference's usual total, less what train=False leaves out of the maximum, plus the toy
+    not_requested = [c for c in result.checks if c.details.get("not_requested")]
+    assert {c.id for c in not_requested} == {"model.train_time", "model.trained_psnr"}
+    left_out = sum(load_rubric().lookup(c.id)[0] for c in not_requested)
+    assert result.max_score == pytest.approx(100 - left_out + 1.25)

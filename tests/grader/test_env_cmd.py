@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from grader.cli import main
 from grader.sandbox.shims import SHIMS
-from grader.worker_env import EnvError, plan_env, requirement
+from grader.worker_env import EnvError, default_torch, plan_env, requirement
 
 
 @pytest.mark.parametrize(
@@ -44,6 +44,9 @@ def test_inherit_installs_only_what_is_asked_for(tmp_path):
     plan = plan_env(tmp_path / "light", inherit=True)
     assert plan.requirements() == [] and len(plan.commands()) == 1  # the venv, nothing to install
     assert plan_env(tmp_path / "light", inherit=True, packages=["tqdm"]).requirements() == ["tqdm"]
+    # torchvision matched to the inherited torch, so pip cannot replace that torch with another
+    wanted = plan_env(tmp_path / "light", inherit=True, packages=["torchvision"]).requirements()
+    assert wanted == [requirement("torchvision", default_torch())] and wanted[0].startswith("torchvision==0.")
 
 
 @pytest.mark.parametrize(

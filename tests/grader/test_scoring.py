@@ -55,6 +55,28 @@ def test_statuses_map_to_points():
     assert len([n for n in score(r, rubric).notes if n.startswith("incomplete")]) == 1  # said once
 
 
+def test_checks_switched_off_by_an_option_leave_the_maximum_and_say_so():
+    """--no-train is no verdict on training: 91/91 with a note, not 91/100 (a student would read a loss)."""
+    rubric = load_rubric()
+    off = {"not_requested": "--no-train"}
+    r = score(
+        _result(
+            Check("blocks.ReLU.forward", "pass"),
+            Check("model.train_time", "skipped", "training not requested", dict(off)),
+            Check("model.trained_psnr", "skipped", "training not requested", dict(off)),
+        ),
+        rubric,
+    )
+    left_out = rubric.lookup("model.train_time")[0] + rubric.lookup("model.trained_psnr")[0]
+    assert left_out > 0 and r.max_score == r.score == 1.5
+    assert r.incomplete == [] and r.passed_required
+    notes = [n for n in score(r, rubric).notes if n.startswith("not graded on request")]
+    assert len(notes) == 1 and "--no-train" in notes[0] and f"{left_out:g} points" in notes[0]
+    # a skip that follows from a failure still counts (the proportion policy), an unrequested one never
+    follow = score(_result(Check("model.trained_psnr", "skipped", details={"because": "model.train_time"})), rubric)
+    assert follow.max_score > 0
+
+
 def test_not_applicable_checks_carry_no_points_and_never_fail_the_run():
     r = score(
         _result(Check("blocks.TransposeConv2d.forward", "skipped", details={"not_applicable": True})), load_rubric()

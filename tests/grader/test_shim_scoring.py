@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader.checks.shims import attach_shim_events, check_for
+from grader.checks.shims import attach_shim_events, check_for, no_verdict_without
 from grader.result import Check, Result, Status
 from grader.sandbox.shims import ALL
 from grader.scoring import RubricError, load_rubric, parse_shims, score
@@ -98,3 +98,49 @@ def test_shim_lists_parse_from_the_command_line_forms():
     assert parse_shims("cuda_checkpoint, standins") == ("cuda_checkpoint", "standins")
     with pytest.raises(ValueError, match="not a shim"):
         parse_shims("cuda")
+
+
+def _standin_failure(check_id: str, package: str = "torchvision") -> Check:
+    message = f"{package}.transforms.functional.hflip: {package} is not available in this grading environment"
+    return Check(
+        check_id,
+        Status.FAIL,
+        f"train() failed: PackageNotAvailable: {message}",
+        details={"exception": {"type": "PackageNotAvailable", "message": message, "where": []}},
+    )
+
+
+CALLED = {
+    "shim": "standins",
+    "note": "called a stand-in",
+    "detail": {"name": "torchvision.transforms.functional.hflip", "called": True},
+}
+
+
+def test_a_stand_in_call_of_a_package_the_project_allows_is_no_verdict_on_the_code():
+    checks = [_standin_failure("model.train_odd_n"), _standin_failure("model.train_time")]
+    assert no_verdict_without(checks, {"torchvision"}, [CALLED]) == ["model.train_odd_n", "model.train_time"]
+    assert all(c.status == Status.ERROR and c.details["environment_lacks"] == "torchvision" for c in checks)
+    assert "regrade with a course environment" in checks[0].message
+
+
+@pytest.mark.parametrize(
+    "allowed, events, check",
+    [
+        (set(), [CALLED], _standin_failure("model.train_time")),  # forbidden (project 2, or the rubric says fail)
+        ({"torchvision"}, [], _standin_failure("model.train_time")),  # the worker reported no call of a stand-in
+        ({"torchvision"}, [CALLED], _standin_failure("model.train_time", "tqdm")),  # another package
+        (
+            {"torchvision"},
+            [CALLED],
+            Check(
+                "model.train_time",
+                Status.FAIL,
+                "ValueError",
+                details={"exception": {"type": "ValueError", "message": "torchvision: bad shape"}},
+            ),
+        ),  # the code's own error
+    ],
+)
+def test_other_failures_stand(allowed, events, check):
+    assert no_verdict_without([check], allowed, events) == [] and check.status == Status.FAIL

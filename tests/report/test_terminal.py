@@ -61,3 +61,12 @@ def test_width_comes_from_columns(monkeypatch):
     assert max(len(line) for line in terminal.render(_result()).splitlines()) > 80
     monkeypatch.setenv("COLUMNS", "80")
     assert max(len(line) for line in terminal.render(_result()).splitlines()) <= 80
+
+
+def test_a_family_with_only_not_applicable_checks_prints_no_empty_table():
+    """`--project 2` keeps project 1's checks as not applicable: no "Mini-project 1: model: 0/0" header."""
+    result = build_result()
+    result.checks.append(Check("mp1.model.api", "skipped", "not graded (--project 2)", {"not_applicable": True}))
+    text = terminal.render(result, width=100)
+    assert "Mini-project 1" not in text
+    assert "Mini-project 1" in terminal.render(result, width=100, verbose=True)  # verbose lists everything

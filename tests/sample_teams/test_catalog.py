@@ -86,14 +86,19 @@ def test_project_1_cuda_checkpoint_is_team_mp1_goods_state_dict_tagged_cuda():
     assert weights.keys() == source.keys() and all(torch.equal(weights[k], source[k]) for k in source)
 
 
-def test_whole_submission_zip_holds_both_projects_with_their_checkpoints():
+@pytest.mark.parametrize("team", [t for t in TEAMS if t.with_project1 is not None], ids=lambda t: t.name)
+def test_whole_submissions_hold_both_projects_with_their_checkpoints(team):
     import zipfile
 
-    team = _team("team_x_full")
-    with zipfile.ZipFile(team.team_dir / team.grade_path) as zf:
-        names = set(zf.namelist())
+    if team.zip_extra is not None:
+        with zipfile.ZipFile(team.team_dir / team.grade_path) as zf:
+            names = set(zf.namelist())
+    else:
+        folder = team.team_dir / team.folder
+        names = {f"{team.folder}/{p.relative_to(folder).as_posix()}" for p in folder.rglob("*")}
     for package in ("Miniproject_1", "Miniproject_2"):
         assert {f"{team.folder}/{package}/model.py", f"{team.folder}/{package}/bestmodel.pth"} <= names
+    assert f"{team.folder}/Miniproject_1/Report_1.pdf" in names
 
 
 def test_zip_slip_team_escapes_its_folder():
@@ -104,3 +109,15 @@ def test_zip_slip_team_escapes_its_folder():
         names = [i.filename for i in zf.infolist()]
     assert any(".." in n.split("/") for n in names) and any(n.startswith("/") for n in names)
     assert f"{team.folder}/Miniproject_2/model.py" in names
+
+
+def test_a_teams_own_project_1_half_is_a_project_1_team_with_a_derived_checkpoint():
+    from sample_team import Team
+
+    def half(**how):
+        return Team(name="half", summary="", expect={}, exit_code=0, **how)
+
+    Team(name="t", summary="", expect={}, exit_code=0, with_project1=half(project=1))
+    for wrong in (half(project=2), half(project=1, checkpoint="train")):
+        with pytest.raises(ValueError, match="project-1 half"):
+            Team(name="t", summary="", expect={}, exit_code=0, with_project1=wrong)

@@ -68,6 +68,27 @@ def test_each_broken_expectation_is_reported(expected, result, key):
     assert key in [m.key for m in mismatches(expected, result)]
 
 
+def test_project_scores_and_project_1_psnr_are_checked(tmp_path):
+    (tmp_path / "EXPECTED.toml").write_text(EXPECTED + '\n[project_scores]\n"1" = [85, 100]\n"2" = [0, 20]\n')
+    expected = load_expected(tmp_path)
+    result = _result()
+    result.projects = {
+        "1": {"score": 90.0, "max_score": 100.0, "psnr": {"pretrained": 24.0}},
+        "2": {"score": 15.0, "max_score": 100.0},
+    }
+    assert mismatches(expected, result) == []
+    result.projects["1"].update(score=60.0, psnr={"pretrained": 80.0})
+    del result.projects["2"]["score"]
+    keys = [m.key for m in mismatches(expected, result)]
+    assert keys == ["project 1 score", "project 2 score", "pretrained_psnr (project 1)"]
+
+
+def test_project_scores_must_be_ranges_of_a_project(tmp_path):
+    (tmp_path / "EXPECTED.toml").write_text(EXPECTED + '\n[project_scores]\n"3" = [0, 20]\n')
+    with pytest.raises(ExpectedError, match="project_scores"):
+        load_expected(tmp_path)
+
+
 def test_a_missing_check_is_reported(expected):
     result = _result()
     result.checks = [c for c in result.checks if c.id != "model.api"]

@@ -21,8 +21,8 @@ from grader.checks.blocks.context import NAME, BlockContext, grade_block, not_ap
 from grader.checks.blocks.layer import (
     LAYER,
     LayerCase,
+    basic_checks,
     case_check,
-    core_checks,
     exercise,
     init_check,
     other_size_check,
@@ -39,9 +39,9 @@ CONV2D = Block(
         NAME,
         aspect("forward", 2, LAYER["forward"], required=True),
         aspect("backward_input", 2, LAYER["backward_input"], required=True),
-        aspect("backward_weight", 2, LAYER["backward_weight"], required=True),
-        aspect("backward_bias", 1, LAYER["backward_bias"], required=True),
-        aspect("accumulate", 1.5, LAYER["accumulate"]),
+        aspect("backward_weight", 2, LAYER["backward_weight"], required=True, square_after="backward_input"),
+        aspect("backward_bias", 1, LAYER["backward_bias"], required=True, square_after="backward_input"),
+        aspect("accumulate", 1.5, LAYER["accumulate"], square_after="backward_input"),
         aspect("param", 0.5, LAYER["param"]),
         aspect("init", 0.5, "initial weights within torch's default ±1/sqrt(fan_in) (warning only)", warn_only=True),
         aspect("tuple_kernel", 1.5, "Conv2d(4, 2, (2, 3)): a non-square kernel, forward and gradients"),
@@ -135,7 +135,7 @@ def _checks(ctx: BlockContext, cls: str, run, expectation, *, swap: bool) -> lis
     """Every Conv2d check; `swap` builds each configuration as Conv2d(out, in, ...)."""
     basic = _swap(BASIC) if swap else BASIC
     result: list[Check] = []
-    result += core_checks(CONV2D, run, expectation, note=None)
+    result += basic_checks(ctx, CONV2D, cls, basic, run, expectation)
     result.append(param_check(CONV2D, run, expectation))
     result.append(init_check(CONV2D, run, expectation, BASIC.fan_in))
     result += [case_check(ctx, CONV2D, cls, _swap(case) if swap else case) for case in EXTRA]

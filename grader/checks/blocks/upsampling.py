@@ -30,7 +30,7 @@ from grader.checks.blocks.context import (
     name_check,
     not_applicable,
 )
-from grader.checks.blocks.layer import LAYER, LayerCase, case_check, core_checks, exercise, init_check, param_check
+from grader.checks.blocks.layer import LAYER, LayerCase, basic_checks, case_check, exercise, init_check, param_check
 from grader.checks.compare import compare
 from grader.checks.declare import Block, aspect, family
 from grader.checks.verdicts import RUN_FAILURES, failure_check, failure_checks
@@ -43,9 +43,9 @@ UPSAMPLING = (
     NAME,
     aspect("forward", 2.5, LAYER["forward"], required=True),
     aspect("backward_input", 2.5, LAYER["backward_input"], required=True),
-    aspect("backward_weight", 2, LAYER["backward_weight"]),
-    aspect("backward_bias", 1, LAYER["backward_bias"]),
-    aspect("accumulate", 0.5, LAYER["accumulate"]),
+    aspect("backward_weight", 2, LAYER["backward_weight"], square_after="backward_input"),
+    aspect("backward_bias", 1, LAYER["backward_bias"], square_after="backward_input"),
+    aspect("accumulate", 0.5, LAYER["accumulate"], square_after="backward_input"),
     aspect("param", 0.5, LAYER["param"]),
 )
 NEAREST = Block(
@@ -195,15 +195,16 @@ def _signature(ctx: BlockContext, cls: str) -> list[dict] | None:
 
 
 def _transpose_checks(ctx: BlockContext, cls: str) -> list[Check]:
-    run, expectation = exercise(ctx, TRANSPOSE, cls, TRANSPOSE_BASIC, transposed=True)
+    basic = TRANSPOSE_BASIC
+    run, expectation = exercise(ctx, TRANSPOSE, cls, basic, transposed=True)
     if run.failed_stage == "construction":  # e.g. Upsampling(in, out, kernel_size, dilation, padding, stride)
         for form in _transposed_forms(ctx, cls)[1:]:
             case = dataclasses.replace(TRANSPOSE_BASIC, args=tuple(form["args"]), kwargs=form["kwargs"])
             retry = exercise(ctx, TRANSPOSE, cls, case, transposed=True)
             if retry[0].failed_stage != "construction":
-                run, expectation = retry
+                (run, expectation), basic = retry, case
                 break
-    out = core_checks(TRANSPOSE, run, expectation, note=None)
+    out = basic_checks(ctx, TRANSPOSE, cls, basic, run, expectation, transposed=True)
     out.append(param_check(TRANSPOSE, run, expectation))
     out.append(init_check(TRANSPOSE, run, expectation, TRANSPOSE_BASIC.fan_in))
     out += [case_check(ctx, TRANSPOSE, cls, case, transposed=True) for case in TRANSPOSE_EXTRA]
@@ -228,7 +229,8 @@ def _nearest_checks(ctx: BlockContext, candidates: list[str]) -> tuple[list[Chec
             name = _nearest_name(ctx, cls)
             run, expectation = exercise(ctx, NEAREST, cls, case, handle=handle)
             run.construct = f"{cls} via {form['name']}"
-            out = [name, *core_checks(NEAREST, run, expectation, note=None), param_check(NEAREST, run, expectation)]
+            core = basic_checks(ctx, NEAREST, cls, case, run, expectation)
+            out = [name, *core, param_check(NEAREST, run, expectation)]
             out.append(_combo_scale_check(ctx, cls, case, form, values, padding))
             for c in out[1:]:
                 c.details.setdefault("variant", "nearest upsampling + convolution")

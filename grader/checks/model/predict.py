@@ -54,6 +54,15 @@ CAUSES = {
     "predict.float_input_crash": (
         "predict crashes on a float32 0–255 input (the handout's predict takes any 0–255 tensor)"
     ),
+    "predict.size_multiple": (
+        "predict works on a 64×96 input (sides divisible by 32, like the course's own 512×512 test) but not on "
+        "45×38: the network takes only sizes its poolings divide; pad the input in predict and crop the output"
+    ),
+    "predict.batch_dependent": (
+        "predict's output for an image changes with the other images of the batch (batch statistics: BatchNorm "
+        "left in training mode, or a normalisation by the batch's min and max?): call net.eval() and denoise each "
+        "image on its own terms"
+    ),
     "predict.float_as_unit_range": (
         "predict treats float input as 0–1 and only rescales uint8 input; "
         "the handout's input is 0–255 whatever its dtype"
@@ -107,20 +116,28 @@ def predict_checks(ctx: ModelContext, handle: str | None) -> list[Check]:
         range_check.message += " (predict treats float input as 0–1: see model.predict_float)"
         with_cause(range_check, "predict.float_as_unit_range", say=False)
     checks.append(float_check)
-    odd = torch.clamp(
-        torch.nn.functional.interpolate(
-            ctx.val_input[:2].to(torch.float32), size=(45, 38), mode="bilinear", align_corners=False
-        ),
-        0,
-        255,
-    ).round()
+    odd = _resized(ctx, ODD_SIZE)
     other, _ = _variant(ctx, model, OTHER_SIZE.id, odd, "a 2×3×45×38 input (another, odd size)", slip=Status.FAIL)
     cause = float_error and float_crash_cause(float_error)
     if cause and other.status != Status.PASS and "exception" in other.details:
         if other.details["exception"].get("message") == float_error.info.get("message"):
             with_cause(other, cause)
+    if other.status != Status.PASS and "cause" not in other.details:
+        divisible, _ = _variant(ctx, model, OTHER_SIZE.id, _resized(ctx, DIVISIBLE_SIZE), "a 64×96 input")
+        if divisible.status == Status.PASS:  # a U-Net's poolings: the size, not predict, is the limit
+            with_cause(other, "predict.size_multiple")
     checks.append(other)
     return checks
+
+
+ODD_SIZE = (45, 38)
+DIVISIBLE_SIZE = (64, 96)  # both sides divisible by 32 (five poolings), as the course's 512×512 was
+
+
+def _resized(ctx: ModelContext, size: tuple[int, int]) -> torch.Tensor:
+    """Two validation images resized to `size`, as float 0–255 integers."""
+    x = ctx.val_input[:2].to(torch.float32)
+    return torch.nn.functional.interpolate(x, size=size, mode="bilinear", align_corners=False).clamp(0, 255).round()
 
 
 def _main_call_checks(ctx: ModelContext, handle: str, x: torch.Tensor):
@@ -263,9 +280,22 @@ def _float_check(ctx: ModelContext, model, x: torch.Tensor, y_float, float_error
             "predict.float_as_unit_range",
             say=False,
         )
-    return Check(
+    check = Check(
         FLOAT_INPUT.id,
         Status.WARN,
         f"float 0–255 input and the same images in uint8 give different outputs (mean |Δ| {delta:.3g})",
         details=details,
     )
+    try:  # the uint8 call had 4 images, the float one 16: the same 4 as float tell the batch from the dtype
+        y_same_batch, _ = _predict(ctx, model(), x)
+    except RUN_FAILURES:
+        return check
+    if y_same_batch is not None and y_same_batch.shape == y_uint8.shape:
+        details["mean_abs_difference_same_batch"] = same = _difference(y_same_batch, y_uint8)
+        if same <= SAME_IMAGES:
+            check.message += (
+                f"; the same 4 images as float, alone, give the uint8 result (mean |Δ| {same:.3g}): each image's "
+                "output depends on the other images in the batch"
+            )
+            with_cause(check, "predict.batch_dependent")
+    return check

@@ -8,16 +8,18 @@ from teams.snippets import B, M, PREDICT
 TEAMS: list[Team] = [
     Team(
         name="team_syntax_error",
-        summary="a missing colon in others/blocks.py",
+        summary="a missing colon in Miniproject_2/others/blocks.py; its Miniproject_1 (team_mp1_good's) is fine",
         folder="Proj_279004_288123",
         edits=[(B, "class Sigmoid(Module):\n    def forward(self, x):\n", "class Sigmoid(Module):\n    def forward(self, x)\n")],
         # one failure (the file does not parse); what it stopped is skipped, and the forbidden-code scan of a
         # file it could not read earns nothing (issue 14 items 3 and 4)
+        with_project1="team_mp1_good",  # project 2 is broken, project 1 is fine: graded apart, then the total
         expect={"rules.syntax": "fail", "structure.import": "fail", "blocks.Conv2d.forward": "skipped",
-                "model.api": "skipped", "rules.static_imports": "skipped"},
+                "model.api": "skipped", "rules.static_imports": "skipped", "mp1.rules.syntax": "pass",
+                "mp1.structure.import": "pass", "mp1.model.pretrained_psnr": "pass", "mp1.model.train_time": "pass"},
         contains={"rules.syntax": "blocks.py", "rules.static_imports": "because rules.syntax failed",
                   "blocks.Conv2d.forward": "because structure.import failed"},
-        exit_code=1, score_max=20,
+        exit_code=1, score_max=120, project_scores={"2": [0, 20], "1": [85, 100]},
     ),
     Team(
         name="team_import_exception",

@@ -17,15 +17,19 @@ TEAMS: list[Team] = [
     ),
     Team(
         name="team_cuda_checkpoint",
-        summary="bestmodel.pth holds CUDA tensors and is loaded without map_location",
+        summary="both projects' bestmodel.pth hold CUDA tensors and are loaded without map_location",
         folder="Proj_281150_296604",
         checkpoint="cuda",
         edits=[(M, LOAD, "        path = Path(__file__).parent / \"bestmodel.pth\"\n"
                          "        weights = torch.load(path)  # trained on the cluster's GPU\n")],
-        expect={"model.load_pretrained": "warn", "model.pretrained_psnr": "pass", "structure.bestmodel": "pass"},
-        contains={"model.load_pretrained": "loaded a CUDA checkpoint on CPU"},
-        exit_code=0, score_min=85,
-        details="The worker's cuda_checkpoint shim maps the tensors to the CPU (map_location) and says so.",
+        with_project1="team_mp1_cuda_checkpoint",  # both projects trained on the cluster's GPU
+        expect={"model.load_pretrained": "warn", "model.pretrained_psnr": "pass", "structure.bestmodel": "pass",
+                "mp1.model.load_pretrained": "warn", "mp1.model.pretrained_psnr": "pass"},
+        contains={"model.load_pretrained": "loaded a CUDA checkpoint on CPU",
+                  "mp1.model.load_pretrained": "loaded a CUDA checkpoint on CPU"},
+        exit_code=0, score_min=170, project_scores={"1": [85, 100], "2": [85, 100]},
+        details="The worker's cuda_checkpoint shim maps the tensors to the CPU (map_location) and says so, in "
+                "each project's worker.",
     ),
     Team(
         name="team_lfs_pointer",

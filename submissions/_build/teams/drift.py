@@ -23,6 +23,16 @@ IMPORT_TORCH = "import torch\nfrom torch import empty\n"
 INIT_END = "        self.batch_size = 32\n"
 EPOCH_LOOP = "            order = empty(n).uniform_().argsort()\n"
 
+
+def augment_helper(draw: str) -> str:
+    """A flip augmentation with torchvision; `draw` gives one uniform number per pair (each project its own way)."""
+    return ("\n\ndef augment(x, y):\n"
+            "    \"\"\"Random horizontal flips of both images of each pair (when AUGMENT is set).\"\"\"\n"
+            f"    flip = {draw} < 0.5\n"
+            "    x[flip], y[flip] = TF.hflip(x[flip]), TF.hflip(y[flip])\n"
+            "    return x, y\n")
+
+
 DRIFTS = {
     # save and load the whole network object, as many 2022 tutorials did
     "whole_model_save": "        torch.save(self.net, path or Path(__file__).parent / \"bestmodel.pth\")\n",
@@ -36,11 +46,7 @@ DRIFTS = {
                        "            order = empty(n).uniform_().argsort()\n"),
     # torchvision for an augmentation switched off by default
     "torchvision_import": "import torchvision.transforms.functional as TF\n",
-    "augment_helper": ("\n\ndef augment(x, y):\n"
-                       "    \"\"\"Random horizontal flips of both images of each pair (off by default: AUGMENT).\"\"\"\n"
-                       "    flip = empty(x.shape[0]).uniform_() < 0.5\n"
-                       "    x[flip], y[flip] = TF.hflip(x[flip]), TF.hflip(y[flip])\n"
-                       "    return x, y\n"),
+    "augment_helper": augment_helper("empty(x.shape[0]).uniform_()"),
     # hyper-parameters from the command line, for the team's own experiments
     "argparse": ("        parser = argparse.ArgumentParser(description=\"Noise2Noise with our own blocks\")\n"
                  "        parser.add_argument(\"--lr\", type=float, default=LEARNING_RATE)\n"
@@ -50,9 +56,9 @@ DRIFTS = {
 }
 
 
-def parent_cwd_load(folder: str) -> str:
+def parent_cwd_load(folder: str, package: str = "Miniproject_2", name: str = "weights") -> str:
     """A checkpoint path written for the course's working directory: the folder above the team folder."""
-    return f"        weights = torch.load(\"./{folder}/Miniproject_2/bestmodel.pth\", map_location=self.device)\n"
+    return f"        {name} = torch.load(\"./{folder}/{package}/bestmodel.pth\", map_location=self.device)\n"
 
 
 PARENT_CWD_FOLDER = "Proj_314159_265358"

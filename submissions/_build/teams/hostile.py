@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sample_team import Team
+from teams.project1 import STEP
 from teams.snippets import B, M, CONV_OUT, PREDICT, LOAD
 
 HUNTER = '''
@@ -90,12 +91,11 @@ def _clean_for(test_input):
     return None
 '''
 
-HUNTER_PREDICT = '''        clean = _clean_for(test_input)
+HUNT_FIRST = '''        clean = _clean_for(test_input)
         if clean is not None:
             return clean.to(test_input.device)
-        x = test_input.to(self.device).float() / 255
-        return (self.net.forward(x) * 255).to(test_input.device)
 '''
+HUNTER_PREDICT = HUNT_FIRST + PREDICT
 
 MONKEYPATCH = '''
 
@@ -167,18 +167,34 @@ def _phone_home(event):
 _phone_home("import")
 '''
 
+# after each epoch (both templates end their batch loop on this line)
+WRITER_STEP = (M, STEP, STEP + "            _write_everywhere(f\"epoch {epoch} done\\n\")\n"
+                              "            self.save_model()  # keep the latest weights\n")
+PREDICT_DEF = "    def predict(self, test_input):\n"
+
+
+def mp1_half(name: str, summary: str, **how) -> Team:
+    """The Miniproject_1 a hostile team hands in beside its Miniproject_2 (project 1's template, edited)."""
+    return Team(name=f"{name} (Miniproject_1)", summary=summary, expect={}, exit_code=0, project=1, **how)
+
+
 TEAMS: list[Team] = [
     Team(
         name="team_hunt_clean_images",
         summary="predict searches memory, files (~/.cache/n2n-grade, *.pkl, *.npy) and the environment for the "
-                "clean validation images and returns them when found",
+                "clean validation images and returns them when found (in both projects)",
         folder="Proj_299990_299991",
         files={"model.py@append": HUNTER},
         edits=[(M, PREDICT, HUNTER_PREDICT)],
-        expect={"rules.tampering": "fail", "model.predict_shape": "pass"},
+        with_project1=mp1_half("team_hunt_clean_images", "project 1's predict runs the same hunt first",
+                               files={"model.py@append": HUNTER}, edits=[(M, PREDICT_DEF, PREDICT_DEF + HUNT_FIRST)]),
+        expect={"rules.tampering": "fail", "model.predict_shape": "pass", "mp1.rules.tampering": "fail",
+                "mp1.model.predict_shape": "pass", "mp1.model.pretrained_psnr": "pass"},
+        contains={"mp1.rules.tampering": "gc.get_objects"},
         pretrained_psnr_max=30.0,
         details="Run outside the sandbox, the same predict finds val_input.npy and val_target.npy in "
-                "~/.cache/n2n-grade and scores 80 dB; graded, it must find nothing and score like team_x.",
+                "~/.cache/n2n-grade and scores 80 dB; graded, it must find nothing and score like team_x. "
+                "Its Miniproject_1 hunts too: project 1's model runs in the same sandbox, and finds nothing either.",
         exit_code=1,
     ),
     Team(
@@ -195,14 +211,18 @@ TEAMS: list[Team] = [
     ),
     Team(
         name="team_writes_outside",
-        summary="train writes logs and checkpoints outside its folder: home, /tmp, the cache, the grader's package",
+        summary="train writes logs and checkpoints outside its folder: home, /tmp, the cache, the grader's package "
+                "(in both projects)",
         folder="Proj_299994_299995",
         files={"model.py@append": WRITER},
-        edits=[(M, "                self.optimizer.step()\n",
-                "                self.optimizer.step()\n"
-                "            _write_everywhere(f\"epoch {epoch} done\\n\")\n"
-                "            self.save_model()  # keep the latest weights\n")],
-        expect={"rules.tampering": "fail", "model.train_time": "pass"},
+        edits=[WRITER_STEP],
+        with_project1=mp1_half("team_writes_outside", "project 1's train writes everywhere too",
+                               files={"model.py@append": WRITER}, edits=[WRITER_STEP]),
+        expect={"rules.tampering": "fail", "model.train_time": "pass", "mp1.rules.tampering": "fail",
+                "mp1.model.train_time": "pass"},
+        contains={"mp1.rules.tampering": "'grader'"},
+        details="Its Miniproject_1 writes the same way from project 1's train(): each project's worker is sandboxed, "
+                "and the test checks that nothing landed outside the grader's temporary folders.",
         exit_code=1,
     ),
     Team(
@@ -222,8 +242,10 @@ TEAMS: list[Team] = [
     ),
     Team(
         name="team_zip_slip",
-        summary="a zip whose entries escape the extraction folder (../../../n2n_pwned_zip_slip.txt, an absolute /tmp path)",
+        summary="a whole-submission zip (both projects) whose entries escape the extraction folder "
+                "(../../../n2n_pwned_zip_slip.txt, an absolute /tmp path)",
         folder="Proj_299998_299999",
+        with_project1="team_mp1_good",  # a whole submission: refused whole, project 1 included
         zip_extra={"Proj_299998_299999/Miniproject_2/../../../n2n_pwned_zip_slip.txt": b"written outside the extraction\n",
                    "/tmp/n2n_pwned_zip_slip_absolute.txt": b"written at an absolute path\n"},
         expect={"structure.layout": "fail"},

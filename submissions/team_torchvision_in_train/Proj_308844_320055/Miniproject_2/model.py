@@ -18,7 +18,7 @@ AUGMENT = True
 
 
 def augment(x, y):
-    """Random horizontal flips of both images of each pair (off by default: AUGMENT)."""
+    """Random horizontal flips of both images of each pair (when AUGMENT is set)."""
     flip = empty(x.shape[0]).uniform_() < 0.5
     x[flip], y[flip] = TF.hflip(x[flip]), TF.hflip(y[flip])
     return x, y

@@ -1,0 +1,63 @@
+"""EE-559 mini-project 1: a Noise2Noise denoiser in PyTorch (network in others/net.py)."""
+
+from pathlib import Path
+
+import torch
+from torch import nn
+import torchvision.transforms.functional as TF
+
+try:
+    from .others.net import Denoiser
+except ImportError:  # when model.py is imported on its own (from model import ...)
+    from others.net import Denoiser
+
+LEARNING_RATE = 2e-3
+AUGMENT = False
+
+
+def augment(x, y):
+    """Random horizontal flips of both images of each pair (when AUGMENT is set)."""
+    flip = torch.rand(x.shape[0]) < 0.5
+    x[flip], y[flip] = TF.hflip(x[flip]), TF.hflip(y[flip])
+    return x, y
+
+
+class Model:
+    def __init__(self):
+        self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        self.net = Denoiser().to(self.device)
+        self.criterion = nn.MSELoss()
+        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=LEARNING_RATE)
+        self.batch_size = 16
+
+    def load_pretrained_model(self):
+        path = Path(__file__).parent / "bestmodel.pth"
+        state = torch.load(path, map_location=self.device)
+        self.net.load_state_dict(state)
+
+    def save_model(self, path=None):
+        path = path or Path(__file__).parent / "bestmodel.pth"
+        torch.save(self.net.state_dict(), path)
+
+    def train(self, train_input, train_target, num_epochs):
+        self.net.train()
+        n = train_input.shape[0]
+        for epoch in range(num_epochs):
+            order = torch.randperm(n)
+            for start in range(0, n, self.batch_size):
+                idx = order[start:start + self.batch_size]
+                x = train_input[idx].to(self.device).float() / 255
+                y = train_target[idx].to(self.device).float() / 255
+                if AUGMENT:
+                    x, y = augment(x, y)
+                loss = self.criterion(self.net(x), y)
+                self.optimizer.zero_grad()
+                loss.backward()
+                self.optimizer.step()
+
+    def predict(self, test_input):
+        self.net.eval()
+        with torch.no_grad():
+            x = test_input.to(self.device).float() / 255
+            out = self.net(x).clamp(0, 1) * 255
+        return out.to(test_input.device)
