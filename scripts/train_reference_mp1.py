@@ -1,6 +1,6 @@
 """Train the project-1 reference (reference_impl/Miniproject_1) on the embedded data set, logging each epoch.
 
-    python scripts/train_reference_mp1.py --epochs 10 --threads 2  # -> bestmodel.pth, docs/reference-mp1-training.json
+    python scripts/train_reference_mp1.py --epochs 20 --threads 2  # -> bestmodel.pth, docs/reference-mp1-training.json
 
 Seeded (torch seed: initial weights, batch order, augmentation) and deterministic for a
 given seed and thread count on CPU. Each epoch logs the validation PSNR (per image, the
@@ -32,7 +32,7 @@ REF_DIR, PACKAGE = REFERENCES[1]
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--seed", type=int, default=0, help="torch seed: initial weights, batch order, augmentation")
     p.add_argument("--data-seed", type=int, default=0, help="seed of the embedded data set")
     p.add_argument("--threads", type=int, default=torch.get_num_threads())
