@@ -199,6 +199,8 @@ def _grade_located(subs: list[Submission], grading: _Grading) -> Result:
     result = Result(
         submission=first.team_name, source=str(first.source), scipers=list(first.scipers), notes=list(first.notes)
     )
+    by_number = {sub.project.number: sub for sub in subs}
+    hashes = {number: submission_hash(sub.package_dir) for number, sub in by_number.items()}  # read each tree once
     graded: dict[int, _Graded] = {}
     for sub in subs:
         project = sub.project
@@ -212,11 +214,11 @@ def _grade_located(subs: list[Submission], grading: _Grading) -> Result:
             result.checks += outcome.checks
             result.notes += outcome.notes
             result.projects[project.key] = {
-                "package": next(s.package_dir.name for s in subs if s.project == project),
+                "package": by_number[project.number].package_dir.name,
                 "graded": True,
                 "psnr": outcome.psnr,
                 "timing": outcome.timing,
-                "submission_hash": next(submission_hash(s.package_dir) for s in subs if s.project == project),
+                "submission_hash": hashes[project.number],
             }
             continue
         asked = project.number in options.projects
@@ -236,7 +238,7 @@ def _grade_located(subs: list[Submission], grading: _Grading) -> Result:
     elif 1 in graded:
         result.protections = graded[1].protections
         result.environment.update(graded[1].worker)
-    result.environment.update(_environment(first, grading))
+    result.environment.update(_environment(hashes[first.project.number], grading))
     if options.fast:
         result.notes.append(
             f"--fast: {len(data.train_input)} training and {len(data.val_input)} validation pairs; "
@@ -373,7 +375,7 @@ def _merge_duplicates(checks: list[Check]) -> list[Check]:
     return list(merged.values())
 
 
-def _environment(sub: Submission, grading: _Grading) -> dict:
+def _environment(package_hash: str, grading: _Grading) -> dict:
     options, data, settings, reference = grading.options, grading.data, grading.settings, grading.reference
     return {
         "grader_version": grader.__version__,
@@ -391,7 +393,7 @@ def _environment(sub: Submission, grading: _Grading) -> dict:
         "n_val": len(data.val_input),
         "fast": options.fast,
         "train": options.train,
-        "submission_hash": submission_hash(sub.package_dir),
+        "submission_hash": package_hash,
         "rubric": grading.rubric.source,
         "rubric_digest": grading.rubric.digest,
         "reference_hash": reference.get("reference_hash"),
